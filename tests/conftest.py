@@ -1,0 +1,77 @@
+"""Shared test helpers: write small publication projects on disk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def fiche_text(front: dict | str, body: str = "Un paragraphe.\n") -> str:
+    """A fiche file: front matter (a mapping, or YAML text as written) and a body."""
+    if isinstance(front, dict):
+        front = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    return f"---\n{textwrap.dedent(front).strip()}\n---\n\n{textwrap.dedent(body)}"
+
+
+def minimal_front(title: str = "Une initiative", **extra) -> dict:
+    front = {
+        "title": title,
+        "summary": "Un chapô court.",
+        "themes": ["Insertion"],
+        "territory": "Moulins",
+        "partners": [],
+    }
+    front.update(extra)
+    return front
+
+
+def write_project(
+    root: Path,
+    fiches: dict[str, str | dict],
+    publication: dict | str | None = None,
+    partners: list | str | None = None,
+) -> Path:
+    """Write a project: `fiches` maps a path under fiches/ (without .md) to the text of
+    the file, or to a front-matter mapping (body: a short paragraph)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in fiches.items():
+        path = root / "fiches" / f"{name}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):
+            content = fiche_text(content)
+        path.write_text(content, encoding="utf-8")
+    if publication is not None:
+        text = publication if isinstance(publication, str) else yaml.safe_dump(publication, allow_unicode=True, sort_keys=False)
+        (root / "publication.yaml").write_text(text, encoding="utf-8")
+    if partners is not None:
+        text = partners if isinstance(partners, str) else yaml.safe_dump(partners, allow_unicode=True, sort_keys=False)
+        (root / "partners.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def run_recueil(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the command line as a user does, in a separate process."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A factory: project(fiches, publication=None, partners=None) -> project folder."""
+
+    def make(fiches, publication=None, partners=None, name="projet"):
+        return write_project(tmp_path / name, fiches, publication, partners)
+
+    return make
