@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from generator.diagnostics import InputError, Report
 
 FORMATS = ("pdf", "handouts", "docx")
 
@@ -21,3 +27,132 @@ class BuildOptions:
     timings: bool = False
     jobs: int | None = None  # worker processes; None: one per core
     cache: bool = True
+
+
+class Stages:
+    """Times each stage, for `--timings`; a build is judged stage by stage."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def lines(self) -> list[str]:
+        total = sum(self.seconds.values())
+        rows = [f"{name:<16}{secs:8.2f} s" for name, secs in self.seconds.items()]
+        return rows + [f"{'total':<16}{total:8.2f} s"]
+
+
+def source_date_epoch(publication_date: str | None) -> int:
+    """The build's one date: SOURCE_DATE_EPOCH if set, else the publication's date."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    if publication_date:
+        import datetime as dt
+
+        parts = [int(p) for p in publication_date.split("-")] + [1, 1]
+        day = dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
+        return int(day.timestamp())
+    return 0
+
+
+def build(root: Path, options: BuildOptions, report: Report, stages: Stages | None = None) -> dict:
+    """Build the edition of `root` into `options.out`. Raises InputError on bad input, in
+    which case nothing in `options.out` has changed. Returns what was written."""
+    from generator import assemble, layouts, project
+    from generator.fetcher import make_fetcher
+    from generator.manifest import write_manifest
+    from generator.output import Staging
+    from generator.paths import builtin_fonts
+
+    stages = stages or Stages()
+    with stages("read"):
+        proj = project.read_project(root, report, drafts=options.drafts)
+        if proj is None or report.failed():
+            raise InputError(report)
+    with stages("assemble"):
+        edition = assemble.assemble(proj, options.selects, report)
+        if report.failed():
+            raise InputError(report)
+        if not edition.fiches:
+            report.error("publication.yaml" if proj.publication.raw else ".", None,
+                         "no fiche to publish: add fiches under fiches/ or loosen --select")
+            raise InputError(report)
+        default_layout = "archive" if options.archive else proj.publication.layout
+        layout = layouts.load_layout(proj, options.layout or default_layout)
+
+    # Every date printed or stamped comes from here, never from the clock; fontTools
+    # reads the variable when it subsets fonts inside WeasyPrint.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(source_date_epoch(proj.publication.date)))
+
+    def warn(message: str) -> None:
+        report.warning(".", None, message)
+
+    fetch_roots = list(layout.dirs) + [builtin_fonts()]
+    fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
+    written: list[str] = []
+    pages = None
+    out = options.out
+    with Staging(out) as stage:
+        if "pdf" in options.formats:
+            if options.archive:
+                from generator.render import archive
+
+                with stages("booklet (PDF/A)"):
+                    info = archive.render_archive(edition, layout, stage, options, fetcher)
+            else:
+                from generator.render import pdf
+
+                with stages("booklet"):
+                    info = pdf.render_booklet(edition, layout, stage, options, fetcher)
+            pages = info.pages
+            written += ["booklet.pdf", "booklet.html"]
+            if options.impose:
+                from generator.render.impose import impose
+
+                with stages("impose"):
+                    impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
+                written.append("booklet-imposed.pdf")
+        if "handouts" in options.formats:
+            from generator.render import handout
+
+            handout_layout = layouts.load_layout(proj, "handout")
+            with stages("handouts"):
+                written += handout.render_handouts(edition, handout_layout, stage, options, fetcher)
+        if "docx" in options.formats:
+            from generator.render import docx
+
+            with stages("docx"):
+                written += docx.render_docx(edition, layout, stage, options)
+        with stages("write"):
+            write_manifest(stage, edition, pages, written)
+            stage.commit()
+    return {"edition": edition, "written": written, "pages": pages}
+
+
+def run(root: Path, options: BuildOptions, err=None) -> int:
+    """The `recueil build` command: 0 built, 1 bad input (nothing written)."""
+    from generator.diagnostics import print_report
+
+    err = err or sys.stderr
+    report = Report()
+    stages = Stages()
+    try:
+        result = build(root, options, report, stages)
+    except InputError:
+        print_report(report, err)
+        return 1
+    print_report(report, err)
+    n = len(result["edition"].fiches)
+    print(f"Built {n} fiche{'s' if n != 1 else ''} into {options.out}", file=err)
+    if options.timings:
+        for line in stages.lines():
+            print(line, file=err)
+    return 0

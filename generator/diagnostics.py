@@ -50,3 +50,15 @@ class InputError(Exception):
     def __init__(self, report: Report):
         super().__init__(f"{len(report.errors)} error(s)")
         self.report = report
+
+
+def print_report(report: Report, stream, strict: bool = False) -> None:
+    """One line per problem, sorted by file and line, then a count when there are any."""
+    for item in report.sorted():
+        if strict and item.level == "warning":
+            item = Diagnostic("error", item.path, item.line, item.message)
+        print(item, file=stream)
+    errors = len(report.errors) + (len(report.warnings) if strict else 0)
+    warnings = 0 if strict else len(report.warnings)
+    if errors or warnings:
+        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=stream)
