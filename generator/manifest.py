@@ -1,0 +1,91 @@
+"""build.json: what a build published, for the people and scripts that check it.
+
+It names every fiche (with the sha256 of its source and its pages in booklet.pdf) and
+every output (with its sha256 and size). It holds no clock time, so two builds of the
+same sources write the same bytes. `output.Staging.commit()` moves it into OUT last, and
+reads the previous one to know which old outputs it may remove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import generator
+
+if TYPE_CHECKING:  # output imports sha256_file from here
+    from generator.model import Edition
+    from generator.output import Staging
+
+MANIFEST = "build.json"
+FORMAT = 1  # bumped when a key changes meaning, for scripts that read the file
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest_data(
+    edition: Edition,
+    booklet_pages: dict[str, tuple[int, int]] | None,
+    outputs: dict[str, Path],
+) -> dict:
+    """The manifest as a mapping; `outputs` maps each output's path in OUT (POSIX) to
+    the file holding its bytes now."""
+    pub = edition.publication
+    fiches = []
+    for fiche in edition.fiches:  # booklet order: the order a reader meets them
+        entry = {
+            "id": fiche.id,
+            "title": fiche.title,
+            "source": fiche.rel,
+            "sha256": hashlib.sha256(fiche.raw).hexdigest() if fiche.raw else sha256_file(fiche.path),
+        }
+        if booklet_pages is not None and fiche.id in booklet_pages:
+            first, last = booklet_pages[fiche.id]
+            entry["first_page"], entry["last_page"] = int(first), int(last)
+        fiches.append(entry)
+    return {
+        "format": FORMAT,
+        "generator": {"name": "recueil", "version": generator.__version__},
+        "publication": {
+            "title": pub.title,
+            "subtitle": pub.subtitle,
+            "edition": pub.edition,
+            "date": pub.date,
+            "lang": pub.lang,
+            "layout": pub.layout,
+            "page_size": pub.page_size,
+        },
+        "fiches": fiches,
+        "outputs": [
+            {"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size}
+            for rel, path in sorted(outputs.items())
+        ],
+    }
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_manifest(
+    stage: Staging,
+    edition: Edition,
+    booklet_pages: dict[str, tuple[int, int]] | None,
+    outputs: list[str],
+) -> None:
+    """Write build.json into the staging folder, describing the staged `outputs` (paths
+    relative to OUT). Call it after every renderer has finished."""
+    staged = set(stage.staged())
+    missing = sorted(set(outputs) - staged)
+    if missing:
+        raise ValueError(f"build.json would list outputs that were never staged: {', '.join(missing)}")
+    files = {rel: stage.root / rel for rel in set(outputs) if rel != MANIFEST}
+    stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files)), encoding="utf-8")
