@@ -1,0 +1,233 @@
+"""Writing a build's files into OUT so that a failed or interrupted build changes nothing.
+
+Renderers never write into OUT directly: they write to `stage.path("booklet.pdf")`, a
+path inside a hidden staging folder that lives in OUT itself (the same file system, so a
+move is a rename). Only `stage.commit()` moves the files into place.
+
+What a reader of OUT can rely on:
+  - A build that fails, is interrupted (Ctrl-C) or is killed before `commit()` leaves
+    every file of OUT as it was. A killed build leaves at most a hidden
+    `.recueil-staging-*` folder, removed by the next build.
+  - Every file under its real name is whole, at all times: each one arrives by a single
+    `os.replace`, after its bytes have reached the disk (fsync).
+  - Moving several files is not atomic as a whole. The commit therefore moves the
+    outputs first, then removes the previous build's leftovers, and moves `build.json`
+    last: when `build.json` comes from the newest build, every file it lists is there,
+    whole, with the sha256 it records. During the few renames of a commit, the previous
+    `build.json` can sit beside files that are already new; its checksums tell them apart.
+  - Only files the previous `build.json` listed, still unchanged since (same size and
+    sha256), are ever deleted: a user's own file in OUT is never touched. Removing them
+    before the new manifest arrives means a commit killed half-way still leaves the old
+    manifest in place, so the next build finishes the clean-up.
+  - One build at a time per OUT: the lock `OUT/.recueil.lock` is held from enter to exit.
+    A second build waits for it up to `wait` seconds, then refuses with `OutputBusy`.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+
+from generator.manifest import MANIFEST, sha256_file
+
+LOCK = ".recueil.lock"
+STAGING_PREFIX = ".recueil-staging-"
+
+
+class OutputBusy(Exception):
+    """Another build holds OUT's lock."""
+
+
+class OutputError(Exception):
+    """OUT cannot receive this build's files (a folder in the way, a bad name...)."""
+
+
+def _clean_rel(rel: str) -> str:
+    # Names come from fiche ids: a strange one must not write outside the staging folder
+    # or over the build's own bookkeeping.
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if not rel or pure.is_absolute() or any(p in ("", ".", "..") for p in pure.parts):
+        raise OutputError(f"output name {rel!r} is not a plain relative path")
+    if pure.parts[0].startswith((LOCK, STAGING_PREFIX)):
+        raise OutputError(f"output name {rel!r} is reserved")
+    return pure.as_posix()
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Staging:
+    """`with Staging(out) as stage: ...; stage.commit()` — see the module docstring."""
+
+    def __init__(self, out: Path, wait: float = 60.0, poll: float = 0.1):
+        self.out = Path(out)
+        self.wait = wait
+        self.poll = poll
+        self.root: Path | None = None  # the staging folder, once entered
+        self._lock_fd: int | None = None
+        self._committed = False
+
+    # entering and leaving ----------------------------------------------------------
+    def __enter__(self) -> Staging:
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as failure:
+            raise OutputError(f"cannot create the output folder {self.out}: {failure.strerror}") from None
+        self._lock()
+        try:
+            self._remove_stale_staging()
+            self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out))
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+        finally:
+            self._unlock()
+        return False  # an exception, KeyboardInterrupt included, goes on up
+
+    def _lock(self) -> None:
+        fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock_fd = fd
+                return
+            except OSError as busy:
+                if busy.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise OutputBusy(
+                    f"another build is writing to {self.out}: wait for it to finish, or build with --out elsewhere"
+                )
+            time.sleep(self.poll)
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def _remove_stale_staging(self) -> None:
+        # We hold the lock, so no live build owns any of these: they are what killed
+        # builds left behind.
+        for stale in self.out.glob(STAGING_PREFIX + "*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+    # while building ----------------------------------------------------------------
+    def path(self, rel: str) -> Path:
+        """Where a renderer writes the output `rel` (POSIX, relative to OUT)."""
+        if self.root is None:
+            raise RuntimeError("Staging.path() outside of its `with` block")
+        if self._committed:
+            raise RuntimeError("Staging.path() after commit()")
+        target = self.root / _clean_rel(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def staged(self) -> list[str]:
+        """Every file staged so far, as sorted POSIX paths relative to OUT."""
+        if self.root is None:
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file() and not p.is_symlink()
+        )
+
+    # committing --------------------------------------------------------------------
+    def commit(self) -> list[str]:
+        """Move every staged file into OUT (manifest last); return their paths."""
+        if self.root is None or self._committed:
+            raise RuntimeError("Staging.commit() outside of its `with` block, or twice")
+        produced = self.staged()
+        previous = self._previous_outputs()
+        outputs = [rel for rel in produced if rel != MANIFEST]
+        has_manifest = MANIFEST in produced
+
+        # Check everything that can fail before the first rename, so that a refusal here
+        # still leaves OUT as it was.
+        for rel in produced:
+            dest = self.out / rel
+            if dest.is_dir() and not dest.is_symlink():
+                raise OutputError(f"{dest} is a folder: move it away so the build can write this file")
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as failure:
+                raise OutputError(f"cannot create {dest.parent}: {failure.strerror}") from None
+            _fsync_path(self.root / rel)
+
+        touched_dirs: set[Path] = set()
+        for rel in outputs:
+            os.replace(self.root / rel, self.out / rel)
+            touched_dirs.add((self.out / rel).parent)
+        for rel in sorted(set(previous) - set(produced)):
+            touched_dirs |= self._remove_previous(rel, previous[rel])
+        for directory in sorted(touched_dirs, key=lambda d: len(d.parts), reverse=True):
+            if directory.exists():
+                _fsync_path(directory, directory=True)
+        if has_manifest:
+            os.replace(self.root / MANIFEST, self.out / MANIFEST)
+        _fsync_path(self.out, directory=True)
+        self._committed = True
+        return produced
+
+    def _previous_outputs(self) -> dict[str, dict]:
+        """The outputs the previous build.json listed, by path. An unreadable manifest
+        lists nothing, so nothing is deleted."""
+        try:
+            entries = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))["outputs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        found = {}
+        for entry in entries if isinstance(entries, list) else ():
+            try:
+                rel = _clean_rel(entry["path"])
+            except (OutputError, KeyError, TypeError, AttributeError):
+                continue  # a forged or damaged entry: skip it, keep the others
+            if rel != MANIFEST:
+                found[rel] = entry
+        return found
+
+    def _remove_previous(self, rel: str, entry: dict) -> set[Path]:
+        path = self.out / rel
+        try:
+            if path.is_symlink() or not path.is_file():
+                return set()
+            # The user may have replaced it with a file of their own: then it is theirs.
+            if path.stat().st_size != entry.get("size") or sha256_file(path) != entry.get("sha256"):
+                return set()
+            if not path.resolve().is_relative_to(self.out.resolve()):
+                return set()
+            path.unlink()
+        except OSError:
+            return set()
+        touched = {path.parent}
+        # A folder this build emptied (fiches/ when no handout is built any more) goes too.
+        parent = path.parent
+        while parent != self.out and parent.is_relative_to(self.out):
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            touched.add(parent.parent)
+            parent = parent.parent
+        return touched
