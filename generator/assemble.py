@@ -1,0 +1,100 @@
+"""Which fiches one build publishes, in which order, in which sections.
+
+Order per the SPEC: the sections of publication.yaml in their order; the fiches no
+section lists follow in a last section; without sections, one untitled section by id.
+`--select KEY=VALUE` keeps the fiches that match; repeated selects narrow further.
+"""
+
+from __future__ import annotations
+
+from generator.diagnostics import Report
+from generator.matching import fold
+from generator.model import Edition, Fiche, Project, Section
+
+SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
+CLI = "command line"  # where a --select problem is reported
+
+_OTHERS = {"fr": "Autres initiatives", "en": "Other initiatives"}
+
+
+def others_title(lang: str) -> str:
+    """The title of the last section, holding the fiches no section lists."""
+    return _OTHERS.get(lang.split("-")[0], _OTHERS["en"])
+
+
+def assemble(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
+    fiches = list(project.fiches)
+    for key, value in selects:
+        key = key.strip().lower()
+        if key not in SELECT_KEYS:
+            report.error(CLI, None, f"--select {key}=…: unknown key; use one of {', '.join(SELECT_KEYS)}")
+            continue
+        wanted = _wanted(project, key, value)
+        kept = [f for f in fiches if wanted & _values(f, key)]
+        if not kept:
+            report.error(CLI, None, f"--select {key}={value}: no fiche matches{_known(project, key)}")
+        fiches = kept
+    if not project.fiches:
+        report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
+    return Edition(project, _sections(project, fiches))
+
+
+def _wanted(project: Project, key: str, value: str) -> set[str]:
+    wanted = {fold(value)}
+    if key == "partner":  # an alias selects its partner, and the canonical name its aliases
+        for p in project.partners:
+            names = {fold(p.name), *map(fold, p.aliases)}
+            if wanted & names:
+                wanted |= names
+    return wanted
+
+
+def _values(f: Fiche, key: str) -> set[str]:
+    if key == "theme":
+        found = f.themes
+    elif key == "territory":
+        t = f.territory
+        found = [t.place, t.department or "", t.region or ""]
+    elif key == "region":
+        found = [f.territory.region or ""]
+    elif key == "partner":
+        found = [n for p in f.partners for n in (p.name, p.given)]
+    else:
+        found = [f.id]
+    return {fold(v) for v in found if v}
+
+
+def _known(project: Project, key: str) -> str:
+    values = sorted({v for f in project.fiches for v in _display(f, key)}, key=fold)
+    if not values:
+        return ""
+    shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
+    return f" (values in this project: {shown})"
+
+
+def _display(f: Fiche, key: str) -> list[str]:
+    t = f.territory
+    return {
+        "theme": f.themes,
+        "territory": [x for x in (t.place, t.department, t.region) if x],
+        "region": [t.region] if t.region else [],
+        "partner": [p.name for p in f.partners],
+        "id": [f.id],
+    }[key]
+
+
+def _sections(project: Project, fiches: list[Fiche]) -> list[Section]:
+    pub = project.publication
+    by_id = {f.id: f for f in fiches}
+    if not pub.sections:
+        return [Section(None, sorted(fiches, key=lambda f: (fold(f.id), f.id)))] if fiches else []
+    out, listed = [], set()
+    for spec in pub.sections:
+        chosen = [by_id[i] for i in spec.fiches if i in by_id and i not in listed]
+        listed.update(f.id for f in chosen)
+        if chosen:
+            out.append(Section(spec.title, chosen))
+    rest = sorted((f for f in fiches if f.id not in listed), key=lambda f: (fold(f.id), f.id))
+    if rest:
+        out.append(Section(others_title(pub.lang), rest))
+    return out

@@ -1,0 +1,208 @@
+"""Read one fiche file into a `model.Fiche`, reporting every problem with its line.
+
+Fiches are pasted from e-mails and web pages: the reader is tolerant where the intent is
+clear (a byte-order mark, Windows line ends, a stray control character) and precise
+where it is not (a Latin-1 file says how to convert it; a missing image names its line).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from generator import markdown, schema
+from generator.diagnostics import Report
+from generator.frontmatter import YamlError, load_yaml, split
+from generator.matching import fold
+from generator.model import Contact, Fiche, Image, KeyFigure, Partner, PartnerRef, Territory
+from generator.typography import french, french_tree
+
+MAX_BYTES = 2_000_000  # a fiche is a few kilobytes; anything this big is a mistake
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_REMOTE = ("http://", "https://")
+
+
+@dataclass
+class Context:
+    """What reading a fiche needs to know about the rest of the project."""
+
+    root: Path  # resolved
+    lang: str = "fr"
+    allow_remote: bool = False
+    registry: dict[str, Partner] | None = None  # fold(name or alias) -> partner, as written
+
+
+def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES) -> tuple[bytes, str] | None:
+    """The bytes of a text file and its text: UTF-8, BOM dropped, line ends unified,
+    control characters removed with a warning naming their line."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            report.error(rel, None, f"the file is too large ({size // 1000} kB; at most {max_bytes // 1000} kB): is it really a text file?")
+            return None
+        raw = path.read_bytes()
+    except OSError as e:
+        report.error(rel, None, f"cannot read the file: {e.strerror or e}")
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        report.error(rel, 1, "the file is UTF-16: save it as UTF-8 (in most editors: 'Save as…', encoding UTF-8)")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        report.error(
+            rel, line,
+            f"the file is not UTF-8 (byte 0x{raw[e.start]:02X}; it looks like Latin-1/Windows-1252): "
+            f"convert it with `iconv -f latin1 -t utf-8 {Path(rel).name} > converted.md` "
+            "or save it from your editor with the UTF-8 encoding",
+        )
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        lines = text.split("\n")
+        for n, line in enumerate(lines, 1):
+            found = sorted(set(_CONTROL.findall(line)))
+            if found:
+                names = ", ".join(f"U+{ord(c):04X}" for c in found)
+                report.warning(rel, n, f"invisible control character(s) {names} removed")
+                lines[n - 1] = _CONTROL.sub("", line)
+        text = "\n".join(lines)
+    return raw, text
+
+
+def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fiche | None, bool]:
+    """Read and check one fiche: (the fiche, whether it says `draft: true`). The fiche
+    is None when it cannot be published as is; the report then says why."""
+    source = read_source(path, rel, report)
+    if source is None:
+        return None, False
+    raw, text = source
+    try:
+        parts = split(text)
+        doc = load_yaml(parts.front, parts.front_line)
+    except YamlError as e:
+        report.error(rel, e.line, e.message)
+        return None, False
+    errors_before = len(report.errors)
+    checker = schema.Checker(doc, rel, report)
+    f = schema.fiche_fields(checker)
+    if f is None:
+        return None, False
+    return _build(f, checker, parts, raw, path, rel, ctx, report, errors_before), f["draft"]
+
+
+def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fiche | None:
+    doc = checker.doc
+    body, warnings = markdown.parse(parts.body, parts.body_line)
+    for line, message in warnings:
+        report.warning(rel, line, message)
+    image = _front_image(f["image"], path, rel, checker, ctx)
+    _body_images(body, path, rel, ctx, report)
+    if len(report.errors) > errors_before or not all(f[k] for k in ("title", "summary", "themes", "territory")):
+        return None
+
+    t: Callable[[str | None], str | None] = (lambda s: french(s) if s else s) if ctx.lang == "fr" else (lambda s: s)
+    if ctx.lang == "fr":
+        french_tree(body)
+    terr = f["territory"]
+    contact = f["contact"]
+    return Fiche(
+        id=path.stem,
+        path=path,
+        rel=rel,
+        title=t(f["title"]),
+        summary=t(f["summary"]),
+        themes=[t(x) for x in f["themes"]],
+        territory=Territory(t(terr["place"]), t(terr["department"]), t(terr["region"])),
+        partners=[_partner_ref(p, ctx, t) for p in f["partners"]],
+        body=body,
+        subtitle=t(f["subtitle"]),
+        date=f["date"],
+        audience=[t(x) for x in f["audience"]],
+        key_figures=[KeyFigure(t(k["value"]), t(k["label"])) for k in f["key_figures"]],
+        contact=Contact(t(contact["name"]), t(contact["organisation"]), contact["email"], contact["phone"], contact["url"]) if contact else None,
+        source=f["source"],
+        image=Image(image[0], image[1], t(f["image"]["alt"]), t(f["image"]["caption"]), t(f["image"]["credit"])) if image else None,
+        keywords=[t(x) for x in f["keywords"]],
+        draft=f["draft"],
+        raw=raw,
+        lines={k[0]: line for k, line in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)},
+    )
+
+
+def _partner_ref(p: dict, ctx: Context, t) -> PartnerRef:
+    known = (ctx.registry or {}).get(fold(p["name"]))
+    if known is None:
+        return PartnerRef(t(p["name"]), t(p["name"]), t(p["role"]), t(p["type"]), p["url"])
+    return PartnerRef(
+        name=t(known.name),
+        given=t(p["name"]),
+        role=t(p["role"]),
+        type=t(p["type"] or known.type),
+        url=p["url"] or known.url,
+    )
+
+
+# Images ----------------------------------------------------------------------------------
+
+def check_local(src: str, fiche_path: Path, root: Path) -> tuple[Path | None, str | None]:
+    """Resolve an image path written in a fiche. Returns (absolute path, None) or
+    (None, why not). Symlinks are resolved first, so none can lead outside."""
+    if not src.strip():
+        return None, "an image needs a file name"
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) and not re.match(r"^[A-Za-z]:[\\/]", src):
+        return None, f"image '{src[:80]}' must be a file inside the project folder"
+    rel_src = urllib.parse.unquote(src.split("#")[0].split("?")[0])
+    try:
+        target = (fiche_path.parent / rel_src).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None, f"image '{src[:80]}' cannot be found"
+    if not target.is_relative_to(root):
+        return None, f"image '{src[:80]}' is outside the project folder: copy it into the project (e.g. images/) and refer to it from there"
+    if not target.is_file():
+        return None, f"image '{src[:80]}' not found (looked for {target.relative_to(root).as_posix()})"
+    return target, None
+
+
+def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx: Context) -> tuple[Path, str] | None:
+    if not img:
+        return None
+    src = img["file"]
+    if src.lower().startswith(_REMOTE):
+        c.warn(("image", "file"), "a remote image cannot be the fiche's main image: download it into the project folder (image left out)")
+        return None
+    found, problem = check_local(src, path, ctx.root)
+    if problem:
+        c.error(("image", "file"), problem)
+        return None
+    return found, found.relative_to(ctx.root).as_posix()
+
+
+def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report: Report) -> None:
+    for parent in list(body.walk()):
+        keep = []
+        for node in parent.children:
+            if node.type != "image":
+                keep.append(node)
+                continue
+            src = node.attrs.get("src", "")
+            if src.lower().startswith(_REMOTE):
+                if ctx.allow_remote:
+                    keep.append(node)
+                else:
+                    report.warning(rel, node.line, f"remote image '{src[:80]}' left out: set 'allow_remote: true' in publication.yaml to fetch it, or download it into the project")
+                continue
+            if src.lower().startswith("data:"):
+                report.warning(rel, node.line, "embedded 'data:' image left out: save it as a file in the project and refer to it")
+                continue
+            found, problem = check_local(src, path, ctx.root)
+            if problem:
+                report.error(rel, node.line, problem)
+                continue
+            node.attrs["path"] = found
+            keep.append(node)
+        parent.children = keep

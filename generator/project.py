@@ -1,0 +1,186 @@
+"""Read a whole publication project: publication.yaml, partners.yaml, every fiche.
+
+`read_project` is the only way into the model: everything it returns has been checked,
+and every problem it found is in the report, one line each, all of them in one run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator import schema
+from generator.diagnostics import Report
+from generator.fiche import Context, read_fiche, read_source
+from generator.frontmatter import Doc, YamlError, load_yaml
+from generator.matching import fold, id_key
+from generator.model import Fiche, Partner, Project, Publication, SectionSpec
+from generator.typography import french
+
+MAX_YAML_BYTES = 1_000_000
+SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
+
+
+def read_project(root: Path, report: Report, *, drafts: bool = False) -> Project | None:
+    """The project in `root`, or None when it has errors (all of them in `report`).
+
+    Drafts are read and checked either way; without `drafts` they are left out, and
+    their problems are only warnings, so that a draft in progress never blocks a build.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        report.error(str(root), None, "no such folder: give the folder that holds publication.yaml and fiches/")
+        return None
+    root = root.resolve()
+    pub, pub_lines = _read_publication(root, report)
+    registry, partners_raw = _read_partners(root, report)
+    ctx = Context(
+        root=root,
+        lang=pub.lang.split("-")[0],
+        allow_remote=pub.allow_remote,
+        registry={key: p for p in registry for key in [fold(p.name), *map(fold, p.aliases)]},
+    )
+    fiches, all_ids = _read_fiches(root, ctx, report, drafts)
+    _check_sections(pub, pub_lines, fiches, all_ids, report)
+    if pub.lang.startswith("fr"):
+        _french_publication(pub)
+        registry = [
+            Partner(french(p.name), tuple(french(a) for a in p.aliases), french(p.type) if p.type else None, p.url)
+            for p in registry
+        ]
+    if report.errors:
+        return None
+    return Project(root=root, publication=pub, partners=registry, fiches=fiches, partners_raw=partners_raw)
+
+
+# publication.yaml ------------------------------------------------------------------------
+
+def _load(root: Path, name: str, report: Report) -> tuple[Doc, bytes] | None:
+    path = root / name
+    if not path.exists():
+        return None
+    source = read_source(path, name, report, MAX_YAML_BYTES)
+    if source is None:
+        return None
+    raw, text = source
+    try:
+        return load_yaml(text), raw
+    except YamlError as e:
+        report.error(name, e.line, e.message)
+        return None
+
+
+def _read_publication(root: Path, report: Report) -> tuple[Publication, dict]:
+    pub = Publication()
+    loaded = _load(root, "publication.yaml", report)
+    if loaded is None:
+        return pub, {}
+    doc, pub.raw = loaded
+    fields = schema.publication_fields(schema.Checker(doc, "publication.yaml", report))
+    for key, value in fields.items():
+        if key == "sections":
+            pub.sections = [SectionSpec(s["title"], tuple(s["fiches"]), s["line"]) for s in value]
+        elif value is not None:
+            setattr(pub, key, value)
+    id_lines = {(i, j): line for i, s in enumerate(fields.get("sections", [])) for j, line in enumerate(s["id_lines"])}
+    return pub, id_lines
+
+
+def _french_publication(pub: Publication) -> None:
+    for key in ("title", "subtitle", "publisher", "edition"):
+        value = getattr(pub, key)
+        if value:
+            setattr(pub, key, french(value))
+    pub.sections = [SectionSpec(french(s.title), s.fiches, s.line) for s in pub.sections]
+    if pub.colophon:
+        pub.colophon = {k: (v if k == "isbn" else french(v)) for k, v in pub.colophon.items()}
+
+
+def _check_sections(pub: Publication, id_lines: dict, fiches: list[Fiche], all_ids: set[str], report: Report) -> None:
+    known = {id_key(f.id): f.id for f in fiches}
+    seen: dict[str, str] = {}
+    for i, section in enumerate(pub.sections):
+        ids = []
+        for j, given in enumerate(section.fiches):
+            line = id_lines.get((i, j), section.line)
+            key = id_key(given.removesuffix(".md"))
+            if key in seen:
+                report.warning("publication.yaml", line, f"fiche '{given}' is already in section « {seen[key]} »: listed once only")
+                continue
+            if key not in known:
+                if key not in all_ids:
+                    report.error("publication.yaml", line, f"section « {section.title} » names fiche '{given}', but there is no fiches/**/{given}.md")
+                continue  # a draft left out of this build
+            seen[key] = section.title
+            ids.append(known[key])
+        pub.sections[i] = SectionSpec(section.title, tuple(ids), section.line)
+
+
+# partners.yaml ---------------------------------------------------------------------------
+
+def _read_partners(root: Path, report: Report) -> tuple[list[Partner], bytes | None]:
+    loaded = _load(root, "partners.yaml", report)
+    if loaded is None:
+        return [], None
+    doc, raw = loaded
+    entries = schema.partner_entries(schema.Checker(doc, "partners.yaml", report))
+    owner: dict[str, tuple[str, int | None]] = {}  # fold(name or alias) -> (canonical, line)
+    partners = []
+    for e in entries:
+        names = [(e["name"], e["line"], "name")] + [(a, line, "alias") for a, line in zip(e["aliases"], e["alias_lines"])]
+        aliases = []
+        for name, line, kind in names:
+            key = fold(name)
+            if key in owner and owner[key][0] != e["name"]:
+                first, first_line = owner[key]
+                report.error("partners.yaml", line, f"'{name}' already names partner '{first}' (line {first_line}): a name or alias can belong to one partner only")
+                continue
+            if key in owner:
+                continue  # an alias repeating the partner's own name: harmless
+            owner[key] = (e["name"], line)
+            if kind == "alias":
+                aliases.append(name)
+        partners.append(Partner(e["name"], tuple(aliases), e["type"], e["url"]))
+    return partners, raw
+
+
+# fiches ------------------------------------------------------------------------------------
+
+def fiche_files(root: Path) -> list[Path]:
+    """Every fiches/**/*.md, in a stable order; hidden files and folders are skipped."""
+    top = root / "fiches"
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        found += [Path(folder) / f for f in files if f.endswith(".md") and not f.startswith(".")]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tuple[list[Fiche], set[str]]:
+    """The fiches to publish, and the id_key of every fiche on disk, drafts included."""
+    files = fiche_files(root)
+    if not files:
+        report.warning("fiches", None, "no fiche found: write them as fiches/NAME.md (`recueil new \"Title\"` makes one)")
+    ids: dict[str, str] = {}  # id_key(id) -> rel of the first file with it
+    fiches = []
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        if not path.resolve().is_relative_to(root):
+            report.error(rel, None, "this file is a link to outside the project folder: copy the fiche into the project instead")
+            continue
+        key = id_key(path.stem)
+        if key in ids:
+            report.error(rel, None, f"id '{path.stem}' is already used by {ids[key]}: fiche ids are file names, compared ignoring case; rename one of them")
+            continue
+        ids[key] = rel
+        own = Report()
+        fiche, is_draft = read_fiche(path, rel, ctx, own)
+        if is_draft and not drafts:
+            for d in own.items:
+                report.warning(d.path, d.line, f"(draft, not published) {d.message}")
+            continue
+        report.items += own.items
+        if fiche is not None:
+            fiches.append(fiche)
+    return fiches, set(ids)
+

@@ -1,0 +1,460 @@
+"""What the keys of a fiche, publication.yaml and partners.yaml may hold.
+
+`Checker` reads a loaded YAML `Doc` and reports every problem with the line of the key or
+item at fault; the `fiche_fields`, `publication_fields` and `partner_entries` functions
+return plain, checked values for the readers to build the model from. Nothing here
+raises on bad input: a wrong value is reported and left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Any
+
+from generator.diagnostics import Report
+from generator.frontmatter import Doc
+
+FICHE_KEYS = (
+    "title", "summary", "themes", "territory", "partners", "subtitle", "date", "audience",
+    "key_figures", "contact", "source", "image", "keywords", "draft",
+)
+TERRITORY_KEYS = ("place", "department", "region")
+PARTNER_KEYS = ("name", "role", "type", "url")
+FIGURE_KEYS = ("value", "label")
+CONTACT_KEYS = ("name", "organisation", "email", "phone", "url")
+IMAGE_KEYS = ("file", "alt", "caption", "credit")
+PUBLICATION_KEYS = (
+    "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
+    "sections", "indexes", "allow_remote", "colophon", "isbn",
+)
+SECTION_KEYS = ("title", "fiches")
+REGISTRY_KEYS = ("name", "aliases", "type", "url")
+INDEXES = ("partners", "themes", "territories")
+PAGE_SIZES = ("A4", "A5")
+LANGS = ("fr", "en")  # languages whose labels Recueil translates
+
+# French spellings users naturally type, so the hint points at the right key.
+_FRENCH = {
+    "titre": "title", "resume": "summary", "résumé": "summary", "chapo": "summary",
+    "chapô": "summary", "themes": "themes", "thèmes": "themes", "thematiques": "themes",
+    "territoire": "territory", "lieu": "place", "partenaires": "partners",
+    "partenaire": "partners", "sous-titre": "subtitle", "sous_titre": "subtitle",
+    "public": "audience", "publics": "audience", "chiffres": "key_figures",
+    "chiffres_cles": "key_figures", "mots_cles": "keywords", "mots-cles": "keywords",
+    "brouillon": "draft", "nom": "name", "departement": "department",
+    "département": "department", "région": "region", "editeur": "publisher",
+    "éditeur": "publisher", "langue": "lang", "rubriques": "sections",
+}
+
+_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$|^https?://localhost\b\S*$", re.I)
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
+    low = key.lower().strip()
+    if low in _FRENCH and _FRENCH[low] in known:
+        return _FRENCH[low]
+    close = difflib.get_close_matches(low, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def describe(value: Any) -> str:
+    """What the user wrote, in words: for 'must be a list, not ...' messages."""
+    if isinstance(value, bool):
+        return "yes/no"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a group of keys"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date"
+    return "a text"
+
+
+class Checker:
+    """Checks values of one YAML document, reporting against one file."""
+
+    def __init__(self, doc: Doc, rel: str, report: Report):
+        self.doc, self.rel, self.report = doc, rel, report
+
+    def line(self, path) -> int | None:
+        return self.doc.line(tuple(path))
+
+    def error(self, path, message: str) -> None:
+        self.report.error(self.rel, self.line(path), message)
+
+    def warn(self, path, message: str) -> None:
+        self.report.warning(self.rel, self.line(path), message)
+
+    @staticmethod
+    def name(path) -> str:
+        """A key as a user sees it: 'title', or 'name' (partners, item 2)."""
+        keys = [p for p in path if isinstance(p, str)]
+        last = f"'{keys[-1]}'" if keys else "the value"
+        if isinstance(path[-1], int):
+            last = f"item {path[-1] + 1} of '{keys[-1]}'" if keys else f"item {path[-1] + 1}"
+        elif len(path) > 1:
+            where = ", ".join(f"item {p + 1}" if isinstance(p, int) else p for p in path[:-1])
+            last += f" ({where})"
+        return last
+
+    # shapes -------------------------------------------------------------------------
+    def mapping(self, path, value, known: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
+        if not isinstance(value, dict):
+            self.error(path, f"{self.name(path) if path else 'this file'} must be a group of 'key: value' lines, not {describe(value)}")
+            return None
+        for key in value:
+            if key not in known:
+                hint = did_you_mean(key, known)
+                advice = f"did you mean '{hint}'?" if hint else "known keys: " + ", ".join(known)
+                self.warn(tuple(path) + (key,), f"unknown key '{key}' ignored: {advice}")
+        for key in required:
+            if key not in value:
+                where = f" in {self.name(path)}" if path else ""
+                self.error(path, f"missing required key '{key}'{where}")
+        return value
+
+    def text(self, path, value, *, required: bool = False) -> str | None:
+        """A string. Numbers and dates are taken as written; null is absent."""
+        path = tuple(path)
+        if value is None:
+            if required:
+                self.error(path, f"{self.name(path)} is empty: it needs a value")
+            return None
+        if isinstance(value, (dict, list)):
+            self.error(path, f"{self.name(path)} must be a text, not {describe(value)}")
+            return None
+        if not isinstance(value, str):
+            value = self.doc.texts.get(path, str(value))
+        value = value.strip()
+        if not value and required:
+            self.error(path, f"{self.name(path)} is empty: it needs a value")
+            return None
+        return value or None
+
+    def texts(self, path, value, *, required: bool = False) -> list[str]:
+        """A list of strings; a single text is accepted as a one-item list."""
+        path = tuple(path)
+        if value is None or value == []:
+            if required:
+                self.error(path, f"{self.name(path)} needs at least one item")
+            return []
+        if isinstance(value, str):
+            if "," in value or ";" in value:
+                self.warn(path, f"{self.name(path)} is one text; if you meant several, write one per line starting with '- '")
+            value = [value]
+        elif not isinstance(value, list):
+            self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            s = self.text(path + (i,), item)
+            if s is not None and s not in out:
+                out.append(s)
+        if required and not out:
+            self.error(path, f"{self.name(path)} needs at least one item")
+        return out
+
+    def items(self, path, value) -> list:
+        """A list of anything (each item checked by the caller); a single one is a list."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        if isinstance(value, dict):
+            return [value]
+        self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
+        return []
+
+    def boolean(self, path, value) -> bool | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        self.error(path, f"{self.name(path)} must be true or false, not {describe(value)}")
+        return None
+
+    def url(self, path, value) -> str | None:
+        s = self.text(path, value)
+        if s is not None and not _URL.match(s):
+            self.error(path, f"{self.name(path)} must be a web address starting with http:// or https://, not '{s[:60]}'")
+            return None
+        return s
+
+    def email(self, path, value) -> str | None:
+        s = self.text(path, value)
+        if s is not None and s.lower().startswith("mailto:"):
+            s = s[7:]
+        if s is not None and not _EMAIL.match(s):
+            self.error(path, f"{self.name(path)} does not look like an e-mail address: '{s[:60]}'")
+            return None
+        return s
+
+    def date(self, path, value) -> str | None:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        s = self.text(path, value)
+        if s is None:
+            return None
+        m = _DATE.match(s)
+        if not m:
+            self.error(path, f"{self.name(path)} must be a date written YYYY, YYYY-MM or YYYY-MM-DD, not '{s[:40]}'")
+            return None
+        year, month, day = (int(g) if g else None for g in m.groups())
+        try:
+            dt.date(year, month or 1, day or 1)
+        except ValueError:
+            self.error(path, f"{self.name(path)}: {s} is not a real date")
+            return None
+        return s
+
+    def choice(self, path, value, choices: tuple[str, ...]) -> str | None:
+        s = self.text(path, value)
+        if s is None:
+            return None
+        for c in choices:
+            if s.lower() == c.lower():
+                return c
+        self.error(path, f"{self.name(path)} must be one of {', '.join(choices)}, not '{s[:40]}'")
+        return None
+
+
+# A fiche ---------------------------------------------------------------------------------
+
+def fiche_fields(c: Checker) -> dict | None:
+    """The checked front matter of a fiche, or None when it is not a mapping at all."""
+    data = c.doc.value
+    if data is None:
+        c.report.error(c.rel, c.line(()) or 1, "the front matter is empty: it needs title, summary, themes, territory and partners")
+        return None
+    if c.mapping((), data, FICHE_KEYS, ("title", "summary", "themes", "territory", "partners")) is None:
+        return None
+    f: dict[str, Any] = {
+        "title": c.text(("title",), data.get("title"), required="title" in data),
+        "summary": c.text(("summary",), data.get("summary"), required="summary" in data),
+        "themes": c.texts(("themes",), data.get("themes"), required="themes" in data),
+        "subtitle": c.text(("subtitle",), data.get("subtitle")),
+        "date": c.date(("date",), data.get("date")),
+        "audience": c.texts(("audience",), data.get("audience")),
+        "keywords": c.texts(("keywords",), data.get("keywords")),
+        "source": c.url(("source",), data.get("source")),
+        "draft": bool(c.boolean(("draft",), data.get("draft"))),
+        "territory": territory(c, data.get("territory")) if "territory" in data else None,
+        "partners": fiche_partners(c, data.get("partners")),
+        "key_figures": key_figures(c, data.get("key_figures")),
+        "contact": contact(c, data.get("contact")),
+        "image": image(c, data.get("image")),
+    }
+    return f
+
+
+def territory(c: Checker, value) -> dict | None:
+    path = ("territory",)
+    if isinstance(value, dict):
+        c.mapping(path, value, TERRITORY_KEYS, ("place",))
+        out = {k: c.text(path + (k,), value.get(k), required=(k == "place" and k in value)) for k in TERRITORY_KEYS}
+        return out if out["place"] else None
+    place = c.text(path, value, required=True)
+    return {"place": place, "department": None, "region": None} if place else None
+
+
+def fiche_partners(c: Checker, value) -> list[dict]:
+    path = ("partners",)
+    if isinstance(value, str):
+        value = [value]
+    out = []
+    for i, item in enumerate(c.items(path, value)):
+        p = path + (i,)
+        if isinstance(item, dict):
+            c.mapping(p, item, PARTNER_KEYS, ("name",))
+            name = c.text(p + ("name",), item.get("name"), required="name" in item)
+            entry = {
+                "name": name,
+                "role": c.text(p + ("role",), item.get("role")),
+                "type": c.text(p + ("type",), item.get("type")),
+                "url": c.url(p + ("url",), item.get("url")),
+            }
+        else:
+            name = c.text(p, item, required=True)
+            entry = {"name": name, "role": None, "type": None, "url": None}
+        if name:
+            entry["line"] = c.line(p)
+            out.append(entry)
+    return out
+
+
+def key_figures(c: Checker, value) -> list[dict]:
+    path = ("key_figures",)
+    out = []
+    for i, item in enumerate(c.items(path, value)):
+        p = path + (i,)
+        if c.mapping(p, item, FIGURE_KEYS, FIGURE_KEYS) is None:
+            continue
+        v = c.text(p + ("value",), item.get("value"), required="value" in item)
+        label = c.text(p + ("label",), item.get("label"), required="label" in item)
+        if v and label:
+            out.append({"value": v, "label": label})
+    return out
+
+
+def contact(c: Checker, value) -> dict | None:
+    path = ("contact",)
+    if value is None:
+        return None
+    if c.mapping(path, value, CONTACT_KEYS) is None:
+        return None
+    out = {
+        "name": c.text(path + ("name",), value.get("name")),
+        "organisation": c.text(path + ("organisation",), value.get("organisation")),
+        "email": c.email(path + ("email",), value.get("email")),
+        "phone": c.text(path + ("phone",), value.get("phone")),
+        "url": c.url(path + ("url",), value.get("url")),
+    }
+    return out if any(out.values()) else None
+
+
+def image(c: Checker, value) -> dict | None:
+    path = ("image",)
+    if value is None:
+        return None
+    if isinstance(value, str):  # `image: photo.jpg` is clear enough
+        value = {"file": value}
+    if c.mapping(path, value, IMAGE_KEYS, ("file",)) is None:
+        return None
+    out = {k: c.text(path + (k,), value.get(k), required=(k == "file" and k in value)) for k in IMAGE_KEYS}
+    return out if out["file"] else None
+
+
+# publication.yaml ------------------------------------------------------------------------
+
+def publication_fields(c: Checker) -> dict:
+    """Checked values of publication.yaml; keys absent from the file are absent here."""
+    data = c.doc.value
+    if data is None:
+        c.report.error(c.rel, 1, "publication.yaml is empty: it needs at least 'title: ...'")
+        return {}
+    if c.mapping((), data, PUBLICATION_KEYS, ("title",)) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("title", "subtitle", "publisher", "edition", "layout"):
+        if key in data:
+            out[key] = c.text((key,), data[key], required=(key == "title"))
+    if "date" in data:
+        out["date"] = c.date(("date",), data["date"])
+    if "lang" in data:
+        lang = c.text(("lang",), data["lang"])
+        if lang and not re.match(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", lang):
+            c.error(("lang",), f"'lang' must be a language code such as fr or en, not '{lang[:20]}'")
+        elif lang:
+            lang = lang.lower().replace("_", "-")
+            if lang.split("-")[0] not in LANGS:
+                c.warn(("lang",), f"labels are not translated into '{lang}': contents and index titles will be in English")
+            out["lang"] = lang
+    if "page_size" in data:
+        out["page_size"] = c.choice(("page_size",), data["page_size"], PAGE_SIZES)
+    if "allow_remote" in data:
+        out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
+    if "indexes" in data:
+        chosen = []
+        for i, name in enumerate(c.texts(("indexes",), data["indexes"])):
+            key = ("indexes", i)
+            if name.lower() in INDEXES:
+                chosen.append(name.lower())
+            else:
+                hint = did_you_mean(name, INDEXES)
+                c.error(key, f"unknown index '{name}'" + (f": did you mean '{hint}'?" if hint else f": choose among {', '.join(INDEXES)}"))
+        out["indexes"] = chosen
+    if "colophon" in data and data["colophon"] is not None:
+        col = data["colophon"]
+        if not isinstance(col, dict):
+            c.error(("colophon",), f"'colophon' must be a group of 'key: text' lines (legal, printer, licence, isbn...), not {describe(col)}")
+        else:
+            out["colophon"] = {k: t for k in col if (t := c.text(("colophon", k), col[k])) is not None}
+            if "isbn" in col:
+                out["isbn"] = isbn(c, ("colophon", "isbn"), col["isbn"])
+    if "isbn" in data:
+        out["isbn"] = isbn(c, ("isbn",), data["isbn"])
+    if "sections" in data:
+        out["sections"] = sections(c, data["sections"])
+    return out
+
+
+def isbn(c: Checker, path, value) -> str | None:
+    s = c.text(path, value)
+    if s is None:
+        return None
+    digits = re.sub(r"[\s-]", "", s).upper()
+    if len(digits) == 13 and digits.isdigit():
+        ok = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+    elif len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        ok = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
+    else:
+        c.error(path, f"'{s}' is not an ISBN: it needs 10 or 13 digits")
+        return None
+    if not ok:
+        c.error(path, f"ISBN '{s}' is wrong: its check digit does not match (a typo in one digit?)")
+        return None
+    return s
+
+
+def sections(c: Checker, value) -> list[dict]:
+    out = []
+    for i, item in enumerate(c.items(("sections",), value)):
+        p = ("sections", i)
+        if c.mapping(p, item, SECTION_KEYS, ("title", "fiches")) is None:
+            continue
+        title = c.text(p + ("title",), item.get("title"), required="title" in item)
+        ids = c.texts(p + ("fiches",), item.get("fiches"))
+        lines = [c.line(p + ("fiches", j)) for j in range(len(ids))]
+        if title:
+            out.append({"title": title, "fiches": ids, "line": c.line(p), "id_lines": lines})
+    return out
+
+
+# partners.yaml ---------------------------------------------------------------------------
+
+def partner_entries(c: Checker) -> list[dict]:
+    data = c.doc.value
+    if data is None:
+        return []
+    if isinstance(data, dict) and set(data) == {"partners"}:  # tolerated: a `partners:` heading
+        c = Checker(_subdoc(c.doc, "partners"), c.rel, c.report)
+        data = c.doc.value
+    if not isinstance(data, list):
+        c.error((), f"partners.yaml must be a list of partners, each starting with '- name: ...', not {describe(data)}")
+        return []
+    out = []
+    for i, item in enumerate(data):
+        p = (i,)
+        if isinstance(item, str):
+            item = {"name": item}
+        if c.mapping(p, item, REGISTRY_KEYS, ("name",)) is None:
+            continue
+        name = c.text(p + ("name",), item.get("name"), required="name" in item)
+        aliases = c.texts(p + ("aliases",), item.get("aliases"))
+        entry = {
+            "name": name,
+            "aliases": aliases,
+            "alias_lines": [c.line(p + ("aliases", j)) for j in range(len(aliases))],
+            "type": c.text(p + ("type",), item.get("type")),
+            "url": c.url(p + ("url",), item.get("url")),
+            "line": c.line(p),
+        }
+        if name:
+            out.append(entry)
+    return out
+
+
+def _subdoc(doc: Doc, key: str) -> Doc:
+    """The document under one top-level key, keeping every line."""
+    n = 1
+    lines = {p[n:]: line for p, line in doc.lines.items() if p[:n] == (key,)}
+    texts = {p[n:]: t for p, t in doc.texts.items() if p[:n] == (key,)}
+    return Doc(doc.value[key], lines, texts)
