@@ -13,6 +13,7 @@ import difflib
 import re
 from typing import Any
 
+from generator import isbn as isbn_digits
 from generator.diagnostics import Report
 from generator.frontmatter import Doc
 
@@ -390,15 +391,11 @@ def isbn(c: Checker, path, value) -> str | None:
     s = c.text(path, value)
     if s is None:
         return None
-    digits = re.sub(r"[\s-]", "", s).upper()
-    if len(digits) == 13 and digits.isdigit():
-        ok = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
-    elif len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
-        ok = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
-    else:
+    digits = isbn_digits.normalize(s)
+    if not re.fullmatch(r"\d{9}[\dX]|\d{13}", digits):
         c.error(path, f"'{s}' is not an ISBN: it needs 10 or 13 digits")
         return None
-    if not ok:
+    if not isbn_digits.valid_isbn(s):
         c.error(path, f"ISBN '{s}' is wrong: its check digit does not match (a typo in one digit?)")
         return None
     return s

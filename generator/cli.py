@@ -1,0 +1,362 @@
+"""The command line: `recueil build | check | list | new`, also `python -m generator`.
+
+Exit status: 0 fine (warnings allowed), 1 the input has errors, 2 the command line is
+wrong, 3 Recueil itself failed (a bug). Problems go to stderr one per line as
+`path:line: level: message`; no traceback ever reaches a user unless RECUEIL_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from generator import __version__
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+FORMATS = ("pdf", "handouts", "docx")
+SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
+
+
+def _doc(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+MAIN_HELP = _doc("""
+    Recueil turns a folder of fiches (practice sheets in Markdown with YAML front matter)
+    into a printable PDF booklet, one PDF handout and one Word document per fiche.
+
+    A publication folder holds publication.yaml (the edition), partners.yaml (the
+    partner registry) and fiches/ (one NAME.md per fiche). DIR defaults to the current
+    folder. Run `recueil COMMAND --help` for the details of a command.
+""")
+
+MAIN_EPILOG = _doc("""
+    examples:
+      recueil new "Une épicerie solidaire à Moulins"   write a new fiche to fill in
+      recueil check                                     check every fiche, build nothing
+      recueil build                                     build everything into output/
+      recueil build --select theme=Insertion --out insertion/
+      recueil list | sort                               the fiches, one per line
+
+    exit status: 0 done (warnings allowed), 1 the fiches or settings have errors (each
+    one printed as file:line: error: message), 2 the command line is wrong, 3 a bug in
+    Recueil.
+""")
+
+BUILD_HELP = _doc("""
+    Build the edition of DIR (default: the current folder) into OUT (default DIR/output):
+      booklet.pdf       the whole edition: cover, contents, fiches, indexes
+      booklet.html      the HTML the PDF was made from
+      fiches/ID.pdf     one handout per fiche
+      fiches/ID.docx    one Word document per fiche
+      build.json        every fiche with its pages, every file with its checksum
+
+    When a fiche or a setting has an error, nothing is written and every error is listed
+    (exit status 1). A failed or interrupted build leaves OUT as it was.
+""")
+
+BUILD_EPILOG = _doc("""
+    examples:
+      recueil build                              everything, from the current folder
+      recueil build ../recueil-2024 --out ~/pdf  another project, written elsewhere
+      recueil build --format pdf                 only the booklet
+      recueil build --select theme=Insertion     a thematic edition
+      recueil build --select region="Pays de la Loire" --select partner=ENVIE
+                                                 repeated --select narrow further
+      recueil build --print --impose             for the print shop: bleed, crop marks,
+                                                 and the pages imposed for folding
+      recueil build --archive                    PDF/A-3 that carries its own sources
+
+    --select matches ignoring case and accents; partner= also matches the aliases of
+    partners.yaml, territory= matches a place, department or region.
+""")
+
+CHECK_HELP = _doc("""
+    Check everything a build would read — publication.yaml, partners.yaml, every fiche
+    and the images they use — and build nothing. Every problem is printed on one line,
+    file:line: level: message, followed by a count.
+
+    Errors stop a build. Warnings (an unknown key, a low-resolution photo, a missing alt
+    text...) do not, unless --strict is given.
+""")
+
+CHECK_EPILOG = _doc("""
+    examples:
+      recueil check                 the project in the current folder
+      recueil check ../recueil-2024 another project
+      recueil check --strict        fail on warnings too (for a final proofreading)
+
+    exit status: 0 no error (warnings allowed, unless --strict), 1 errors found.
+""")
+
+LIST_HELP = _doc("""
+    Print one line per fiche, in the order of the booklet, with four columns separated
+    by tabs: id, title, themes (separated by commas), territory. Paste it into a
+    spreadsheet, or sort and filter it with the usual tools. Problems go to stderr.
+""")
+
+LIST_EPILOG = _doc("""
+    examples:
+      recueil list
+      recueil list --drafts                    drafts included
+      recueil list > fiches.tsv                open fiches.tsv in a spreadsheet
+      recueil list | grep -i insertion
+""")
+
+NEW_HELP = _doc("""
+    Write a new fiche, fiches/SLUG.md, from TITLE, and print its path. SLUG is the title
+    in lowercase without accents, words joined by hyphens; when a fiche of that name
+    exists, -2, -3... is added: nothing is ever overwritten. The skeleton passes
+    `recueil check` and is marked `draft: true`, so it is left out of builds until you
+    remove that line.
+""")
+
+NEW_EPILOG = _doc("""
+    examples:
+      recueil new "Une épicerie solidaire à Moulins"
+          writes fiches/une-epicerie-solidaire-a-moulins.md
+      recueil new ../recueil-2024 "Médiation sociale en Guyane"
+          writes ../recueil-2024/fiches/mediation-sociale-en-guyane.md
+
+    Put the title in quotes when it has several words.
+""")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # exit 2 with a hint, as argparse does, but friendlier
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}\n(run `{self.prog} --help` for the manual)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="recueil", description=MAIN_HELP, epilog=MAIN_EPILOG, formatter_class=fmt)
+    parser.add_argument("--version", action="version", version=f"recueil {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    b = sub.add_parser("build", help="build the booklet, handouts and Word documents",
+                       description=BUILD_HELP, epilog=BUILD_EPILOG, formatter_class=fmt)
+    b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
+    b.add_argument("--out", metavar="OUT", help="where to write (default: DIR/output)")
+    b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
+    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all three)")
+    b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; repeat to narrow")
+    b.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
+    b.add_argument("--print", dest="print_edition", action="store_true", help="printer's edition: 3 mm bleed, crop marks, TrimBox and BleedBox")
+    b.add_argument("--impose", action="store_true", help="also write booklet-imposed.pdf: pages two-up in folding order")
+    b.add_argument("--archive", action="store_true", help="booklet.pdf as a PDF/A-3 that carries the sources of the edition")
+    b.add_argument("--timings", action="store_true", help="print how long each stage took")
+    b.add_argument("--jobs", metavar="N", type=_positive, help="worker processes (default: one per processor core)")
+    b.add_argument("--no-cache", action="store_true", help="redo everything, ignoring what earlier builds kept")
+
+    c = sub.add_parser("check", help="check fiches and settings, build nothing",
+                       description=CHECK_HELP, epilog=CHECK_EPILOG, formatter_class=fmt)
+    c.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
+    c.add_argument("--drafts", action="store_true", help="check drafts as if they were published (their problems become errors)")
+
+    ls = sub.add_parser("list", help="one line per fiche: id, title, themes, territory",
+                        description=LIST_HELP, epilog=LIST_EPILOG, formatter_class=fmt)
+    ls.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
+    ls.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
+
+    n = sub.add_parser("new", help="write a new fiche skeleton and print its path",
+                       description=NEW_HELP, epilog=NEW_EPILOG, formatter_class=fmt)
+    n.add_argument("args", nargs="+", metavar="[DIR] TITLE", help="the publication folder (default: the current folder), then the fiche's title")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
+# Output ----------------------------------------------------------------------------------
+
+def _print_report(report, strict: bool = False, summary: str | None = None) -> None:
+    """Every problem, one line each, then a summary line."""
+    from generator.diagnostics import Diagnostic
+
+    items = report.sorted()
+    if strict:
+        items = [Diagnostic("error", d.path, d.line, d.message) for d in items]
+    errors = sum(d.level == "error" for d in items)
+    warnings = len(items) - errors
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    last = f"{summary}: {counts}" if summary else counts
+    if _colour():
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        for d in items:
+            style = "bold red" if d.level == "error" else "yellow"
+            where = f"{d.path}:{d.line}" if d.line else d.path
+            console.print(f"{escape(where)}: [{style}]{d.level}[/{style}]: {escape(d.message)}")
+        console.print(f"[{'bold red' if errors else 'green'}]{escape(last)}[/]")
+        return
+    for d in items:
+        print(d, file=sys.stderr)
+    print(last, file=sys.stderr)
+
+
+def _colour() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+# Commands --------------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    from generator.assemble import assemble
+    from generator.diagnostics import Report
+    from generator.project import read_project
+
+    report = Report()
+    project = read_project(Path(args.dir), report, drafts=args.drafts)
+    n = 0
+    if project is not None:
+        n = len(project.fiches)
+        assemble(project, [], report)
+        _preflight(project, report)
+    _print_report(report, args.strict, f"{n} fiche{'s' * (n != 1)} checked" if project else "check failed")
+    return EXIT_INPUT if report.failed(args.strict) else EXIT_OK
+
+
+def _preflight(project, report) -> None:
+    """Print-quality warnings, when that module and the layouts are there to ask."""
+    try:
+        from generator.preflight import preflight
+    except ImportError:
+        return
+    settings = {}
+    try:
+        from generator import layouts
+
+        settings = getattr(layouts.load_layout(project, project.publication.layout), "settings", {}) or {}
+    except Exception:  # noqa: BLE001 - layouts are checked by `build`; preflight has defaults
+        settings = {}
+    preflight(project, settings, report)
+
+
+def cmd_list(args) -> int:
+    from generator.assemble import assemble
+    from generator.diagnostics import Report
+    from generator.project import read_project
+
+    report = Report()
+    project = read_project(Path(args.dir), report, drafts=args.drafts)
+    if project is None:
+        _print_report(report, summary="cannot list")
+        return EXIT_INPUT
+    edition = assemble(project, [], report)
+    for d in report.sorted():
+        print(d, file=sys.stderr)
+    for f in edition.fiches:
+        cells = [f.id, f.title, ", ".join(f.themes), f.territory.label()]
+        print("\t".join(" ".join(c.split()) for c in cells))
+    return EXIT_OK
+
+
+def cmd_new(args, parser) -> int:
+    from generator.scaffold import new_fiche
+
+    if len(args.args) > 2:
+        parser.error("too many arguments: put the title in quotes, as in  recueil new \"Une épicerie solidaire\"")
+    folder, title = (Path(args.args[0]), args.args[1]) if len(args.args) == 2 else (Path("."), args.args[0])
+    if not title.strip():
+        parser.error("the title is empty")
+    if not folder.is_dir():
+        print(f"{folder}: error: no such folder", file=sys.stderr)
+        return EXIT_INPUT
+    path = new_fiche(folder, title, _lang(folder))
+    print(path)
+    return EXIT_OK
+
+
+def _lang(folder: Path) -> str:
+    """The project's language, for the skeleton's placeholders; French when unsure."""
+    from generator.frontmatter import YamlError, load_yaml
+
+    try:
+        data = load_yaml((folder / "publication.yaml").read_text("utf-8")).value
+        return str(data.get("lang") or "fr") if isinstance(data, dict) else "fr"
+    except (OSError, UnicodeDecodeError, YamlError):
+        return "fr"
+
+
+def cmd_build(args, parser) -> int:
+    from generator.build import BuildOptions, run
+
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in args.format.split(",") if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        parser.error(f"--format: unknown format '{','.join(unknown)}'; choose among {', '.join(FORMATS)}, comma-separated")
+    selects = []
+    for item in args.select:
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq or not value.strip():
+            parser.error(f"--select {item}: write KEY=VALUE, e.g. --select theme=Insertion")
+        if key not in SELECT_KEYS:
+            parser.error(f"--select {item}: unknown key '{key}'; use one of {', '.join(SELECT_KEYS)}")
+        selects.append((key, value.strip()))
+    root = Path(args.dir)
+    options = BuildOptions(
+        out=Path(args.out) if args.out else root / "output",
+        formats=formats,
+        layout=args.layout,
+        selects=selects,
+        drafts=args.drafts,
+        print_edition=args.print_edition,
+        impose=args.impose,
+        archive=args.archive,
+        timings=args.timings,
+        jobs=args.jobs,
+        cache=not args.no_cache,
+    )
+    return run(root, options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a fiche title must never crash a pipe
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    sub = parser._subparsers._group_actions[0].choices[args.command]
+    try:
+        if args.command == "build":
+            return cmd_build(args, sub)
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "list":
+            return cmd_list(args)
+        return cmd_new(args, sub)
+    except KeyboardInterrupt:
+        print("recueil: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `recueil list | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the user gets one line, the developer a trace
+        if os.environ.get("RECUEIL_DEBUG"):
+            raise
+        print(
+            f"recueil: internal error ({type(e).__name__}: {str(e)[:200]}). This is a bug in Recueil, "
+            "not a problem in your fiches: please report it to the Recueil maintainers with the "
+            "command you ran (run it again with RECUEIL_DEBUG=1 for the details).",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
