@@ -8,6 +8,7 @@ These run the real command line, so they wait until the whole build exists.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -22,8 +23,13 @@ from pathlib import Path
 
 import pytest
 
-for _module in ("generator.cli", "generator.render.pdf", "generator.render.docx", "generator.render.handout"):
-    pytest.importorskip(_module, reason="the full build does not exist yet")
+pytest.importorskip("generator.cli", reason="the command line does not exist yet")
+# Failing builds need only the reader; succeeding ones need every renderer.
+needs_renderers = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None
+        for m in ("generator.render.pdf", "generator.render.docx", "generator.render.handout")),
+    reason="the renderers do not exist yet",
+)
 
 import pikepdf  # noqa: E402
 from lxml import etree, html as lxml_html  # noqa: E402
@@ -166,6 +172,7 @@ Un [lien local](file:///etc/passwd), ![image locale](file:///etc/passwd), un [sc
     return write_project(root, {"hostile": fiche_text(front, body), "saine": good_fiche()})
 
 
+@needs_renderers
 def test_neutralised_payloads_build_but_leak_nothing(world):
     base, secret, server = world
     root = neutralised_project(base / "projet", base, server.url)
@@ -207,6 +214,7 @@ def test_neutralised_payloads_build_but_leak_nothing(world):
     assert TEMPLATE in flat(lxml_html.fromstring((out / "booklet.html").read_bytes()).text_content())
 
 
+@needs_renderers
 def test_remote_links_are_links_not_fetches_even_when_remote_is_allowed(world):
     base, secret, server = world
     front = minimal_front(source=f"{server.url}/source", partners=[{"name": "P", "url": f"{server.url}/p"}])
@@ -252,6 +260,7 @@ def test_error_payloads_fail_cleanly_and_change_nothing(world, payload):
 
 # Failure safety of the real build ---------------------------------------------------------------
 
+@needs_renderers
 def test_a_killed_build_and_a_failed_build_leave_previous_outputs_identical(tmp_path):
     fiches = {f"f{i:02}": fiche_text(minimal_front(f"Fiche {i}"), "Un paragraphe.\n" * 40) for i in range(12)}
     root = write_project(tmp_path / "projet", fiches)
