@@ -24,7 +24,6 @@ from pathlib import Path
 import weasyprint
 from markupsafe import Markup
 
-from generator.fonts import FACES
 from generator.model import Edition, Fiche
 from generator.paths import builtin_fonts
 
@@ -42,14 +41,10 @@ def _build_date(edition: Edition) -> str:
 
 def font_faces_css() -> str:
     """@font-face rules for the vendored fonts only: a handout never uses a system font."""
+    from generator.render.html import font_faces_css as faces
+
     fonts = builtin_fonts()
-    rules = []
-    for face in FACES:
-        rules.append(
-            f'@font-face {{ font-family: "{face.family}"; src: url("{(fonts / face.file).as_uri()}"); '
-            f'font-weight: {face.weight}; font-style: {"italic" if face.italic else "normal"}; }}'
-        )
-    return "\n".join(rules)
+    return faces(lambda face: (fonts / face.file).as_uri())
 
 
 def _safe_href(url: str | None) -> str | None:
@@ -59,14 +54,9 @@ def _safe_href(url: str | None) -> str | None:
 
 
 def _qr(url: str) -> Markup:
-    try:
-        from generator.render.html import qr_svg  # the booklet's QR: same look everywhere
-    except ImportError:  # render/html.py not there yet: the same thing with segno
-        import segno
+    from generator.render.html import qr_svg  # the booklet's QR: same code everywhere
 
-        svg = segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#000", light=None, omitsize=True)
-        return Markup(svg)
-    return Markup(qr_svg(url))
+    return qr_svg(url, dark="#000000")  # pure black: the best contrast for a phone camera
 
 
 def handout_html(fiche: Fiche, edition: Edition, layout) -> str:
