@@ -8,14 +8,18 @@ URL is served only when it is
   - a `data:` URL below a size bound;
   - an `http`/`https` URL when the publication allows remote resources, then with a
     timeout, a size cap, and redirects only to `http`/`https`.
-Everything else is refused: `warn` gets a message naming the URL and WeasyPrint gets an
+A raster image over MAX_PIXELS is refused whatever its origin. Everything else is refused: `warn` gets a message naming the URL and WeasyPrint gets an
 ordinary exception, which it logs before skipping the resource; the render goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import mimetypes
+import re
 import stat
+import warnings
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -24,6 +28,9 @@ from urllib import parse, request
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 DATA_URL_MAX = 2_000_000  # characters of the URL itself, about 1.5 MB once decoded
+# A few kilobytes of PNG can claim a gigapixel: decoding it would exhaust memory. 50
+# megapixels is an A3 page at 600 dpi, more than any print needs.
+MAX_PIXELS = 50_000_000
 _SHOWN = 120  # characters of a URL quoted in a message: data: URLs can be huge
 
 
@@ -42,6 +49,26 @@ def is_allowed_path(path: Path | str, roots: list[Path]) -> bool:
     except (OSError, RuntimeError, ValueError):  # missing, symlink loop, NUL in path
         return False
     return any(real.is_relative_to(root.resolve()) for root in roots)
+
+
+def pixel_count(data: bytes) -> int | None:
+    """Width x height of a raster image, read from its header without decoding the
+    pixels; None for what Pillow does not take as an image (SVG, text...)."""
+    from PIL import Image  # WeasyPrint's own dependency
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as bomb:
+        # Pillow refuses to open it at all past twice its own limit; the size is in
+        # the message, and "huge" is all that matters here anyway.
+        found = re.search(r"\((\d+) pixels\)", str(bomb))
+        return int(found[1]) if found else 2 * Image.MAX_IMAGE_PIXELS
+    except Exception:  # noqa: BLE001 - any unreadable header: not ours to judge here
+        return None
+    return width * height
 
 
 def _shown(url: str) -> str:
@@ -92,7 +119,10 @@ class SafeFetcher(URLFetcher):
         if scheme == "data":
             if len(url) > DATA_URL_MAX:
                 self._refuse(url, f"embedded data over {DATA_URL_MAX // 1_000_000} MB")
-            return super().fetch(url, headers)
+            response = super().fetch(url, headers)
+            with contextlib.closing(response):
+                body = response.read(DATA_URL_MAX + 1)
+            return self._response(url, url, body, {"Content-Type": response.headers.get("Content-Type", "")})
         if scheme in ("http", "https"):
             if not self.allow_remote:
                 self._refuse(url, "remote resources are off (publication.yaml: allow_remote: true turns them on)")
@@ -123,8 +153,14 @@ class SafeFetcher(URLFetcher):
         if real.stat().st_size > self.max_bytes:
             self._refuse(url, f"file over {self.max_bytes // 1_000_000} MB")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-        # Served from the resolved path, so a link swapped after the check is not followed.
-        return URLFetcherResponse(real.as_uri(), real.read_bytes(), {"Content-Type": mime})
+        # Read from the resolved path, so a link swapped after the check is not followed.
+        return self._response(url, real.as_uri(), real.read_bytes(), {"Content-Type": mime})
+
+    def _response(self, url: str, final_url: str, body: bytes, headers: dict, status: int = 200):
+        pixels = pixel_count(body)
+        if pixels is not None and pixels > MAX_PIXELS:
+            self._refuse(url, f"image of {pixels / 1e6:.0f} megapixels, over the {MAX_PIXELS // 1_000_000} allowed")
+        return URLFetcherResponse(final_url, body, headers, status)
 
     def _remote(self, url: str) -> URLFetcherResponse:
         req = request.Request(url, headers={**self._http_headers, "Accept-Encoding": "gzip, deflate"})
@@ -140,7 +176,7 @@ class SafeFetcher(URLFetcher):
                 self._refuse(url, "redirected away from http(s)")
             body = self._read_capped(url, response, response.headers.get("Content-Encoding"))
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
-            return URLFetcherResponse(response.url, body, headers, response.status)
+            return self._response(url, response.url, body, headers, response.status)
 
     def _read_capped(self, url: str, response, encoding: str | None) -> bytes:
         # Both the transfer and the decompressed size are capped: a small gzip bomb is
@@ -187,4 +223,4 @@ def make_fetcher(
     return SafeFetcher([project_root, *extra_roots], allow_remote, warn, timeout, max_bytes)
 
 
-__all__ = ["make_fetcher", "is_allowed_path", "RefusedURL", "SafeFetcher", "DATA_URL_MAX"]
+__all__ = ["make_fetcher", "is_allowed_path", "pixel_count", "RefusedURL", "SafeFetcher", "DATA_URL_MAX", "MAX_PIXELS"]

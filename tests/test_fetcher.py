@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import gzip
 import http.server
+import struct
 import threading
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
 import weasyprint
 
-from generator.fetcher import DATA_URL_MAX, is_allowed_path, make_fetcher
+from generator.fetcher import DATA_URL_MAX, MAX_PIXELS, is_allowed_path, make_fetcher, pixel_count
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
@@ -235,3 +237,29 @@ def test_weasyprint_skips_refused_resources_and_renders(place):
     assert pdf.startswith(b"%PDF") and secret not in pdf
     assert any(canary.name in w for w in warnings)
     assert b"/EmbeddedFile" not in pdf
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims width x height but holds almost no data: a decompression bomb
+    as far as the header goes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+def test_images_claiming_too_many_pixels_are_refused_from_anywhere(place):
+    root, _, _ = place
+    (root / "images" / "bomb.png").write_bytes(png_header(20_000, 20_000))
+    (root / "images" / "big-ok.png").write_bytes(png_header(5000, 4000))
+    assert pixel_count(png_header(20_000, 20_000)) == 400_000_000 > MAX_PIXELS
+    warnings = []
+    fetcher = make_fetcher(root, [], warn=warnings.append)
+    refused(fetcher, f"file://{root}/images/bomb.png")
+    assert "megapixels" in warnings[0]
+    assert fetcher(f"file://{root}/images/big-ok.png").read()[:4] == b"\x89PNG"
+    refused(fetcher, "data:image/png;base64," + base64.b64encode(png_header(20_000, 20_000)).decode())
+    with Server({"/bomb.png": (200, {"Content-Type": "image/png"}, png_header(20_000, 20_000))}) as server:
+        refused(make_fetcher(root, [], allow_remote=True), server.url + "/bomb.png")
