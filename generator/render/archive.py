@@ -1,0 +1,154 @@
+"""The archival edition (`--archive`): booklet.pdf as a tagged PDF/A-3 carrying its sources.
+
+An archivist must be able to read the edition in thirty years and rebuild it: the PDF is
+PDF/A-3a (tagged, fonts embedded, sRGB output intent, no external dependency) and holds,
+as embedded files, everything the build read:
+
+  fiches/…/ID.md          every published fiche, as written (drafts never)    Source
+  the images they use     under their path in the project                     Source
+  publication.yaml, partners.yaml                                             Source
+  build.json              the manifest of this build                          Data
+
+build.json lists the sha256 of every output, booklet.pdf included, and a file cannot
+hold its own checksum: the embedded build.json lists the fiches with their pages and
+every *other* output; the one written next to booklet.pdf is complete.
+
+WeasyPrint 70 does most of PDF/A-3 itself; `finish_pdfa` fixes what it leaves out:
+MIME types it cannot guess (YAML), the /AF array it fills twice, links not marked
+printable. It leaves the XMP metadata and the document information as WeasyPrint made
+them, so that they keep matching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import mimetypes
+from pathlib import Path
+
+import pikepdf
+import weasyprint
+from pikepdf import Array, Name
+
+from generator.model import Edition
+
+PDF_VARIANT = "pdf/a-3a"  # "a": tagged, the level an accessible archive asks for
+
+# Types the standard library does not know on every platform; for PDF/A-3 each embedded
+# file must carry its MIME type, and an archive must know what it holds.
+MIME_TYPES = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".avif": "image/avif",
+}
+
+
+def mime_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return MIME_TYPES.get(suffix) or mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+def archive_date(edition: Edition) -> dt.datetime:
+    """The date every embedded file carries: the build's date, never the clock or mtime."""
+    from generator.build import source_date_epoch  # the one place the build's date is made
+
+    return dt.datetime.fromtimestamp(source_date_epoch(edition.publication.date), dt.timezone.utc)
+
+
+def archive_files(edition: Edition, manifest_bytes: bytes | None) -> list[tuple[str, bytes, str, str]]:
+    """What the archive embeds, in a stable order: (name, bytes, relationship, description).
+
+    Names are paths relative to the project folder, POSIX form, so that unpacking the
+    attachments into a folder gives back a project that builds.
+    """
+    project = edition.project
+    root = project.root
+    files: dict[str, tuple[bytes, str, str]] = {}
+    if project.publication.raw is not None:
+        files["publication.yaml"] = (project.publication.raw, "Source", "The edition: publication.yaml")
+    if project.partners_raw is not None:
+        files["partners.yaml"] = (project.partners_raw, "Source", "The partner registry: partners.yaml")
+    for fiche in edition.fiches:
+        if fiche.draft:  # a draft is never archived, even in a --drafts build
+            continue
+        files[fiche.rel] = (fiche.raw or fiche.path.read_bytes(), "Source", f"Source of the fiche « {fiche.title} »")
+        for image in fiche.images():
+            rel = Path(image).resolve().relative_to(Path(root).resolve()).as_posix()
+            if rel not in files:
+                # The reader checked the path lies inside the project; read it now, once.
+                files[rel] = (Path(image).read_bytes(), "Source", f"Image used by the fiche {fiche.id}")
+    ordered = [(name, *files[name]) for name in sorted(files)]
+    if manifest_bytes is not None:
+        ordered.append(("build.json", manifest_bytes, "Data",
+                        "Manifest of this build; booklet.pdf's own checksum is in the build.json next to it"))
+    return ordered
+
+
+def archive_attachments(edition: Edition, manifest_bytes: bytes | None) -> list[weasyprint.Attachment]:
+    """The embedded files of the archival booklet, as WeasyPrint attachments with fixed
+    dates, an AFRelationship (Source, or Data for the manifest) and a file name whose
+    extension gives the MIME type (checked again by `finish_pdfa`)."""
+    when = archive_date(edition)
+    return [
+        weasyprint.Attachment(string=data, name=name, description=description,
+                              created=when, modified=when, relationship=relationship)
+        for name, data, relationship, description in archive_files(edition, manifest_bytes)
+    ]
+
+
+def finish_pdfa(pdf_bytes: bytes) -> bytes:
+    """What WeasyPrint's PDF/A-3 output still lacks, added without touching its metadata.
+
+    - every embedded file stream carries its MIME type (/Subtype) and a /Params /Size;
+    - every file specification has an /AFRelationship and appears once in the catalog's
+      /AF array (WeasyPrint 70 lists each twice);
+    - every link annotation is printable (/F 4), as PDF/A requires.
+    """
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        specs = []
+        seen = set()
+        for name, spec in sorted(pdf.attachments.items()):
+            obj = spec.obj
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+            specs.append(obj)
+            stream = obj.EF.F
+            stream.Subtype = Name("/" + mime_type(name))
+            if "/AFRelationship" not in obj:
+                obj.AFRelationship = Name.Unspecified
+        if specs:
+            pdf.Root.AF = pdf.make_indirect(Array([s for s in specs]))
+        elif "/AF" in pdf.Root:
+            del pdf.Root["/AF"]
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                if annot.get("/Subtype") == Name.Link:
+                    annot.F = (int(annot.get("/F", 0)) | 4) & ~(1 | 2 | 32)  # print; not hidden/invisible/noview
+        out = io.BytesIO()
+        # deterministic_id: the /ID stays derived from the content, as WeasyPrint's was.
+        pdf.save(out, deterministic_id=True, preserve_pdfa=True, fix_metadata_version=False)
+        return out.getvalue()
+
+
+def embedded_digests(pdf_path: Path) -> dict[str, str]:
+    """name -> sha256 of every file embedded in a PDF: for tests and for archivists."""
+    with pikepdf.open(pdf_path) as pdf:
+        return {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+                for name, spec in pdf.attachments.items()}
+
+
+__all__ = ["archive_attachments", "archive_files", "finish_pdfa", "mime_type", "archive_date",
+           "embedded_digests", "PDF_VARIANT"]

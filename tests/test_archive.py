@@ -1,0 +1,138 @@
+"""The archival edition: what is embedded, how, and that the PDF/A-3 checks pass."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+import weasyprint
+from PIL import Image as PILImage
+
+from conftest import SHARED, fiche_text, minimal_front, write_project
+from generator import assemble, layouts, project
+from generator.diagnostics import Report
+from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
+
+PDF_CHECK = SHARED / "tools" / "pdf-check"
+MANIFEST = b'{"format": 1, "fiches": []}\n'
+
+
+def read(root: Path, drafts: bool = False):
+    report = Report()
+    proj = project.read_project(root, report, drafts=drafts)
+    assert proj is not None, [str(d) for d in report.items]
+    return assemble.assemble(proj, [], report)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("archive") / "projet"
+    write_project(root, {
+        "jardin": fiche_text(minimal_front("Un jardin", image={"file": "../images/jardin.png", "alt": "Le jardin"}),
+                             "Texte.\n\n![Un plan](plan.png)\n"),
+        "velo": minimal_front("Un atelier vélo"),
+        "brouillon": minimal_front("Un brouillon", draft=True),
+    }, {"title": "Recueil archivé", "date": "2026-03-01", "lang": "fr"},
+        [{"name": "Mission locale", "aliases": ["ML"]}])
+    (root / "images").mkdir()
+    PILImage.new("RGB", (40, 20), (200, 30, 30)).save(root / "images" / "jardin.png")
+    PILImage.new("L", (30, 30), 128).save(root / "fiches" / "plan.png")
+    return root
+
+
+def test_embedded_files_are_the_sources_images_and_manifest(sample):
+    files = archive_files(read(sample), MANIFEST)
+    names = [f[0] for f in files]
+    assert names == ["fiches/jardin.md", "fiches/plan.png", "fiches/velo.md", "images/jardin.png",
+                     "partners.yaml", "publication.yaml", "build.json"]
+    by_name = {f[0]: f for f in files}
+    assert by_name["fiches/jardin.md"][1] == (sample / "fiches/jardin.md").read_bytes()
+    assert by_name["images/jardin.png"][1] == (sample / "images/jardin.png").read_bytes()
+    assert by_name["publication.yaml"][1] == (sample / "publication.yaml").read_bytes()
+    assert {f[2] for f in files[:-1]} == {"Source"} and files[-1][2] == "Data"
+
+
+def test_drafts_are_never_embedded(sample):
+    edition = read(sample, drafts=True)
+    assert "brouillon" in [f.id for f in edition.fiches]  # the build shows it...
+    assert "fiches/brouillon.md" not in [f[0] for f in archive_files(edition, None)]  # ...the archive does not
+
+
+def pdfa_with(attachments) -> bytes:
+    html = "<html lang='fr'><head><title>Archive</title></head><body><p>Voir <a href='https://example.org'>le site</a>.</p></body></html>"
+    raw = weasyprint.HTML(string=html).write_pdf(attachments=attachments, pdf_variant=PDF_VARIANT, pdf_identifier=b"test")
+    return finish_pdfa(raw)
+
+
+@pytest.fixture(scope="module")
+def finished(sample):
+    with pytest.MonkeyPatch.context() as mp:  # a build earlier in the run may have set it
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        return pdfa_with(archive_attachments(read(sample), MANIFEST))
+
+
+def test_source_date_epoch_dates_the_attachments(sample, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    attachment = archive_attachments(read(sample), None)[0]
+    assert attachment.created.isoformat() == attachment.modified.isoformat() == "1970-01-02T00:00:00+00:00"
+
+
+def test_attachments_carry_mime_relationship_and_fixed_dates(finished):
+    with pikepdf.open(io.BytesIO(finished)) as pdf:
+        seen = {}
+        for name, spec in pdf.attachments.items():
+            stream = spec.obj.EF.F
+            seen[name] = (str(stream.Subtype), str(spec.obj.AFRelationship), str(stream.Params.ModDate),
+                          str(stream.Params.CreationDate))
+            assert hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+        af = [s.objgen for s in pdf.Root.AF]
+    assert seen["fiches/jardin.md"][:2] == ("/text/markdown", "/Source")
+    assert seen["publication.yaml"][:2] == ("/application/yaml", "/Source")
+    assert seen["partners.yaml"][:2] == ("/application/yaml", "/Source")
+    assert seen["images/jardin.png"][:2] == ("/image/png", "/Source")
+    assert seen["build.json"][:2] == ("/application/json", "/Data")
+    # The publication's date, never the clock or the files' times.
+    assert {v[2] for v in seen.values()} == {"D:20260301000000Z"} == {v[3] for v in seen.values()}
+    assert len(af) == len(set(af)) == len(seen)  # each file once in the catalog's /AF
+
+
+def test_embedded_bytes_round_trip(sample, finished):
+    with pikepdf.open(io.BytesIO(finished)) as pdf:
+        got = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+    assert got["fiches/velo.md"] == (sample / "fiches/velo.md").read_bytes()
+    assert got["fiches/plan.png"] == (sample / "fiches/plan.png").read_bytes()
+    assert got["build.json"] == MANIFEST
+
+
+def test_pdf_check_pdfa_and_links_printable(finished, tmp_path):
+    path = tmp_path / "a.pdf"
+    path.write_bytes(finished)
+    result = subprocess.run([sys.executable, str(PDF_CHECK), "--pdfa", "--tagged", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with pikepdf.open(path) as pdf:
+        links = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
+        assert links and all(int(a.F) & 4 for a in links)
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "3"
+        assert pdf.Root.OutputIntents[0].DestOutputProfile is not None
+
+
+def test_finish_pdfa_is_deterministic(sample):
+    edition = read(sample)
+    assert pdfa_with(archive_attachments(edition, MANIFEST)) == pdfa_with(archive_attachments(edition, MANIFEST))
+
+
+def test_finish_pdfa_makes_links_printable():
+    # A PDF/A-less WeasyPrint output leaves /F unset: finish_pdfa must set the print flag.
+    raw = weasyprint.HTML(string="<a href='https://example.org'>x</a>").write_pdf()
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        assert not int(pdf.pages[0].obj.Annots[0].get("/F", 0)) & 4
+    with pikepdf.open(io.BytesIO(finish_pdfa(raw))) as pdf:
+        assert int(pdf.pages[0].obj.Annots[0].F) & 4
