@@ -6,6 +6,7 @@ trees to the renderers that exist. Example counts stay bounded so the suite stay
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
 import tempfile
@@ -108,7 +109,9 @@ FRONTS = st.dictionaries(KEYS, VALUES, max_size=10)
 VALID = {"title": "T", "summary": "S", "themes": ["Insertion"], "territory": "Moulins", "partners": []}
 
 
-def read(files: dict[str, str]):
+@contextlib.contextmanager
+def reading(files: dict[str, str]):
+    """The project made of `files`, read: (Project or None, report, folder)."""
     from generator.diagnostics import Report
     from generator.project import read_project
 
@@ -119,7 +122,11 @@ def read(files: dict[str, str]):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
         report = Report()
-        result = read_project(root, report)
+        yield read_project(root, report), report, Path(tmp)
+
+
+def read(files: dict[str, str]):
+    with reading(files) as (result, report, _):
         return result, report
 
 
@@ -216,3 +223,44 @@ def test_any_body_the_reader_accepts_renders_to_well_formed_safe_html(text):
             assert not name.lower().startswith("on")
             if name in ("href", "src"):
                 assert value.lower().startswith(("http://", "https://", "mailto:", "#", "file:", "data:")), value
+
+
+needs_docx = pytest.mark.skipif(importlib.util.find_spec("generator.render.docx") is None,
+                                reason="generator.render.docx does not exist yet")
+
+
+@needs_reader
+@needs_docx
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MARKDOWN, st.text(max_size=40))
+def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(body, title):
+    import zipfile
+
+    from lxml import etree
+
+    from generator import assemble, layouts
+    from generator.build import BuildOptions
+    from generator.output import Staging
+    from generator.render.docx import render_docx
+
+    front = front_text({**VALID, "title": title or "T"})
+    with reading({"fiches/a.md": f"---\n{front}---\n{body}"}) as (project, report, tmp):
+        check_outcome(project, report)
+        if project is None:
+            return
+        edition = assemble.assemble(project, [], report)
+        layout = layouts.load_layout(project, project.publication.layout)
+        options = BuildOptions(out=tmp / "out", formats=("docx",), jobs=1)
+        with Staging(tmp / "out") as stage:
+            written = render_docx(edition, layout, stage, options)
+            assert written
+            for rel in written:
+                with zipfile.ZipFile(stage.root / rel) as package:
+                    for name in package.namelist():
+                        if name.endswith((".xml", ".rels")):
+                            # Word refuses a document whose XML a strict parser refuses.
+                            etree.fromstring(package.read(name), etree.XMLParser(recover=False))
+                        if name.endswith(".rels"):
+                            for rel_el in etree.fromstring(package.read(name)).iter():
+                                if rel_el.get("TargetMode") == "External":
+                                    assert rel_el.get("Target").lower().startswith(("http", "mailto:"))
