@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -262,7 +263,7 @@ def cmd_list(args) -> int:
         print(d, file=sys.stderr)
     for f in edition.fiches:
         cells = [f.id, f.title, ", ".join(f.themes), f.territory.label()]
-        print("\t".join(" ".join(c.split()) for c in cells))
+        print("\t".join(re.sub(r"[\t\n\r]+", " ", c) for c in cells))
     return EXIT_OK
 
 
