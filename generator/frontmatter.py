@@ -120,7 +120,10 @@ def _build(node: yaml.Node, path: Path_, doc: Doc, offset: int, depth: int) -> A
         out: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError(key_node.start_mark.line + 1 + offset, "invalid YAML: a key must be a plain word")
+                raise YamlError(
+                    key_node.start_mark.line + 1 + offset,
+                    "invalid YAML: a text starting with { or [ must be put in quotes, as in title: \"{{ 7*7 }}\"",
+                )
             key = key_node.value.strip()
             key_path = path + (key,)
             key_line = key_node.start_mark.line + 1 + offset

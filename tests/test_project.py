@@ -149,3 +149,20 @@ def test_the_sample_edition_reads_cleanly():
     names = {r.name for f in proj.fiches for r in f.partners}
     given = {r.given for f in proj.fiches for r in f.partners}
     assert given - names, "the sample should show at least one alias resolved"
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_PIECES = ["---\n", "title: ", "themes: ", "partners:\n", "  - ", "{", "}", "[", "]", ": ", "\n", "&a ", "*a",
+           "'", '"', "![i](", ")", "x", "é", "\x0b", "\t", "2023-02-30", "<div>", "{{ 7*7 }}", "  name: "]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_fiche_text_is_read_or_reported_never_raised(project, text):
+    root = project({"x": text}, name="h")
+    report = Report()
+    proj = read_project(root, report)
+    assert (proj is None) == bool(report.errors)
+    assert all(d.path.startswith("fiches/x.md") for d in report.items)

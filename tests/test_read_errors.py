@@ -75,6 +75,7 @@ FICHE_CASES = {
         + "---\n",
         "fiches/x.md:8", ["alias", "refused"],
     ),
+    "unquoted braces": ("---\ntitle: {{ 7*7 }}\nsummary: S\nthemes: [a]\nterritory: M\npartners: []\n---\n", "fiches/x.md:2", ["quotes"]),
     "yaml tag": ("---\ntitle: !!python/object/apply:os.system ['true']\nsummary: S\nthemes: [a]\nterritory: M\npartners: []\n---\n", "fiches/x.md:2", ["tag"]),
     "duplicate key": ("---\ntitle: T\nsummary: S\nthemes: [a]\nterritory: M\npartners: []\ntitle: U\n---\n", "fiches/x.md:7", ["twice", "line 2"]),
     "source not a url": (front_with(source="www.exemple.fr"), "fiches/x.md", ["http://"]),
