@@ -136,3 +136,78 @@ def test_finish_pdfa_makes_links_printable():
         assert not int(pdf.pages[0].obj.Annots[0].get("/F", 0)) & 4
     with pikepdf.open(io.BytesIO(finish_pdfa(raw))) as pdf:
         assert int(pdf.pages[0].obj.Annots[0].F) & 4
+
+
+# --- the whole archival booklet, through render/pdf.py's single-document path ----------
+
+class Stage:
+    """The part of output.Staging a renderer uses."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def staged(self) -> list[str]:
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def archived(sample, tmp_path_factory):
+    from generator.build import BuildOptions
+    from generator.fetcher import make_fetcher
+    from generator.paths import builtin_fonts
+    from generator.render.archive import render_archive
+
+    edition = read(sample)
+    layout = layouts.load_layout(edition.project, "archive")
+    fetcher = make_fetcher(edition.project.root, list(layout.dirs) + [builtin_fonts()])
+    outs = []
+    for k in range(2):  # twice: the bytes must repeat
+        stage = Stage(tmp_path_factory.mktemp(f"archived{k}"))
+        stage.path("fiches/velo.pdf").write_bytes(b"%PDF- a handout staged before the booklet")
+        info = render_archive(edition, layout, stage, BuildOptions(out=stage.root, jobs=1), fetcher)
+        outs.append((stage.root / "booklet.pdf", info))
+    return edition, outs
+
+
+def test_archive_booklet_passes_pdfa_checks(archived):
+    path = archived[1][0][0]
+    result = subprocess.run([sys.executable, str(PDF_CHECK), "--pdfa", "--tagged", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    assert "pdfa=3A tagged=True" in result.stdout
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        # XMP and document information say the same thing (PDF/A requires it).
+        assert meta.get("dc:title") == str(pdf.docinfo.Title)
+        assert str(pdf.Root.Lang) == "fr"
+
+
+def test_archive_booklet_embeds_sources_and_a_manifest_with_pages(archived, sample):
+    edition, outs = archived
+    path, info = outs[0]
+    with pikepdf.open(path) as pdf:
+        files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+        rel = {name: str(spec.obj.AFRelationship) for name, spec in pdf.attachments.items()}
+    assert sorted(files) == ["build.json", "fiches/jardin.md", "fiches/plan.png", "fiches/velo.md",
+                             "images/jardin.png", "partners.yaml", "publication.yaml"]
+    assert rel["build.json"] == "/Data" and rel["fiches/jardin.md"] == "/Source"
+    manifest = json.loads(files["build.json"])
+    pages = {f["id"]: (f["first_page"], f["last_page"]) for f in manifest["fiches"]}
+    assert pages == info.pages and set(pages) == {"jardin", "velo"}
+    listed = [o["path"] for o in manifest["outputs"]]
+    assert "fiches/velo.pdf" in listed and "booklet.html" in listed and "booklet.pdf" not in listed
+
+
+def test_archive_booklet_is_sober_and_repeatable(archived, tmp_path):
+    (first, _), (second, _) = archived[1]
+    assert first.read_bytes() == second.read_bytes()
+    # The cover is not a dark page: black text on white (at most a few percent dark).
+    subprocess.run(["pdftoppm", "-gray", "-r", "20", "-f", "1", "-l", "1", str(first), str(tmp_path / "c")], check=True)
+    with PILImage.open(next(tmp_path.glob("c*"))) as im:
+        pixels = im.convert("L").tobytes()
+    assert sum(1 for v in pixels if v < 96) / len(pixels) < 0.05

@@ -108,8 +108,11 @@ def archive_attachments(edition: Edition, manifest_bytes: bytes | None) -> list[
     ]
 
 
-def finish_pdfa(pdf_bytes: bytes) -> bytes:
+def finish_pdfa(pdf_bytes: bytes, extra: list[tuple[str, bytes, str, str]] = (), when: dt.datetime | None = None) -> bytes:
     """What WeasyPrint's PDF/A-3 output still lacks, added without touching its metadata.
+
+    `extra` files (name, bytes, relationship, description) are embedded here, dated
+    `when`: build.json, whose page numbers are only known once the booklet is laid out.
 
     - every embedded file stream carries its MIME type (/Subtype) and a /Params /Size;
     - every file specification has an /AFRelationship and appears once in the catalog's
@@ -117,6 +120,11 @@ def finish_pdfa(pdf_bytes: bytes) -> bytes:
     - every link annotation is printable (/F 4), as PDF/A requires.
     """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        stamp = (when or dt.datetime.fromtimestamp(0, dt.timezone.utc)).strftime("D:%Y%m%d%H%M%SZ")
+        for name, data, relationship, description in extra:
+            pdf.attachments[name] = pikepdf.AttachedFileSpec(
+                pdf, data, description=description, filename=name, mime_type=mime_type(name),
+                creation_date=stamp, mod_date=stamp, relationship=Name("/" + relationship))
         specs = []
         seen = set()
         for name, spec in sorted(pdf.attachments.items()):
@@ -143,6 +151,63 @@ def finish_pdfa(pdf_bytes: bytes) -> bytes:
         return out.getvalue()
 
 
+def archive_layout(edition: Edition, layout):
+    """The archive layout with what it `extends:` (the brochure) underneath: settings
+    merged over the base's, templates and stylesheets looked up in the archive's folders
+    first, then in the base's. (layouts.load_layout knows no `extends:` yet.)"""
+    import jinja2
+
+    from generator import layouts
+
+    base_name = layout.settings.get("extends")
+    if not base_name or base_name == layout.name:
+        return layout
+    base = layouts.load_layout(edition.project, base_name)
+    dirs = list(layout.dirs) + [d for d in base.dirs if d not in layout.dirs]
+    settings = _merged(base.settings, {k: v for k, v in layout.settings.items() if k != "extends"})
+    env = layout.env.overlay(loader=jinja2.FileSystemLoader([str(d) for d in dirs]))
+    return layouts.Layout(name=layout.name, dirs=dirs, settings=settings, env=env)
+
+
+def _merged(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
+    """build.json as it can be embedded: the fiches with their pages and every output
+    staged so far, except booklet.pdf (which cannot hold its own checksum)."""
+    from generator.manifest import MANIFEST, dumps, manifest_data
+
+    outputs = {rel: stage.root / rel for rel in stage.staged() if rel not in ("booklet.pdf", MANIFEST)}
+    return dumps(manifest_data(edition, pages, outputs)).encode("utf-8")
+
+
+def render_archive(edition: Edition, layout, stage, options, fetcher, manifest_bytes: bytes | None = None):
+    """Write booklet.pdf (PDF/A-3a, tagged, sources embedded) and booklet.html into the
+    staging folder; return the booklet's BookletInfo.
+
+    `manifest_bytes` is the build.json to embed; without it, one is made from the pages
+    of this render and the outputs already staged (render the handouts and Word files
+    first for them to be listed).
+    """
+    from generator.render import pdf
+
+    layout = archive_layout(edition, layout)
+    info = pdf.render_booklet_single(
+        edition, layout, stage, options, fetcher,
+        pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=archive_attachments(edition, None))
+    if manifest_bytes is None:
+        manifest_bytes = archive_manifest(edition, stage, info.pages)
+    target = stage.path("booklet.pdf")
+    extra = [("build.json", manifest_bytes, "Data",
+              "Manifest of this build; booklet.pdf's own checksum is in the build.json next to it")]
+    target.write_bytes(finish_pdfa(target.read_bytes(), extra, archive_date(edition)))
+    return info
+
+
 def embedded_digests(pdf_path: Path) -> dict[str, str]:
     """name -> sha256 of every file embedded in a PDF: for tests and for archivists."""
     with pikepdf.open(pdf_path) as pdf:
@@ -150,5 +215,5 @@ def embedded_digests(pdf_path: Path) -> dict[str, str]:
                 for name, spec in pdf.attachments.items()}
 
 
-__all__ = ["archive_attachments", "archive_files", "finish_pdfa", "mime_type", "archive_date",
+__all__ = ["render_archive", "archive_layout", "archive_manifest", "archive_attachments", "archive_files", "finish_pdfa", "mime_type", "archive_date",
            "embedded_digests", "PDF_VARIANT"]
