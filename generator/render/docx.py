@@ -1,0 +1,120 @@
+"""Word fiches: one .docx per fiche, styled by the layout's reference.docx.
+
+Trainers and partners receive fiches as Word documents, edit them and reuse them: every
+paragraph carries a named Word style taken from the layout's reference.docx (restyle them
+all by editing that one file), lists are real Word lists, footnotes real footnotes, and
+the vendored fonts travel inside the file. See docs/word.md.
+
+Cost: the reference document is read once per process, the fonts subset, obfuscated and
+compressed once per build, the parts every fiche shares compressed once per edition; a
+fiche then costs its own XML and a zip made of ready parts (see docx_package).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+from generator import fonts as faces
+from generator.model import Edition, Fiche, Publication
+from generator.render.docx_fiche import LABELS, SharedParts, fiche_package, shared_parts
+from generator.render.docx_fonts import EmbeddedFonts, prepare_fonts
+from generator.render.docx_reference import Reference, load_reference, reference_path
+
+PARALLEL_FROM = 20  # fiches: below this, starting workers costs more than it saves
+
+__all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference", "prepare_fonts"]
+
+
+def prepare_docx(edition: Edition, layout, workers: int = 1) -> tuple[Reference, EmbeddedFonts]:
+    """What every fiche of the edition shares: the reference styles and the embedded fonts."""
+    reference = _reference(reference_path(layout))
+    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers)
+
+
+def render_fiche_docx(fiche: Fiche, edition: Edition, reference: Reference, fonts: EmbeddedFonts,
+                      labels: dict[str, str] | None = None) -> bytes:
+    """The .docx of one fiche, as bytes: same inputs, same bytes."""
+    pub = edition.publication
+    return fiche_package(fiche, pub, reference, _shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
+
+
+def render_docx(edition: Edition, layout, stage, options) -> list[str]:
+    """Write fiches/ID.docx for every fiche of the edition; return the paths written."""
+    jobs = getattr(options, "jobs", None)
+    workers = min(os.cpu_count() or 1, 8) if jobs is None else max(1, int(jobs))
+    fiches = edition.fiches
+    reference, fonts = prepare_docx(edition, layout, workers if len(fiches) > PARALLEL_FROM else 1)
+    labels = _layout_labels(layout, edition.publication.lang)
+    tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
+    if workers == 1 or len(fiches) <= PARALLEL_FROM:
+        _start_worker(reference, fonts, edition.publication, labels)
+        for task in tasks:
+            _write(task)
+    else:
+        workers = min(workers, len(fiches) // 10 or 1)
+        chunk = max(1, len(tasks) // (workers * 4))
+        with ProcessPoolExecutor(workers, initializer=_start_worker,
+                                 initargs=(reference, fonts, edition.publication, labels)) as pool:
+            list(pool.map(_write, tasks, chunksize=chunk))
+    return [f"fiches/{fiche.id}.docx" for fiche in fiches]
+
+
+# per process ------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels) -> None:
+    _WORKER.update(reference=reference, pub=pub,
+                   shared=_shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
+
+
+def _write(task: tuple[Fiche, str]) -> None:
+    fiche, path = task
+    data = fiche_package(fiche, _WORKER["pub"], _WORKER["reference"], _WORKER["shared"])
+    Path(path).write_bytes(data)
+
+
+@lru_cache(maxsize=8)
+def _reference(path: Path) -> Reference:
+    return load_reference(path)
+
+
+def _pub_key(pub: Publication) -> tuple:
+    return (pub.title, pub.lang, pub.page_size, _epoch(pub.date))
+
+
+def _labels_key(labels: dict[str, str] | None) -> tuple:
+    return tuple(sorted((labels or {}).items()))
+
+
+@lru_cache(maxsize=8)
+def _shared(reference: Reference, fonts: EmbeddedFonts, pub_key: tuple, labels: tuple) -> SharedParts:
+    title, lang, page_size, epoch = pub_key
+    pub = Publication(title=title, lang=lang, page_size=page_size)
+    return shared_parts(reference, fonts, pub, epoch, dict(labels))
+
+
+def _epoch(date: str | None) -> int | None:
+    """The publication's date (or SOURCE_DATE_EPOCH) for the core properties, never the
+    clock; None when neither says anything."""
+    from generator.build import source_date_epoch
+
+    try:
+        epoch = source_date_epoch(date)
+    except (ValueError, OverflowError):
+        return None
+    return epoch or None
+
+
+def _layout_labels(layout, lang: str) -> dict[str, str]:
+    """The layout's printed words (« Partenaires », « La fiche en ligne »), when it has them."""
+    found = {}
+    if hasattr(layout, "labels"):
+        try:
+            found = {k: v for k, v in layout.labels(lang).items() if isinstance(v, str)}
+        except Exception:  # noqa: BLE001 - a stand-in layout: our own words will do
+            found = {}
+    return {k: found[k] for k in ("partners", "contact", "source") if k in found and k in LABELS["fr"]}

@@ -1,0 +1,108 @@
+"""The vendored faces, embedded in Word documents as ECMA-376 obfuscated fonts.
+
+Word and LibreOffice use a font embedded in a .docx (§17.8.1) when the reader's machine
+lacks it, so a partner opening a fiche sees Vollkorn and Lato, not a fallback. Each face
+is subset once per build to the edition's characters (shared with the PDF renderer's
+cache), obfuscated with a key derived from its bytes (deterministic, no random GUID), and
+compressed once: every fiche of the edition reuses the very same parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from lxml import etree
+
+from generator import fonts as faces
+from generator.paths import builtin_fonts
+from generator.render.docx_package import Part, part
+from generator.render.docx_reference import insert_ordered
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# Word keeps at most four faces per family; the slot comes from the face's own name table.
+_SLOTS = {"regular": "embedRegular", "bold": "embedBold", "italic": "embedItalic", "bold italic": "embedBoldItalic"}
+_FONT_ORDER = ["altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig",
+               "embedRegular", "embedBold", "embedItalic", "embedBoldItalic"]
+
+
+@dataclass(frozen=True)
+class EmbeddedFont:
+    family: str  # as Word names it: the name table's family (ID 1), e.g. "Lato Black"
+    slot: str  # embedRegular, embedBold, embedItalic or embedBoldItalic
+    key: str  # the GUID, "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}"
+    part: Part  # word/fonts/fontN.odttf, obfuscated and compressed
+
+
+@dataclass(eq=False)
+class EmbeddedFonts:
+    fonts: tuple[EmbeddedFont, ...]
+    digest: str  # of every font program and key: for caches
+
+
+def font_key(data: bytes) -> str:
+    """A GUID derived from the font program: the same subset always gets the same key."""
+    return "{" + str(uuid.UUID(bytes=hashlib.sha256(data).digest()[:16])).upper() + "}"
+
+
+def obfuscate(data: bytes, key: str) -> bytes:
+    """§17.8.1: XOR the first 32 bytes with the key's 16 bytes, taken from the GUID's hex
+    digits read backwards. Applying it twice gives the font back."""
+    k = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+    head = bytes(b ^ k[i % 16] for i, b in enumerate(data[:32]))
+    return head + data[32:]
+
+
+def prepare_fonts(chars: str, font_dir: Path | None = None, workers: int = 1) -> EmbeddedFonts:
+    """Every vendored face Word can use, subset to `chars`, ready to be packaged."""
+    font_dir = font_dir or builtin_fonts()
+    embedded = []
+    for n, (face, program) in enumerate(zip(faces.FACES, _subsets(font_dir, chars, workers)), start=1):
+        names = TTFont(io.BytesIO(program), lazy=True)["name"]
+        family = str(names.getName(1, 3, 1, 0x409) or names.getDebugName(1))
+        style = str(names.getName(2, 3, 1, 0x409) or names.getDebugName(2)).lower()
+        slot = _SLOTS.get(style, "embedRegular")
+        key = font_key(program)
+        embedded.append(EmbeddedFont(family, slot, key, part(f"word/fonts/font{n}.odttf", obfuscate(program, key))))
+    digest = hashlib.sha256(b"".join(f.key.encode() for f in embedded)).hexdigest()
+    return EmbeddedFonts(tuple(embedded), digest)
+
+
+def _subsets(font_dir: Path, chars: str, workers: int) -> list[bytes]:
+    # In a full build the PDF renderer has already subset these faces in this process
+    # (fonts.subset_font keeps them): then they cost nothing. When it has not (a Word-only
+    # build), subsetting is most of the stage's time, so the faces are cut in parallel.
+    paths = [font_dir / face.file for face in faces.FACES]
+    hits = faces.subset_font.cache_info().hits
+    first = faces.subset_font(paths[0], chars)
+    if workers <= 1 or faces.subset_font.cache_info().hits > hits:
+        return [first] + [faces.subset_font(p, chars) for p in paths[1:]]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(paths) - 1)) as pool:
+        return [first] + list(pool.map(faces.subset_font, paths[1:], [chars] * (len(paths) - 1)))
+
+
+def font_table(reference_xml: bytes, embedded: EmbeddedFonts) -> tuple[bytes, list[tuple[str, str, str, bool]]]:
+    """The reference's fontTable.xml with the embedded faces declared, and its relationships."""
+    root = etree.fromstring(reference_xml)
+    by_name = {f.get(f"{{{W}}}name"): f for f in root.findall(f"{{{W}}}font")}
+    rels = []
+    for n, font in enumerate(embedded.fonts, start=1):
+        entry = by_name.get(font.family)
+        if entry is None:
+            entry = by_name[font.family] = etree.SubElement(root, f"{{{W}}}font", {f"{{{W}}}name": font.family})
+        for old in entry.findall(f"{{{W}}}{font.slot}"):
+            entry.remove(old)
+        rid = f"rIdFont{n}"
+        embed = etree.Element(f"{{{W}}}{font.slot}", {f"{{{R}}}id": rid, f"{{{W}}}fontKey": font.key,
+                                                        f"{{{W}}}subsetted": "1"})
+        insert_ordered(entry, embed, _FONT_ORDER)
+        rels.append((rid, "font", font.part.name.removeprefix("word/"), False))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), rels
+

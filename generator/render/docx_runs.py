@@ -1,0 +1,102 @@
+"""WordprocessingML runs: fiche text made safe for XML, with its character formatting.
+
+Fiche text is pasted from e-mails and web pages: it may hold characters XML 1.0 forbids
+(control characters, lone surrogates, U+FFFE/U+FFFF). They are dropped here, the one
+place text enters the package, so that no fiche can make the writer fail or write a
+document Word refuses to open. The typography the reader applied (U+202F, U+00A0) passes
+through untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def clean(text: str | None) -> str:
+    return _FORBIDDEN.sub("", text or "")
+
+
+def esc(text: str | None) -> str:
+    """Text or attribute value: cleaned and escaped."""
+    return clean(text).translate(_ESCAPES)
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """Character formatting accumulated while walking inline nodes."""
+
+    strong: bool = False
+    em: bool = False
+    code: bool = False
+    link: bool = False
+    sup: bool = False
+    sub: bool = False
+
+    def with_(self, **change) -> Fmt:
+        return replace(self, **change)
+
+
+class Styles:
+    """Style ids by role, resolved from the reference document's style names."""
+
+    def __init__(self, ids: dict[str, str | None]):
+        self.ids = ids
+
+    def __getitem__(self, role: str) -> str | None:
+        return self.ids.get(role)
+
+
+def rpr(fmt: Fmt, styles: Styles) -> str:
+    # One character style carries the most specific role, so that restyling « Strong »
+    # or « Hyperlink » in the reference document reaches every such run; what it does not
+    # carry is direct formatting. Element order follows EG_RPrBase.
+    style = None
+    if fmt.code:
+        style = styles["code_char"]
+    elif fmt.link:
+        style = styles["hyperlink"]
+    elif fmt.strong:
+        style = styles["strong"]
+    elif fmt.em:
+        style = styles["emphasis"]
+    parts = []
+    if style:
+        parts.append(f'<w:rStyle w:val="{style}"/>')
+    if fmt.strong and not (style and style == styles["strong"]):
+        parts.append("<w:b/>")
+    if fmt.em and not (style and style == styles["emphasis"]):
+        parts.append("<w:i/>")
+    if fmt.code:
+        parts.append("<w:noProof/>")
+    if fmt.sup:
+        parts.append('<w:vertAlign w:val="superscript"/>')
+    elif fmt.sub:
+        parts.append('<w:vertAlign w:val="subscript"/>')
+    return f"<w:rPr>{''.join(parts)}</w:rPr>" if parts else ""
+
+
+def run(text: str, props: str = "") -> str:
+    """A run of text; tabs and line ends become Word's own tab and break."""
+    text = clean(text)
+    if not text:
+        return ""
+    pieces = []
+    for i, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+        if i:
+            pieces.append("<w:br/>")
+        for j, chunk in enumerate(line.split("\t")):
+            if j:
+                pieces.append("<w:tab/>")
+            if chunk:
+                pieces.append(f'<w:t xml:space="preserve">{chunk.translate(_ESCAPES)}</w:t>')
+    return f"<w:r>{props}{''.join(pieces)}</w:r>"
+
+
+def paragraph(content: str, style: str | None = None, extra_ppr: str = "") -> str:
+    """A paragraph; `extra_ppr` holds pPr children that come after pStyle, in order."""
+    ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + extra_ppr
+    return f"<w:p>{'<w:pPr>' + ppr + '</w:pPr>' if ppr else ''}{content}</w:p>"
