@@ -101,6 +101,19 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
     pages = None
     out = options.out
     with Staging(out) as stage:
+        # Word files and handouts first: the archive booklet embeds a build.json that
+        # lists every output staged before it.
+        if "docx" in options.formats:
+            from generator.render import docx
+
+            with stages("docx"):
+                written += docx.render_docx(edition, layout, stage, options)
+        if "handouts" in options.formats:
+            from generator.render import handout
+
+            handout_layout = layouts.load_layout(proj, "handout")
+            with stages("handouts"):
+                written += handout.render_handouts(edition, handout_layout, stage, options, fetcher)
         if "pdf" in options.formats:
             if options.archive:
                 from generator.render import archive
@@ -120,17 +133,6 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
                 with stages("impose"):
                     impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
                 written.append("booklet-imposed.pdf")
-        if "handouts" in options.formats:
-            from generator.render import handout
-
-            handout_layout = layouts.load_layout(proj, "handout")
-            with stages("handouts"):
-                written += handout.render_handouts(edition, handout_layout, stage, options, fetcher)
-        if "docx" in options.formats:
-            from generator.render import docx
-
-            with stages("docx"):
-                written += docx.render_docx(edition, layout, stage, options)
         with stages("write"):
             write_manifest(stage, edition, pages, written)
             stage.commit()
