@@ -46,7 +46,7 @@ def render_docx(edition: Edition, layout, stage, options) -> list[str]:
     jobs = getattr(options, "jobs", None)
     workers = min(os.cpu_count() or 1, 8) if jobs is None else max(1, int(jobs))
     fiches = edition.fiches
-    reference, fonts = prepare_docx(edition, layout, workers if len(fiches) > PARALLEL_FROM else 1)
+    reference, fonts = prepare_docx(edition, layout, workers)
     labels = _layout_labels(layout, edition.publication.lang)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
     if workers == 1 or len(fiches) <= PARALLEL_FROM:
