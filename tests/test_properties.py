@@ -231,9 +231,11 @@ needs_docx = pytest.mark.skipif(importlib.util.find_spec("generator.render.docx"
 
 @needs_reader
 @needs_docx
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(MARKDOWN, st.text(max_size=40))
-def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(body, title):
+# A Word build subsets and embeds fonts once per run, a few seconds: few runs, with
+# several fiches each.
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(MARKDOWN, st.text(max_size=40)), min_size=1, max_size=5))
+def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(fiches):
     import zipfile
 
     from lxml import etree
@@ -243,8 +245,9 @@ def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(body, titl
     from generator.output import Staging
     from generator.render.docx import render_docx
 
-    front = front_text({**VALID, "title": title or "T"})
-    with reading({"fiches/a.md": f"---\n{front}---\n{body}"}) as (project, report, tmp):
+    files = {f"fiches/f{i}.md": f"---\n{front_text({**VALID, 'title': title or 'T'})}---\n{body}"
+             for i, (body, title) in enumerate(fiches)}
+    with reading(files) as (project, report, tmp):
         check_outcome(project, report)
         if project is None:
             return
