@@ -233,18 +233,22 @@ def cmd_check(args) -> int:
 
 
 def _preflight(project, report) -> None:
-    """Print-quality warnings, when that module and the layouts are there to ask."""
+    """The layout a build would use, and print-quality warnings."""
     try:
         from generator.preflight import preflight
     except ImportError:
         return
+    from generator.diagnostics import InputError
+
     settings = {}
     try:
         from generator import layouts
 
         settings = getattr(layouts.load_layout(project, project.publication.layout), "settings", {}) or {}
-    except Exception:  # noqa: BLE001 - layouts are checked by `build`; preflight has defaults
-        settings = {}
+    except ImportError:
+        pass
+    except InputError as e:  # an unknown or broken layout: the build would stop on it
+        report.items += e.report.items
     preflight(project, settings, report)
 
 

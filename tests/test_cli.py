@@ -128,3 +128,9 @@ def test_an_internal_error_is_one_line_asking_for_a_bug_report(project, monkeypa
     err = capsys.readouterr().err
     assert code == 3
     assert len(err.strip().splitlines()) == 1 and "bug" in err and "boom" in err and "Traceback" not in err
+
+
+def test_check_reports_an_unknown_layout_with_its_line(project):
+    root = project({"a": minimal_front()}, publication="title: R\nlayout: inexistante\n")
+    result = run_recueil("check", str(root))
+    assert result.returncode == 1 and "publication.yaml:2: error:" in result.stderr and "inexistante" in result.stderr
