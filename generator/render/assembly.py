@@ -1,0 +1,174 @@
+"""Putting the rendered parts together into the one booklet PDF, with pikepdf.
+
+What it does that a plain concatenation would not:
+  - lays each fiche page over its furniture page (running heads, folio), as a Form
+    XObject drawn first;
+  - puts back one copy of each font file (parts come font-stripped, see parts.py);
+  - turns the placeholder links of the contents and indexes
+    (`https://recueil.invalid/page/N`) into GoTo destinations to physical page N;
+  - builds the outline, the document information, XMP metadata and /Lang;
+  - saves deterministically: same parts, same bytes, with an /ID derived from content.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from generator.render.parts import MARK
+
+PAGE_LINK = "https://recueil.invalid/page/"
+_PAGE_LINK = re.compile(re.escape(PAGE_LINK) + r"(\d+)$")
+
+
+def page_link(page: int) -> str:
+    """The placeholder URL a part uses for a link to physical page `page`."""
+    return f"{PAGE_LINK}{page}"
+
+
+@dataclass(frozen=True)
+class PageSource:
+    part: int  # index into the parts list
+    page: int  # 0-based page in that part
+    under: tuple[int, int] | None = None  # (part, page) drawn first, under this one
+
+
+@dataclass
+class Bookmark:
+    title: str
+    page: int  # physical, 1-based
+    children: list[Bookmark] = field(default_factory=list)
+
+
+@dataclass
+class Metadata:
+    title: str
+    author: str | None
+    subject: str | None
+    keywords: list[str]
+    lang: str
+    epoch: int  # creation and modification date, seconds since 1970 (UTC)
+
+
+def assemble_pdf(parts: list[bytes], pages: list[PageSource], fonts: dict[str, bytes],
+                 outline: list[Bookmark], meta: Metadata, target: Path | io.BytesIO) -> None:
+    sources = [pikepdf.open(io.BytesIO(b)) for b in parts]
+    try:
+        out = pikepdf.new()
+        forms: dict[tuple[int, int], pikepdf.Object] = {}
+        for ps in pages:
+            out.pages.append(sources[ps.part].pages[ps.page])
+            if ps.under is not None:
+                _underlay(out, out.pages[-1], sources, ps.under, forms)
+        _restore_fonts(out, fonts)
+        _resolve_links(out)
+        _outline(out, outline)
+        _metadata(out, meta)
+        out.save(target, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=False)
+    finally:
+        for s in sources:
+            s.close()
+
+
+def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int], forms) -> None:
+    src = sources[under[0]]
+    fpage = src.pages[under[1]]
+    fpage.contents_coalesce()
+    form = pikepdf.Stream(src, fpage.obj.Contents.read_bytes())
+    form.Type = Name.XObject
+    form.Subtype = Name.Form
+    form.BBox = fpage.obj.MediaBox
+    form.Resources = fpage.obj.Resources
+    local = out.copy_foreign(form)
+    # Parts share one /Resources dictionary between their pages: give this page its own
+    # before adding its furniture to it.
+    resources = Dictionary({k: v for k, v in page.obj.Resources.items()})
+    xobjects = Dictionary({k: v for k, v in resources.get("/XObject", Dictionary()).items()})
+    xobjects[Name("/RecueilFurniture")] = local
+    resources[Name.XObject] = xobjects
+    page.obj.Resources = resources
+    page.contents_add(pikepdf.Stream(out, b"q /RecueilFurniture Do Q\n"), prepend=True)
+
+
+def _restore_fonts(out: pikepdf.Pdf, fonts: dict[str, tuple[bytes, dict]]) -> None:
+    canonical: dict[str, pikepdf.Object] = {}
+    for obj in list(out.objects):
+        if not isinstance(obj, Dictionary) or obj.get("/Type") != Name.FontDescriptor:
+            continue
+        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+            stream = obj.get(key)
+            if stream is None or MARK not in stream:
+                continue
+            digest = str(stream[MARK])
+            if digest not in canonical:
+                data = fonts[digest]
+                fresh = pikepdf.Stream(out, b"")
+                fresh.write(zlib.compress(data, 9), filter=Name.FlateDecode)
+                fresh.Length1 = len(data)
+                canonical[digest] = out.make_indirect(fresh)
+            obj[key] = canonical[digest]
+
+
+def _resolve_links(out: pikepdf.Pdf) -> None:
+    count = len(out.pages)
+    for page in out.pages:
+        annots = page.obj.get("/Annots")
+        if annots is None:
+            continue
+        kept = Array()
+        for annot in annots:
+            action = annot.get("/A")
+            if action is not None and action.get("/S") == Name.URI:
+                m = _PAGE_LINK.match(str(action.get("/URI", "")))
+                if m:
+                    number = int(m.group(1))
+                    if 1 <= number <= count:
+                        del annot["/A"]
+                        annot.Dest = Array([out.pages[number - 1].obj, Name.Fit])
+                        kept.append(annot)
+                    continue  # a link to a page that does not exist: dropped
+            elif action is not None and action.get("/S") == Name.GoTo:
+                continue  # a part's named destination does not survive assembly
+            kept.append(annot)
+        page.obj.Annots = kept
+
+
+def _outline(out: pikepdf.Pdf, items: list[Bookmark]) -> None:
+    def make(item: Bookmark) -> pikepdf.OutlineItem:
+        node = pikepdf.OutlineItem(item.title, item.page - 1, pikepdf.PageLocation.Fit)
+        node.children.extend(make(c) for c in item.children)
+        return node
+
+    with out.open_outline() as outline:
+        outline.root.extend(make(i) for i in items)
+    out.Root.PageMode = Name.UseOutlines
+
+
+def pdf_date(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _metadata(out: pikepdf.Pdf, meta: Metadata) -> None:
+    info = {"/Title": meta.title, "/Creator": "Recueil", "/Producer": "Recueil (WeasyPrint, pikepdf)",
+            "/CreationDate": pdf_date(meta.epoch), "/ModDate": pdf_date(meta.epoch)}
+    if meta.author:
+        info["/Author"] = meta.author
+    if meta.subject:
+        info["/Subject"] = meta.subject
+    if meta.keywords:
+        info["/Keywords"] = ", ".join(meta.keywords)
+    out.docinfo = out.make_indirect(Dictionary({k: String(v) for k, v in info.items()}))
+    out.Root.Lang = String(meta.lang)
+    out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    # No editor stamp: pikepdf would write the clock's time into the XMP.
+    with out.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp.load_from_docinfo(out.docinfo)
+        xmp["dc:language"] = [meta.lang]

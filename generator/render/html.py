@@ -1,0 +1,280 @@
+"""HTML for WeasyPrint and for browsers: the fiche body, the fiche, the booklet's parts.
+
+Every piece of fiche text reaches the HTML through `markupsafe.escape` (the Markdown
+tree) or as a Jinja2 variable of an autoescaping environment (the templates): a fiche
+can never add markup, and `{{ 7*7 }}` in a title prints as written.
+
+Reusable pieces (the handout renderer uses them):
+  body_html(node, url_for=None) -> Markup          the fiche body, footnotes included
+  qr_svg(url, dark="#222222") -> Markup             an inline SVG QR code
+  RenderContext / make_context(edition, layout, url_for=None)
+  fiche_html(fiche, ctx, section=None) -> Markup    the <article> of one fiche
+  document_html(ctx, parts, ...) -> str             a whole HTML document around parts
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import segno
+from markupsafe import Markup, escape
+
+from generator.fonts import FACES
+from generator.indexes import Index
+from generator.markdown import Node
+from generator.model import Edition, Fiche
+
+UrlFor = Callable[[Path], str]
+
+
+def _file_uri(path: Path) -> str:
+    return Path(path).resolve().as_uri()
+
+
+# --- the Markdown tree ------------------------------------------------------------
+
+def body_html(node: Node, url_for: UrlFor | None = None) -> Markup:
+    """The HTML of a fiche body (a `markdown.parse` document).
+
+    Footnotes become WeasyPrint footnotes (`<span class="footnote">`, which the CSS
+    floats to the page foot) at the place of their first call; a later call of the same
+    note prints its number. The target of each link is printed in a footnote too, since
+    paper has no links. `url_for(path)` gives the URL of a local image (default: a
+    file:// URI); an image the reader did not resolve is left out.
+    """
+    notes = {n.attrs["number"]: n for n in node.attrs.get("footnotes", ())}
+    state = _BodyState(notes, url_for or _file_uri)
+    return Markup("").join(state.block(c) for c in node.children)
+
+
+@dataclass
+class _BodyState:
+    notes: dict[int, Node]
+    url_for: UrlFor
+    called: dict[int, int] = field(default_factory=dict)  # note number -> printed order
+
+    def blocks(self, nodes: Iterable[Node]) -> Markup:
+        return Markup("").join(self.block(n) for n in nodes)
+
+    def inlines(self, nodes: Iterable[Node]) -> Markup:
+        return Markup("").join(self.inline(n) for n in nodes)
+
+    def block(self, n: Node) -> Markup:
+        t = n.type
+        if t == "paragraph":
+            return Markup("<p>%s</p>\n") % self.inlines(n.children)
+        if t == "heading":
+            level = n.attrs.get("level", 2)
+            return Markup("<h%d>%s</h%d>\n") % (level, self.inlines(n.children), level)
+        if t == "bullet_list":
+            return Markup("<ul>\n%s</ul>\n") % self.blocks(n.children)
+        if t == "ordered_list":
+            start = int(n.attrs.get("start", 1))
+            attr = Markup(' start="%d"') % start if start != 1 else Markup("")
+            return Markup("<ol%s>\n%s</ol>\n") % (attr, self.blocks(n.children))
+        if t == "list_item":
+            # Tight list items hold one paragraph: print it without a <p> margin.
+            if len(n.children) == 1 and n.children[0].type == "paragraph":
+                return Markup("<li>%s</li>\n") % self.inlines(n.children[0].children)
+            return Markup("<li>%s</li>\n") % self.blocks(n.children)
+        if t == "blockquote":
+            return Markup("<blockquote>%s</blockquote>\n") % self.blocks(n.children)
+        if t == "code_block":
+            return Markup("<pre>%s</pre>\n") % n.text
+        if t == "hr":
+            return Markup("<hr>\n")
+        if t == "table":
+            return Markup('<table>\n%s</table>\n') % self.blocks(n.children)
+        if t in ("thead", "tbody", "tr"):
+            return Markup("<%s>%s</%s>\n") % (t, self.blocks(n.children), t)
+        if t in ("th", "td"):
+            align = n.attrs.get("align")
+            cls = Markup(' class="align-%s"') % align if align in ("left", "center", "right") else Markup("")
+            return Markup("<%s%s>%s</%s>") % (t, cls, self.inlines(n.children), t)
+        return self.inline(n)
+
+    def inline(self, n: Node) -> Markup:
+        t = n.type
+        if t == "text":
+            return escape(n.text)
+        if t == "softbreak":
+            return Markup("\n")
+        if t == "hardbreak":
+            return Markup("<br>")
+        if t == "code":
+            return Markup("<code>%s</code>") % n.text
+        if t in ("strong", "em", "sup", "sub"):
+            return Markup("<%s>%s</%s>") % (t, self.inlines(n.children), t)
+        if t == "span":
+            return self.inlines(n.children)
+        if t == "link":
+            href = n.attrs.get("href", "")
+            text = self.inlines(n.children)
+            shown = href[7:] if href.lower().startswith("mailto:") else href
+            link = Markup('<a href="%s">%s</a>') % (href, text)
+            if n.plain().strip() in (href, shown):
+                return link
+            return link + Markup('<span class="footnote link-note">%s</span>') % shown
+        if t == "image":
+            path = n.attrs.get("path")
+            if not path:
+                return escape(n.attrs.get("alt") or "")
+            return Markup('<img src="%s" alt="%s">') % (self.url_for(Path(path)), n.attrs.get("alt") or "")
+        if t == "footnote_ref":
+            number = n.attrs.get("number")
+            if number in self.called:
+                return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
+            note = self.notes.get(number)
+            if note is None:
+                return Markup("")
+            self.called[number] = len(self.called) + 1
+            # A footnote is inline content at the page foot: its paragraphs run together.
+            parts = [self.inlines(b.children) if b.type == "paragraph" else escape(b.plain()) for b in note.children]
+            return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
+        return escape(n.plain())
+
+
+def qr_svg(url: str, dark: str = "#222222") -> Markup:
+    """A QR code of `url` as inline SVG (no external file), sized by CSS."""
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=1, border=0, dark=dark, omitsize=True)
+    return Markup(svg)
+
+
+# --- the booklet's parts ------------------------------------------------------------
+
+@dataclass
+class RenderContext:
+    """What every template of an edition needs, computed once per build."""
+
+    edition: Edition
+    layout: object  # layouts.Layout
+    labels: dict[str, str]
+    theme_colours: dict[str, str]  # theme -> colour
+    theme_class: dict[str, str]  # theme -> CSS class
+    url_for: UrlFor = _file_uri
+    sections: dict[str, str | None] = field(default_factory=dict)  # fiche id -> section title
+
+    def template(self, name: str):
+        return self.layout.env.get_template(name)
+
+
+def make_context(edition: Edition, layout, url_for: UrlFor | None = None) -> RenderContext:
+    themes: list[str] = []
+    for fiche in edition.fiches:
+        for theme in fiche.themes:
+            if theme not in themes:
+                themes.append(theme)
+    colours = layout.theme_colours(themes)
+    return RenderContext(
+        edition=edition,
+        layout=layout,
+        labels=layout.labels(edition.publication.lang),
+        theme_colours=colours,
+        theme_class={t: f"theme-{k}" for k, t in enumerate(themes)},
+        url_for=url_for or _file_uri,
+        sections={f.id: s.title for s in edition.sections for f in s.fiches},
+    )
+
+
+def anchor(fiche_id: str) -> str:
+    """The HTML id of a fiche's article: fiche ids are file names, any character goes."""
+    return "fiche-" + re.sub(r"[^A-Za-z0-9_-]", lambda m: f"_{ord(m.group()):x}_", fiche_id)
+
+
+def fiche_html(fiche: Fiche, ctx: RenderContext, section: str | None = None) -> Markup:
+    """One fiche as an <article>, from the layout's `fiche.html` template."""
+    return Markup(ctx.template(ctx.layout.settings.get("templates", {}).get("fiche", "fiche.html")).render(
+        fiche=fiche,
+        anchor=anchor(fiche.id),
+        section=section if section is not None else ctx.sections.get(fiche.id),
+        body=body_html(fiche.body, ctx.url_for),
+        image_url=ctx.url_for(fiche.image.path) if fiche.image else None,
+        qr=qr_svg(fiche.source) if fiche.source else None,
+        theme_class=ctx.theme_class,
+        labels=ctx.labels,
+        pub=ctx.edition.publication,
+    ))
+
+
+def part_html(ctx: RenderContext, template: str, **values) -> Markup:
+    """A part of the booklet (cover, contents, indexes, furniture) from its template."""
+    return Markup(ctx.template(template).render(labels=ctx.labels, pub=ctx.edition.publication,
+                                                theme_class=ctx.theme_class, anchor=anchor, **values))
+
+
+def contents_rows(ctx: RenderContext, pages: dict[str, tuple[int, int]], href: Callable[[str], str]) -> list[dict]:
+    """The contents: one row per section heading and per fiche, with page and link."""
+    rows = []
+    for section in ctx.edition.sections:
+        if section.title and len(ctx.edition.sections) > 1 or section.title and section.fiches:
+            first = pages.get(section.fiches[0].id, (0, 0))[0] if section.fiches else 0
+            rows.append({"kind": "section", "title": section.title, "page": first,
+                         "href": href(section.fiches[0].id) if section.fiches else None})
+        for fiche in section.fiches:
+            rows.append({"kind": "fiche", "title": fiche.title, "page": pages.get(fiche.id, (0, 0))[0],
+                         "href": href(fiche.id), "fiche": fiche})
+    return rows
+
+
+def index_views(indexes: dict[str, Index], pages: dict[str, tuple[int, int]],
+                href: Callable[[str], str]) -> list[dict]:
+    """The indexes with their page numbers: each entry lists, ascending and once each,
+    the first page of every fiche it occurs in, each number linked to that page."""
+    views = []
+    for kind, index in indexes.items():
+        groups = []
+        for group in index.groups:
+            entries = []
+            for entry in group.entries:
+                firsts = sorted({pages[f][0]: f for f in entry.fiches if f in pages}.items())
+                entries.append({"label": entry.label, "see": entry.see,
+                                "pages": [{"number": n, "href": href(f)} for n, f in firsts]})
+            groups.append({"title": group.title, "entries": entries})
+        views.append({"kind": kind, "title": index.title, "groups": groups})
+    return views
+
+
+def css_family(family: str) -> str:
+    """The CSS family name of a vendored face: « Recueil Vollkorn » for Vollkorn. Its
+    own name would lose to a copy of the font installed on the machine (fontconfig
+    prefers it), and every machine would then embed a different font."""
+    return f"Recueil {family}"
+
+
+def font_faces_css(url_for_face: Callable[[object], str]) -> str:
+    """@font-face rules for every vendored face; `url_for_face(face)` gives its URL."""
+    rules = []
+    for face in FACES:
+        rules.append(
+            "@font-face { font-family: \"%s\"; src: url(%s) format('truetype'); font-weight: %d; font-style: %s; }"
+            % (css_family(face.family), url_for_face(face), face.weight, "italic" if face.italic else "normal"))
+    return "\n".join(rules)
+
+
+def data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body_class: str = "",
+                  dates: tuple[str, str] | None = None, stylesheet_href: str | None = None) -> str:
+    """A complete HTML document holding `parts`, styled by `css` (inlined) or by a
+    linked stylesheet. `dates` (ISO) become dcterms.created/modified, which WeasyPrint
+    writes as the PDF's dates."""
+    pub = ctx.edition.publication
+    return ctx.template(ctx.layout.settings.get("templates", {}).get("document", "document.html")).render(
+        pub=pub,
+        lang=pub.lang,
+        css=Markup(css),  # layout CSS and our generated @font-face rules: not fiche text
+        stylesheet_href=stylesheet_href,
+        theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items()],
+        accent=ctx.layout.settings.get("accent", "#333333"),
+        body_class=body_class,
+        parts=list(parts),
+        dates=dates,
+        labels=ctx.labels,
+    )
