@@ -139,22 +139,25 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
     return {"edition": edition, "written": written, "pages": pages}
 
 
-def run(root: Path, options: BuildOptions, err=None) -> int:
-    """The `recueil build` command: 0 built, 1 bad input (nothing written)."""
+def run(root: Path, options: BuildOptions) -> int:
+    """The `recueil build` command: 0 built, 1 bad input or busy output (nothing written)."""
     from generator.diagnostics import print_report
+    from generator.output import OutputBusy, OutputError
 
-    err = err or sys.stderr
     report = Report()
     stages = Stages()
     try:
         result = build(root, options, report, stages)
     except InputError:
-        print_report(report, err)
+        print_report(report, summary="nothing was built")
         return 1
-    print_report(report, err)
+    except (OutputBusy, OutputError) as e:
+        print_report(report)
+        print(f"{options.out}: error: {e}", file=sys.stderr)
+        return 1
     n = len(result["edition"].fiches)
-    print(f"Built {n} fiche{'s' if n != 1 else ''} into {options.out}", file=err)
+    print_report(report, summary=f"built {n} fiche{'s' * (n != 1)} into {options.out}")
     if options.timings:
         for line in stages.lines():
-            print(line, file=err)
+            print(line, file=sys.stderr)
     return 0

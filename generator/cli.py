@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 from generator import __version__
+from generator.diagnostics import print_report
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 FORMATS = ("pdf", "handouts", "docx")
@@ -183,37 +184,6 @@ def _positive(text: str) -> int:
 
 # Output ----------------------------------------------------------------------------------
 
-def _print_report(report, strict: bool = False, summary: str | None = None) -> None:
-    """Every problem, one line each, then a summary line."""
-    from generator.diagnostics import Diagnostic
-
-    items = report.sorted()
-    if strict:
-        items = [Diagnostic("error", d.path, d.line, d.message) for d in items]
-    errors = sum(d.level == "error" for d in items)
-    warnings = len(items) - errors
-    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-    last = f"{summary}: {counts}" if summary else counts
-    if _colour():
-        from rich.console import Console
-        from rich.markup import escape
-
-        console = Console(stderr=True, highlight=False, soft_wrap=True)
-        for d in items:
-            style = "bold red" if d.level == "error" else "yellow"
-            where = f"{d.path}:{d.line}" if d.line else d.path
-            console.print(f"{escape(where)}: [{style}]{d.level}[/{style}]: {escape(d.message)}")
-        console.print(f"[{'bold red' if errors else 'green'}]{escape(last)}[/]")
-        return
-    for d in items:
-        print(d, file=sys.stderr)
-    print(last, file=sys.stderr)
-
-
-def _colour() -> bool:
-    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
 # Commands --------------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
@@ -228,7 +198,7 @@ def cmd_check(args) -> int:
         n = len(project.fiches)
         assemble(project, [], report)
         _preflight(project, report)
-    _print_report(report, args.strict, f"{n} fiche{'s' * (n != 1)} checked" if project else "check failed")
+    print_report(report, args.strict, f"{n} fiche{'s' * (n != 1)} checked" if project else "check failed")
     return EXIT_INPUT if report.failed(args.strict) else EXIT_OK
 
 
@@ -260,7 +230,7 @@ def cmd_list(args) -> int:
     report = Report()
     project = read_project(Path(args.dir), report, drafts=args.drafts)
     if project is None:
-        _print_report(report, summary="cannot list")
+        print_report(report, summary="cannot list")
         return EXIT_INPUT
     edition = assemble(project, [], report)
     for d in report.sorted():

@@ -52,13 +52,37 @@ class InputError(Exception):
         self.report = report
 
 
-def print_report(report: Report, stream, strict: bool = False) -> None:
-    """One line per problem, sorted by file and line, then a count when there are any."""
-    for item in report.sorted():
-        if strict and item.level == "warning":
-            item = Diagnostic("error", item.path, item.line, item.message)
-        print(item, file=stream)
-    errors = len(report.errors) + (len(report.warnings) if strict else 0)
-    warnings = 0 if strict else len(report.warnings)
-    if errors or warnings:
-        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=stream)
+
+def print_report(report: Report, strict: bool = False, summary: str | None = None, stream=None) -> None:
+    """Every problem, one line each and sorted by file and line, then a summary line.
+
+    Colour only on a terminal that wants it, so that scripts and CI logs get plain text.
+    With `strict`, warnings are shown, and counted, as the errors they then are."""
+    import os
+    import sys
+
+    stream = stream or sys.stderr
+    items = report.sorted()
+    if strict:
+        items = [Diagnostic("error", d.path, d.line, d.message) for d in items]
+    errors = sum(d.level == "error" for d in items)
+    warnings = len(items) - errors
+    if not items and summary is None:
+        return
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    last = f"{summary}: {counts}" if summary else counts
+    colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    if colour:
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console(file=stream, highlight=False, soft_wrap=True)
+        for d in items:
+            style = "bold red" if d.level == "error" else "yellow"
+            where = f"{d.path}:{d.line}" if d.line else d.path
+            console.print(f"{escape(where)}: [{style}]{d.level}[/{style}]: {escape(d.message)}")
+        console.print(f"[{'bold red' if errors else 'green'}]{escape(last)}[/]")
+        return
+    for d in items:
+        print(d, file=stream)
+    print(last, file=stream)

@@ -9,6 +9,7 @@ small. The subsets are deterministic: no timestamp is recalculated on save.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,10 @@ from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
 from generator.model import Edition
+
+# Lato's head table stores its creation date as a Unix time; fontTools corrects it and
+# says so on every load, which users would read as a problem with their fiches.
+logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
