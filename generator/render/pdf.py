@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import urllib.parse
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -175,14 +176,20 @@ class _Booklet:
         self.options = options
         self.fetcher = fetcher
         self.fonts = fonts
-        self.ctx = H.make_context(edition, layout)
+        # Image URLs relative to OUT: booklet.html then shows its images in a browser,
+        # and every part is rendered with OUT as its base URL, so one fiche HTML serves all.
+        self.out = Path(getattr(options, "out", None) or edition.project.root).resolve()
+        self.ctx = H.make_context(edition, layout, url_for=self._relative_url)
         self.css = stylesheet(layout, edition, getattr(options, "print_edition", False))
         self.fetch = _fetch_spec(edition, layout, fetcher, fonts.dir)
-        self.base_url = Path(edition.project.root).resolve().as_uri() + "/"
+        self.base_url = self.out.as_uri() + "/"
         self.indexes = build_indexes(edition, self.ctx.labels)
         self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
         self.warnings: list[str] = []
         self.articles = {f.id: H.fiche_html(f, self.ctx) for f in edition.fiches}
+
+    def _relative_url(self, path: Path) -> str:
+        return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), self.out)).as_posix())
 
     # parts ------------------------------------------------------------------------
     def document(self, parts, extra_css: str = "", inline_fonts: bool = False, dates=None) -> str:
@@ -418,8 +425,8 @@ def render_booklet_single(edition: Edition, layout, stage, options, fetcher, **w
     html, info = booklet_html(edition, layout, options, fetcher)
     stage.path("booklet.html").write_text(html, encoding="utf-8")
     with _source_date_epoch(edition):
-        document = weasyprint.HTML(string=html, base_url=Path(edition.project.root).resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render()
+        out = Path(getattr(options, "out", None) or edition.project.root).resolve()
+        document = weasyprint.HTML(string=html, base_url=out.as_uri() + "/", url_fetcher=fetcher).render()
         found = {}
         for number, page in enumerate(document.pages, 1):
             for name in page.anchors:
