@@ -113,6 +113,21 @@ def styles_xml() -> bytes:
         style("paragraph", "Title", "Title", based="Normal", nxt="Subtitle", ui=10, q=True,
               p=ppr(keep_next=True, keep_lines=True, before=0, after=80, line=216, jc="left"),
               r=rpr(BLACK, color="1B1B1B", sz=42)),
+        # The whole edition in one document (booklet.docx): parts, fiche titles, contents.
+        style("paragraph", "TitreDePartie", "Titre de partie", based="Normal", nxt="BodyText", ui=8, q=True,
+              p=ppr(keep_next=True, keep_lines=True, before=2400, after=240, line=240, jc="left",
+                    bdr=border("bottom", 12, ACCENT, 6), outline=0),
+              r=rpr(BLACK, color=ACCENT, sz=48)),
+        style("paragraph", "TitreDeFiche", "Titre de fiche", based="Title", nxt="Subtitle", ui=10, q=True,
+              p=ppr(outline=1)),
+        style("paragraph", "TOCHeading", "TOC Heading", based="Normal", nxt="BodyText", ui=39, hidden=True,
+              p=ppr(keep_next=True, before=0, after=360, line=240, jc="left", outline=9),
+              r=rpr(BLACK, color=INK, sz=40)),
+        style("paragraph", "TOC1", "toc 1", based="Normal", nxt="BodyText", ui=39, hidden=True,
+              p=ppr(keep_next=True, before=240, after=60, line=240, jc="left"),
+              r=rpr(HEAD, b=True, caps=True, color=ACCENT, spacing=10, sz=18)),
+        style("paragraph", "TOC2", "toc 2", based="Normal", nxt="BodyText", ui=39, hidden=True,
+              p=ppr(after=40, line=240, jc="left"), r=rpr(TEXT, sz=21)),
         style("paragraph", "Subtitle", "Subtitle", based="Normal", nxt="Chapo", ui=11, q=True,
               p=ppr(keep_next=True, after=160, jc="left"), r=rpr(TEXT, i=True, color="4A4A4A", sz=25)),
         style("paragraph", "Metadonnees", "Métadonnées", based="Normal", nxt="Title", ui=12, q=True,
@@ -340,6 +355,12 @@ def document_xml() -> bytes:
         p("Camille Martin — Association Élan (style Encadré)", "Encadre"),
         p("La fiche en ligne", "EncadreTitre"),
         p("Source : https://example.org/ (style Source)", "Source"),
+        # Only booklet.docx, the whole edition in one document, uses these.
+        p("Sommaire (Titre de table des matières)", "TOCHeading"),
+        p("Partie (Table des matières 1)", "TOC1"),
+        p("Fiche (Table des matières 2)", "TOC2"),
+        p("Titre de partie (livret)", "TitreDePartie"),
+        p("Titre de fiche (livret)", "TitreDeFiche"),
         '<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader"/>'
         '<w:footerReference w:type="default" r:id="rIdFooter"/><w:pgSz w:w="11906" w:h="16838"/>'
         '<w:pgMar w:top="1247" w:right="1134" w:bottom="1361" w:left="1134" w:header="624" w:footer="680"'

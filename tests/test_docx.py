@@ -154,7 +154,7 @@ def _paragraph_styles(path: Path) -> list[tuple[str, str]]:
 # --- contract and structure ----------------------------------------------------------
 
 def test_one_docx_per_fiche_at_the_documented_path(built):
-    assert sorted(built["written"]) == ["fiches/epicerie.docx", "fiches/simple.docx"]
+    assert sorted(built["written"]) == ["booklet.docx", "fiches/epicerie.docx", "fiches/simple.docx"]
     for rel in built["written"]:
         assert zipfile.is_zipfile(built["out"] / rel)
 
@@ -396,6 +396,27 @@ def test_forbidden_xml_characters_are_dropped_not_fatal(built):
     assert python_docx.Document(io.BytesIO(data)).core_properties.title == "Titre"
 
 
+def test_a_note_called_from_a_note_stays_inside_a_word_footnote(built):
+    edition = built["edition"]
+    from generator import markdown
+
+    tree, _ = markdown.parse("Texte[^1] et encore[^1].\n\n[^1]: Première, qui cite[^2].\n\n[^2]: Seconde.\n")
+    fiche = dataclasses.replace(edition.fiches[0], body=tree,
+                                contact=dataclasses.replace(edition.fiches[0].contact,
+                                                            email="a@example.org?attach=/etc/passwd"))
+    reference, fonts = docx.prepare_docx(edition, StandInLayout())
+    data = docx.render_fiche_docx(fiche, edition, reference, fonts)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        doc = etree.fromstring(z.read("word/document.xml"))
+        notes = etree.fromstring(z.read("word/footnotes.xml"))
+        rels = z.read("word/_rels/document.xml.rels").decode()
+    assert len(list(doc.iter(f"{{{W}}}footnoteReference"))) == 1  # Word allows one reference per note
+    assert not list(notes.iter(f"{{{W}}}footnoteReference"))  # and none inside a note
+    assert "Première, qui cite" in _text(notes) and "Seconde." in _text(notes)
+    # A pasted "?attach=" stays text: the mailto: link holds the address only.
+    assert 'Target="mailto:a@example.org%3Fattach%3D' in rels and "?attach" not in rels
+
+
 def test_template_syntax_stays_literal(built):
     with zipfile.ZipFile(built["path"]) as z:
         text = z.read("word/document.xml").decode("utf-8") + z.read("docProps/core.xml").decode("utf-8")
@@ -415,6 +436,43 @@ def test_same_sources_same_bytes(built, tmp_path):
         assert z.testzip() is None
 
 
+# --- the booklet ---------------------------------------------------------------------------
+
+def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
+    root = tmp_path / "livret"
+    note = "Texte[^1].\n\n[^1]: Note {n}.\n"
+    write_project(root, {"a": fiche_text(minimal_front("Alpha"), note.format(n="A")),
+                         "b": fiche_text(minimal_front("Bravo"), note.format(n="B")),
+                         "c": fiche_text(minimal_front("Charlie"), note.format(n="C"))},
+                  publication={"title": "Livret", "date": "2024-05-01",
+                               "sections": [{"title": "Première partie", "fiches": ["b", "a"]}]})
+    edition = _edition(root)
+    written = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "out"), Options(jobs=1))
+    path = tmp_path / "out" / "booklet.docx"
+    assert "booklet.docx" in written
+    doc = _xml(path, "word/document.xml")
+    instr = " ".join(t.text for t in doc.iter(f"{{{W}}}instrText"))
+    assert re.search(r'TOC .*\\t "Titre de partie,1,Titre de fiche,2"', instr), instr
+    entries = [(p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val"), _text(p.find("w:hyperlink", NS)),
+                p.find("w:hyperlink", NS))
+               for p in doc.iter(f"{{{W}}}p") if p.find("w:hyperlink[@w:anchor]", NS) is not None]
+    # The cached result already lists the parts and fiches, in the edition's order.
+    assert [(style, text) for style, text, _ in entries] == [
+        ("TOC1", "Première partie"), ("TOC2", "Bravo"), ("TOC2", "Alpha"), ("TOC1", "Autres initiatives"),
+        ("TOC2", "Charlie")]
+    marks = {b.get(f"{{{W}}}name") for b in doc.iter(f"{{{W}}}bookmarkStart")}
+    assert {link.get(f"{{{W}}}anchor") for _, _, link in entries} <= marks
+    styles = _paragraph_styles(path)
+    assert [text for name, text in styles if name == "Titre de fiche"] == ["Bravo", "Alpha", "Charlie"]
+    # Footnote ids are unique across the booklet, each reference has its note.
+    notes = _xml(path, "word/footnotes.xml")
+    ids = [r.get(f"{{{W}}}id") for r in doc.iter(f"{{{W}}}footnoteReference")]
+    assert len(ids) == len(set(ids)) == 3
+    texts = {n.get(f"{{{W}}}id"): _text(n) for n in notes.findall("w:footnote", NS)}
+    assert [texts[i].strip() for i in ids] == ["Note B.", "Note A.", "Note C."]
+    assert _xml(path, "word/settings.xml").find("w:updateFields", NS) is not None
+
+
 def test_parallel_and_serial_builds_agree(tmp_path):
     root = tmp_path / "many"
     write_project(root, {f"f{i:02d}": fiche_text(minimal_front(f"Fiche {i}"), BODY.replace("![Une photo](../images/photo.png)", ""))
@@ -423,7 +481,7 @@ def test_parallel_and_serial_builds_agree(tmp_path):
     edition = _edition(root)
     serial = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "a"), Options(jobs=1))
     parallel = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "b"), Options(jobs=2))
-    assert serial == parallel and len(serial) == docx.PARALLEL_FROM + 3
+    assert serial == parallel and len(serial) == docx.PARALLEL_FROM + 3 + 1  # + booklet.docx
     for rel in serial:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
 
@@ -464,7 +522,8 @@ VALIDATOR = SHARED / "tools" / "docx-validate"
 
 @pytest.mark.skipif(not VALIDATOR.exists(), reason="the shared ECMA-376 validator is not here")
 def test_every_part_validates_against_ecma_376(built):
-    paths = [str(built["path"]), str(built["simple"]), str(REPO / "layouts" / "brochure" / "reference.docx")]
+    paths = [str(built["path"]), str(built["simple"]), str(built["out"] / "booklet.docx"),
+             str(REPO / "layouts" / "brochure" / "reference.docx")]
     result = subprocess.run([sys.executable, str(VALIDATOR), *paths], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -19,10 +19,12 @@ from pathlib import Path
 
 from generator import fonts as faces
 from generator.model import Edition, Fiche, Publication
+from generator.render.docx_booklet import booklet_package
 from generator.render.docx_fiche import LABELS, SharedParts, fiche_package, shared_parts
 from generator.render.docx_fonts import EmbeddedFonts, prepare_fonts
 from generator.render.docx_reference import Reference, load_reference, reference_path
 
+BOOKLET = "booklet.docx"
 PARALLEL_FROM = 20  # fiches: below this, starting workers costs more than it saves
 
 __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference", "prepare_fonts"]
@@ -59,7 +61,10 @@ def render_docx(edition: Edition, layout, stage, options) -> list[str]:
         with ProcessPoolExecutor(workers, initializer=_start_worker,
                                  initargs=(reference, fonts, edition.publication, labels)) as pool:
             list(pool.map(_write, tasks, chunksize=chunk))
-    return [f"fiches/{fiche.id}.docx" for fiche in fiches]
+    written = [f"fiches/{fiche.id}.docx" for fiche in fiches]
+    shared = _shared(reference, fonts, _pub_key(edition.publication), _labels_key(labels))
+    stage.path(BOOKLET).write_bytes(booklet_package(edition, reference, shared, labels.get("contents")))
+    return written + [BOOKLET]
 
 
 # per process ------------------------------------------------------------------------
@@ -117,4 +122,4 @@ def _layout_labels(layout, lang: str) -> dict[str, str]:
             found = {k: v for k, v in layout.labels(lang).items() if isinstance(v, str)}
         except Exception:  # noqa: BLE001 - a stand-in layout: our own words will do
             found = {}
-    return {k: found[k] for k in ("partners", "contact", "source") if k in found and k in LABELS["fr"]}
+    return {k: found[k] for k in ("partners", "contact", "source", "contents") if k in found}

@@ -57,7 +57,11 @@ class BodyWriter:
         self._images: dict[Path, tuple[str, int, int] | None] = {}
         self._notes: dict[int, Node] = {}
         self._noted: set[int] = set()
+        self._in_note = False
+        self._nested: list[Node] = []
         self._drawings = 0
+        self._note_base = 0
+        self.outline_base: int | None = None  # in a booklet: headings sit below the fiche title
 
     # blocks -----------------------------------------------------------------------
     def blocks(self, nodes: list[Node], ctx: Ctx) -> str:
@@ -70,8 +74,11 @@ class BodyWriter:
                 return paragraph(self.inlines(n.children, Fmt()), s["figure"])
             return paragraph(self.inlines(n.children, Fmt()), ctx.style)
         if t == "heading":
-            role = {2: "h1", 3: "h2"}.get(n.attrs.get("level"), "h3")
-            return paragraph(self.inlines(n.children, Fmt()), s[role])
+            level = n.attrs.get("level", 4)
+            role = {2: "h1", 3: "h2"}.get(level, "h3")
+            outline = "" if self.outline_base is None else \
+                f'<w:outlineLvl w:val="{min(8, self.outline_base + max(0, level - 2))}"/>'
+            return paragraph(self.inlines(n.children, Fmt()), s[role], outline)
         if t in ("bullet_list", "ordered_list"):
             return self.list(n, ctx)
         if t == "blockquote":
@@ -183,25 +190,40 @@ class BodyWriter:
 
     # footnotes --------------------------------------------------------------------
     def use_notes(self, notes: list[Node]) -> None:
+        """The footnotes of the tree about to be walked; in a booklet, numbered after the
+        previous fiche's, since Word footnote ids are unique in a document."""
+        self._note_base += max(self._notes, default=0)
         self._notes = {int(n.attrs.get("number", 0)): n for n in notes}
+        self._noted = set()
 
     def note_ref(self, number: int) -> str:
         style = self.styles["footnote_ref"]
         props = f'<w:rPr><w:rStyle w:val="{style}"/></w:rPr>' if style else '<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
         note = self._notes.get(number)
-        if note is None or number in self._noted:
-            # Word gives each footnote one reference: a second one only repeats the number.
+        if note is None or number in self._noted or self._in_note:
+            # Word gives each footnote one reference, and none inside a footnote: a second
+            # call only repeats the number; a note called from a note follows its caller's
+            # text inside the same Word footnote.
+            if note is not None and number not in self._noted:
+                self._noted.add(number)
+                self._nested.append(note)
             return run(str(number), props)
         self._noted.add(number)
         marker = f"<w:r>{props}<w:footnoteRef/></w:r><w:r><w:t xml:space=\"preserve\"> </w:t></w:r>"
-        content = self.blocks(note.children, Ctx(self.styles["footnote_text"]))
-        if content.startswith("<w:p>"):
-            cut = content.index("</w:pPr>") + 8 if content.startswith("<w:p><w:pPr>") else 5
-            content = content[:cut] + marker + content[cut:]
-        else:
-            content = paragraph(marker, self.styles["footnote_text"]) + content
-        self.footnotes.append(f'<w:footnote w:id="{number}">{content}</w:footnote>')
-        return f'<w:r>{props}<w:footnoteReference w:id="{number}"/></w:r>'
+        self._in_note = True
+        try:
+            content = _lead(self.blocks(note.children, Ctx(self.styles["footnote_text"])), marker,
+                            self.styles["footnote_text"])
+            while self._nested:
+                inner = self._nested.pop(0)
+                lead = run(f"{inner.attrs.get('number')}. ", props)
+                content += _lead(self.blocks(inner.children, Ctx(self.styles["footnote_text"])), lead,
+                                 self.styles["footnote_text"])
+        finally:
+            self._in_note = False
+        nid = self._note_base + number
+        self.footnotes.append(f'<w:footnote w:id="{nid}">{content}</w:footnote>')
+        return f'<w:r>{props}<w:footnoteReference w:id="{nid}"/></w:r>'
 
     # images -----------------------------------------------------------------------
     def image(self, path: Path | None, alt: str | None, fmt: Fmt = Fmt()) -> str:
@@ -257,6 +279,14 @@ class BodyWriter:
         self.media.append(part(f"word/media/image{n}.{ext}", data))
         self.rels.append((rid, "image", f"media/image{n}.{ext}", False))
         return rid, cx, cy
+
+
+def _lead(content: str, runs: str, style: str | None) -> str:
+    """`runs` put at the start of the first paragraph of `content` (or of a new one)."""
+    if content.startswith("<w:p>"):
+        cut = content.index("</w:pPr>") + 8 if content.startswith("<w:p><w:pPr>") else 5
+        return content[:cut] + runs + content[cut:]
+    return paragraph(runs, style) + content
 
 
 def _with_indent(xml: str, indent: str) -> str:

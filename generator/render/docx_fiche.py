@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from generator.model import Fiche, Publication
 from generator.render.docx_body import EMU_PER_TWIP, BodyWriter, Ctx
@@ -62,7 +63,7 @@ def shared_parts(reference: Reference, fonts: EmbeddedFonts, pub: Publication, e
     """`labels` (the layout's words) override our own, key by key."""
     language = language_tag(pub.lang)
     labels = {**LABELS.get((pub.lang or "fr").split("-")[0].lower(), LABELS["en"]), **(labels or {})}
-    styles = Styles(reference.styles)
+    styles = Styles(reference.styles, reference.style_names)
     table_xml, font_rels = font_table(reference.font_table_xml, fonts)
     before = [
         part("word/styles.xml", styles_for_language(reference, language)),
@@ -93,13 +94,31 @@ def shared_parts(reference: Reference, fonts: EmbeddedFonts, pub: Publication, e
 
 
 def fiche_package(fiche: Fiche, pub: Publication, reference: Reference, shared: SharedParts) -> bytes:
+    body = BodyWriter(reference, shared.styles, shared.max_width, shared.max_height)
+    xml = fiche_xml(fiche, body, shared)
+    core = core_properties(
+        title=fiche.title, subject=fiche.summary, keywords=", ".join(fiche.themes + fiche.keywords),
+        creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
+    return document_package(xml, body, reference, shared, core)
+
+
+def fiche_xml(fiche: Fiche, body: BodyWriter, shared: SharedParts, *, first_ppr: str = "",
+              title_style: str | None = None, title_outline: int | None = None, bookmark: tuple[int, str] | None = None) -> str:
+    """The fiche's paragraphs. A booklet starts it on a new page (`first_ppr`), gives its
+    title a style and outline level of its own and a bookmark for the contents."""
     s = shared.styles
-    body = BodyWriter(reference, s, shared.max_width, shared.max_height)
     body.use_notes(fiche.body.attrs.get("footnotes", []))
-    xml = [_front(fiche, body, shared)]
+    xml = [_front(fiche, body, shared, first_ppr, title_style, title_outline, bookmark)]
     xml.append(body.blocks(fiche.body.children, Ctx(s["body"])))
     xml.append(_back(fiche, body, shared))
-    document = (f"{XML_HEAD}<w:document {NS}><w:body>{''.join(xml)}{shared.sect}</w:body></w:document>")
+    return "".join(xml)
+
+
+def document_package(xml: str, body: BodyWriter, reference: Reference, shared: SharedParts, core: bytes,
+                     settings: Part | None = None, sect: str | None = None) -> bytes:
+    """A whole .docx around the body `xml`: the edition's shared parts and what the
+    walk collected (links, images, lists, footnotes)."""
+    document = f"{XML_HEAD}<w:document {NS}><w:body>{xml}{sect or shared.sect}</w:body></w:document>"
     footnotes = (f'{XML_HEAD}<w:footnotes {NS}>'
                  '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240"'
                  ' w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
@@ -113,17 +132,17 @@ def fiche_package(fiche: Fiche, pub: Publication, reference: Reference, shared: 
             ("rIdFooter", "footer", "footer1.xml", False)]
     if reference.theme_xml:
         rels.append(("rIdTheme", "theme", "theme/theme1.xml", False))
-    core = core_properties(
-        title=fiche.title, subject=fiche.summary, keywords=", ".join(fiche.themes + fiche.keywords),
-        creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
     own = [part("word/document.xml", document.encode("utf-8")),
            part("word/_rels/document.xml.rels", relationships(rels + body.rels)),
            part("word/numbering.xml", numbering),
            part("word/footnotes.xml", footnotes.encode("utf-8")),
            part("docProps/core.xml", core)]
+    before = shared.before
+    if settings is not None:
+        before = [settings if p.name == settings.name else p for p in before]
     names = ["_rels/.rels", *shared.names, *(p.name for p in own), *(p.name for p in body.media)]
     head = [part("[Content_Types].xml", content_types(names)), _ROOT_RELS]
-    return package(head + own + shared.before + body.media + shared.after)
+    return package(head + own + before + body.media + shared.after)
 
 
 _ROOT_RELS = part("_rels/.rels", relationships([
@@ -131,13 +150,18 @@ _ROOT_RELS = part("_rels/.rels", relationships([
     ("rId3", "app", "docProps/app.xml", False)]))
 
 
-def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts) -> str:
+def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, title_style: str | None,
+           title_outline: int | None, bookmark: tuple[int, str] | None) -> str:
     s = shared.styles
     # As on the printed fiche: where, then what, then the title.
     t = fiche.territory
     place = " · ".join(x for x in (t.label(), t.region) if x)
-    out = [paragraph(run(" — ".join(x for x in (place, ", ".join(fiche.themes)) if x)), s["meta"]),
-           paragraph(run(fiche.title), s["title"])]
+    title = run(fiche.title)
+    if bookmark:
+        title = f'<w:bookmarkStart w:id="{bookmark[0]}" w:name="{bookmark[1]}"/>{title}<w:bookmarkEnd w:id="{bookmark[0]}"/>'
+    outline = f'<w:outlineLvl w:val="{title_outline}"/>' if title_outline is not None else ""
+    out = [paragraph(run(" — ".join(x for x in (place, ", ".join(fiche.themes)) if x)), s["meta"], first_ppr),
+           paragraph(title, title_style or s["title"], outline)]
     if fiche.subtitle:
         out.append(paragraph(run(fiche.subtitle), s["subtitle"]))
     out.append(paragraph(run(fiche.summary), s["chapo"]))
@@ -188,7 +212,8 @@ def _back(fiche: Fiche, body: BodyWriter, shared: SharedParts) -> str:
         if who:
             out.append(paragraph(run(who, rpr(Fmt(strong=True), s)), s["box"]))
         if c.email:
-            out.append(paragraph(body.text_link(c.email, "mailto:" + c.email), s["box"]))
+            # Only the address: a "?attach=..." pasted after it must not become part of the link.
+            out.append(paragraph(body.text_link(c.email, "mailto:" + quote(c.email.strip(), safe="@.+-_~")), s["box"]))
         if c.phone:
             out.append(paragraph(run(c.phone), s["box"]))
         if c.url:

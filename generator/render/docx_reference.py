@@ -27,6 +27,11 @@ _W = f"{{{W}}}"
 ROLES = {
     "title": (("title",), "Title"),
     "subtitle": (("subtitle",), "Subtitle"),
+    "part_title": (("titre de partie", "part title"), "TitreDePartie"),
+    "fiche_title": (("titre de fiche", "fiche title"), "TitreDeFiche"),
+    "toc_heading": (("toc heading",), "TOCHeading"),
+    "toc1": (("toc 1",), "TOC1"),
+    "toc2": (("toc 2",), "TOC2"),
     "h1": (("heading 1",), "Heading1"),
     "h2": (("heading 2",), "Heading2"),
     "h3": (("heading 3",), "Heading3"),
@@ -102,6 +107,7 @@ class Reference:
     bullet_num: int | None  # the w:numId « List Bullet » is linked to
     number_abstract: int | None  # the w:abstractNumId behind « List Number »
     styles: dict[str, str | None]  # role -> style id
+    style_names: dict[str, str] = field(default_factory=dict)  # role -> name, as the reference writes it
     margins: dict[str, int] = field(default_factory=dict)  # twips: top, right, bottom, left, header, footer
 
 
@@ -126,7 +132,7 @@ def load_reference(path: Path) -> Reference:
         theme = read("word/theme/theme1.xml")
         document = etree.fromstring(read("word/document.xml") or f'<w:document xmlns:w="{W}"/>'.encode())
 
-    ids = _style_ids(styles)
+    ids, names = _style_ids(styles)
     bullet_num = _style_num(styles, ids["list_bullet"])
     number_num = _style_num(styles, ids["list_number"])
     head, next_num, abstract_of = _numbering_head(numbering)
@@ -142,7 +148,7 @@ def load_reference(path: Path) -> Reference:
         settings_xml=_settings(settings), font_table_xml=font_table, theme_xml=theme,
         numbering_head=head, next_num=next_num,
         bullet_num=bullet_num if bullet_num in abstract_of else None,
-        number_abstract=abstract_of.get(number_num), styles=ids, margins=margins)
+        number_abstract=abstract_of.get(number_num), styles=ids, style_names=names, margins=margins)
 
 
 def styles_for_language(reference: Reference, lang: str) -> bytes:
@@ -185,19 +191,20 @@ def _child(parent, name: str, first: bool = False):
     return found
 
 
-def _style_ids(styles) -> dict[str, str | None]:
-    by_name, known_ids = {}, set()
+def _style_ids(styles) -> tuple[dict[str, str | None], dict[str, str]]:
+    by_name, known_ids, name_of = {}, set(), {}
     for style in styles.findall(_W + "style"):
         sid = style.get(_W + "styleId")
         name = style.find(_W + "name")
         known_ids.add(sid)
         if name is not None:
             by_name.setdefault((name.get(_W + "val") or "").casefold(), sid)
+            name_of.setdefault(sid, name.get(_W + "val") or "")
     ids = {}
     for role, (names, default_id) in ROLES.items():
         found = next((by_name[n] for n in names if n in by_name), None)
         ids[role] = found or (default_id if default_id in known_ids else None)
-    return ids
+    return ids, {role: name_of[sid] for role, sid in ids.items() if sid in name_of}
 
 
 def _style_num(styles, style_id: str | None) -> int | None:

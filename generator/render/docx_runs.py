@@ -43,8 +43,9 @@ class Fmt:
 class Styles:
     """Style ids by role, resolved from the reference document's style names."""
 
-    def __init__(self, ids: dict[str, str | None]):
+    def __init__(self, ids: dict[str, str | None], names: dict[str, str] | None = None):
         self.ids = ids
+        self.names = names or {}  # role -> the style's name, for fields that name styles
 
     def __getitem__(self, role: str) -> str | None:
         return self.ids.get(role)
