@@ -12,6 +12,7 @@ What it does that a plain concatenation would not:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zlib
@@ -20,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pikepdf
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, String
 
 from generator.render.parts import MARK
@@ -68,6 +71,7 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], fonts: dict[str, b
             if ps.under is not None:
                 _underlay(out, out.pages[-1], sources, ps.under, forms)
         _restore_fonts(out, fonts)
+        _share_images(out)
         _resolve_links(out)
         _outline(out, outline)
         _metadata(out, meta)
@@ -98,7 +102,47 @@ def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, i
     page.contents_add(pikepdf.Stream(out, b"q /RecueilFurniture Do Q\n"), prepend=True)
 
 
-def _restore_fonts(out: pikepdf.Pdf, fonts: dict[str, tuple[bytes, dict]]) -> None:
+def _used_glyphs(out: pikepdf.Pdf) -> dict[str, set[int]]:
+    """Glyph ids each font file is used for, from every part's /W widths: WeasyPrint
+    lists there exactly the glyphs a part prints (CIDs are glyph ids)."""
+    used: dict[str, set[int]] = {}
+    for obj in out.objects:
+        if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.CIDFontType2:
+            continue
+        fd = obj.get("/FontDescriptor")
+        stream = fd.get("/FontFile2") if fd is not None else None
+        if stream is None or MARK not in stream:
+            continue
+        gids = used.setdefault(str(stream[MARK]), {0})
+        w = list(obj.get("/W", []))
+        i = 0
+        while i < len(w):
+            first = int(w[i])
+            if isinstance(w[i + 1], pikepdf.Array):
+                gids.update(range(first, first + len(w[i + 1])))
+                i += 2
+            else:
+                gids.update(range(first, int(w[i + 1]) + 1))
+                i += 3
+    return used
+
+
+def _cut(data: bytes, gids: set[int]) -> bytes:
+    """The font file cut down to `gids`, glyph ids kept (the parts' text refers to them)."""
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    options = ft_subset.Options(retain_gids=True, notdef_outline=True, glyph_names=False, hinting=True,
+                                name_IDs=["*"], name_languages=["*"], ignore_missing_glyphs=True)
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]  # shaping is done: the PDF needs outlines
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(gids=sorted(gids))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _restore_fonts(out: pikepdf.Pdf, fonts: dict[str, bytes]) -> None:
+    used = _used_glyphs(out)
     canonical: dict[str, pikepdf.Object] = {}
     for obj in list(out.objects):
         if not isinstance(obj, Dictionary) or obj.get("/Type") != Name.FontDescriptor:
@@ -110,11 +154,48 @@ def _restore_fonts(out: pikepdf.Pdf, fonts: dict[str, tuple[bytes, dict]]) -> No
             digest = str(stream[MARK])
             if digest not in canonical:
                 data = fonts[digest]
+                if digest in used:
+                    data = _cut(data, used[digest])
                 fresh = pikepdf.Stream(out, b"")
                 fresh.write(zlib.compress(data, 9), filter=Name.FlateDecode)
                 fresh.Length1 = len(data)
                 canonical[digest] = out.make_indirect(fresh)
             obj[key] = canonical[digest]
+
+
+def _image_key(image: pikepdf.Object, memo: dict) -> str:
+    if image.objgen in memo:
+        return memo[image.objgen]
+    h = hashlib.sha256(image.read_raw_bytes())
+    for k in sorted(image.keys()):
+        if k == "/Length":
+            continue
+        v = image[k]
+        h.update(k.encode() + (_image_key(v, memo).encode() if k == "/SMask" else repr(v).encode()))
+    memo[image.objgen] = h.hexdigest()
+    return memo[image.objgen]
+
+
+def _share_images(out: pikepdf.Pdf) -> None:
+    """One copy of each image: a photo used by several fiches arrives once per part."""
+    memo: dict = {}
+    canonical: dict[str, pikepdf.Object] = {}
+    seen: set = set()
+
+    def visit(resources) -> None:
+        xobjects = resources.get("/XObject") if resources is not None else None
+        if xobjects is None or xobjects.objgen in seen and xobjects.objgen != (0, 0):
+            return
+        seen.add(xobjects.objgen)
+        for name in list(xobjects.keys()):
+            xobj = xobjects[name]
+            if xobj.get("/Subtype") == Name.Image:
+                xobjects[name] = canonical.setdefault(_image_key(xobj, memo), xobj)
+            elif xobj.get("/Subtype") == Name.Form:
+                visit(xobj.get("/Resources"))
+
+    for page in out.pages:
+        visit(page.obj.get("/Resources"))
 
 
 def _resolve_links(out: pikepdf.Pdf) -> None:

@@ -66,12 +66,39 @@ class Part:
 PART_PDF_OPTIONS = {"pdf_identifier": b"recueil-part", "uncompressed_pdf": True}
 
 
+# Per worker process: one font configuration (registering the @font-face fonts costs as
+# much as laying out a short fiche) and the shared stylesheet parsed once.
+_font_config = None
+_stylesheets: dict[str, weasyprint.CSS] = {}
+
+
+def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
+    global _font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    key = hashlib.sha256((base_url + "\0" + css).encode()).hexdigest()
+    if key not in _stylesheets:
+        if len(_stylesheets) > 8:
+            _stylesheets.clear()
+        _stylesheets[key] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
+    return _font_config, [_stylesheets[key]]
+
+
 def render_part(html: str, base_url: str, fetch: FetchSpec, anchors: tuple[str, ...] = (),
-                pdf_options: dict | None = None) -> Part:
-    """Lay out and write one part; `anchors` are the HTML ids whose page is wanted."""
+                pdf_options: dict | None = None, stylesheet: str = "") -> Part:
+    """Lay out and write one part; `anchors` are the HTML ids whose page is wanted.
+
+    `stylesheet` is the CSS every part shares (fonts, layout): parsed once per process
+    and applied after the document's own <style>, which holds only what is particular
+    to the part."""
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # fontTools stamps subsets otherwise
     warnings: list[str] = []
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetch.make(warnings)).render()
+    fetcher = fetch.make(warnings)
+    font_config, stylesheets = _shared_stylesheet(stylesheet, base_url, fetcher) if stylesheet else (None, [])
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config)
     found = {}
     for number, page in enumerate(document.pages):
         for name in page.anchors:
@@ -83,13 +110,13 @@ def render_part(html: str, base_url: str, fetch: FetchSpec, anchors: tuple[str, 
 
 
 def render_fiche_pdf(fiche_id: str, html: str, base_url: str, fetch: FetchSpec,
-                     pdf_options: dict | None = None) -> tuple[Part, str]:
+                     pdf_options: dict | None = None, stylesheet: str = "") -> tuple[Part, str]:
     """One fiche, alone, without page furniture: (the part, fiche_id).
 
     The start page is deliberately not an input: the result depends on `html` only (and
     the fonts and stylesheets it names), so a cache keyed by a hash of the HTML can
     reuse it wherever the fiche lands in the booklet."""
-    return render_part(html, base_url, fetch, pdf_options=pdf_options), fiche_id
+    return render_part(html, base_url, fetch, pdf_options=pdf_options, stylesheet=stylesheet), fiche_id
 
 
 def _face_digests(document) -> dict[str, str]:

@@ -187,22 +187,29 @@ class _Booklet:
         self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
         self.warnings: list[str] = []
         self.articles = {f.id: H.fiche_html(f, self.ctx) for f in edition.fiches}
+        self.shared_css = fonts.file_css() + "\n" + self.css
 
     def _relative_url(self, path: Path) -> str:
         return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), self.out)).as_posix())
 
     # parts ------------------------------------------------------------------------
     def document(self, parts, extra_css: str = "", inline_fonts: bool = False, dates=None) -> str:
+        """A whole document with every stylesheet inlined: booklet.html."""
         fonts = self.fonts.inline_css() if inline_fonts else self.fonts.file_css()
         return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css + "\n" + extra_css, dates=dates)
+
+    def part(self, parts, extra_css: str = "") -> str:
+        """A part's document: only its own CSS inline; the shared stylesheet
+        (self.shared_css) is given to WeasyPrint once per process."""
+        return H.document_html(self.ctx, parts, css=extra_css)
 
     def keep(self, part: Part) -> Part:
         self.warnings += part.warnings
         return part
 
     def render_fiches(self, pool) -> dict[str, Part]:
-        jobs = [(f.id, self.document([self.articles[f.id]], CONTENT_ONLY_CSS), self.base_url, self.fetch)
-                for f in self.edition.fiches]
+        jobs = [(f.id, self.part([self.articles[f.id]], CONTENT_ONLY_CSS), self.base_url, self.fetch, None,
+                 self.shared_css) for f in self.edition.fiches]
         if pool is None:
             results = [render_fiche_pdf(*job) for job in jobs]
         else:
@@ -232,12 +239,12 @@ class _Booklet:
             if self.indexes:
                 anchors = tuple(f"index-{k}" for k in self.indexes)
                 back = self.keep(render_part(
-                    self.document(self.index_parts(plan.pages, to_page), offset_css(plan.back_start)),
-                    self.base_url, self.fetch, anchors))
+                    self.part(self.index_parts(plan.pages, to_page), offset_css(plan.back_start)),
+                    self.base_url, self.fetch, anchors, stylesheet=self.shared_css))
                 index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in self.indexes}
             href = self._page_href(plan, index_pages)
-            front = self.keep(render_part(self.document(self.cover_and_contents(plan.pages, index_pages, href)),
-                                          self.base_url, self.fetch))
+            front = self.keep(render_part(self.part(self.cover_and_contents(plan.pages, index_pages, href)),
+                                          self.base_url, self.fetch, stylesheet=self.shared_css))
             if front.pages == front_pages:
                 return plan, front, back, index_pages
             front_pages = front.pages
@@ -282,7 +289,8 @@ class _Booklet:
                 for p in range(start, end + 1):
                     where[p] = (c, k)
                     k += 1
-            docs.append((self.document(items, offset_css(first) + FURNITURE_CSS), self.base_url, self.fetch))
+            docs.append((self.part(items, offset_css(first) + FURNITURE_CSS), self.base_url, self.fetch, (), None,
+                         self.shared_css))
         if pool is None:
             parts = [render_part(*d) for d in docs]
         else:
