@@ -452,7 +452,8 @@ def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
     assert "booklet.docx" in written
     doc = _xml(path, "word/document.xml")
     instr = " ".join(t.text for t in doc.iter(f"{{{W}}}instrText"))
-    assert re.search(r'TOC .*\\t "Titre de partie,1,Titre de fiche,2"', instr), instr
+    # reference.docx is French: « ; » separates field-code lists (w:listSeparator).
+    assert re.search(r'TOC .*\\t "Titre de partie;1;Titre de fiche;2"', instr), instr
     entries = [(p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val"), _text(p.find("w:hyperlink", NS)),
                 p.find("w:hyperlink", NS))
                for p in doc.iter(f"{{{W}}}p") if p.find("w:hyperlink[@w:anchor]", NS) is not None]
@@ -473,15 +474,25 @@ def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
     assert _xml(path, "word/settings.xml").find("w:updateFields", NS) is not None
 
 
-def test_parallel_and_serial_builds_agree(tmp_path):
+def test_parallel_and_serial_builds_agree(tmp_path, monkeypatch):
+    monkeypatch.setattr(docx, "PARALLEL_FROM", 4)  # the real threshold is about big catalogues
+    pools = []
+
+    class CountedPool(docx.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(docx, "ProcessPoolExecutor", CountedPool)
     root = tmp_path / "many"
     write_project(root, {f"f{i:02d}": fiche_text(minimal_front(f"Fiche {i}"), BODY.replace("![Une photo](../images/photo.png)", ""))
-                         for i in range(docx.PARALLEL_FROM + 3)},
+                         for i in range(7)},
                   publication={"title": "Beaucoup", "date": "2024"})
     edition = _edition(root)
     serial = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "a"), Options(jobs=1))
     parallel = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "b"), Options(jobs=2))
-    assert serial == parallel and len(serial) == docx.PARALLEL_FROM + 3 + 1  # + booklet.docx
+    assert pools, "the parallel path did not run"
+    assert serial == parallel and len(serial) == 7 + 1  # + booklet.docx
     for rel in serial:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
 

@@ -47,7 +47,8 @@ def booklet_package(edition: Edition, reference: Reference, shared: SharedParts,
                                       bookmark=(mark, name)))
     lang = (pub.lang or "fr").split("-")[0].lower()
     label = contents_label or CONTENTS.get(lang, CONTENTS["en"])
-    xml = _title_page(edition, shared) + _contents(label, entries, titled, shared) + "".join(chapters)
+    xml = (_title_page(edition, shared) + _contents(label, entries, titled, shared, reference.list_separator)
+           + "".join(chapters))
     themes = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
     core = core_properties(title=pub.title, subject=pub.subtitle or "", keywords=", ".join(themes),
                            creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
@@ -71,11 +72,14 @@ def _title_page(edition: Edition, shared: SharedParts) -> str:
     return "".join(out)
 
 
-def _contents(label: str, entries: list[tuple[int, str, str]], titled: bool, shared: SharedParts) -> str:
+def _contents(label: str, entries: list[tuple[int, str, str]], titled: bool, shared: SharedParts,
+              sep: str) -> str:
     s = shared.styles
     # Built from the two booklet styles only (custom names, the same in every language
-    # of Word), so that body headings never crowd the contents.
-    levels = f'{_name(s, "part_title", "Titre de partie")},1,{_name(s, "fiche_title", "Titre de fiche")},{2 if titled else 1}'
+    # of Word), so that body headings never crowd the contents. Word splits the \t list
+    # with the document's list separator (w:listSeparator: « ; » in French documents).
+    levels = sep.join((_name(s, "part_title", "Titre de partie"), "1",
+                       _name(s, "fiche_title", "Titre de fiche"), "2" if titled else "1"))
     instruction = f' TOC \\h \\z \\t "{levels}" '
     begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
              f'<w:r><w:instrText xml:space="preserve">{instruction}</w:instrText></w:r>'

@@ -109,6 +109,7 @@ class Reference:
     styles: dict[str, str | None]  # role -> style id
     style_names: dict[str, str] = field(default_factory=dict)  # role -> name, as the reference writes it
     margins: dict[str, int] = field(default_factory=dict)  # twips: top, right, bottom, left, header, footer
+    list_separator: str = ","  # what separates items in field codes (w:listSeparator), « ; » in French
 
 
 def reference_path(layout) -> Path:
@@ -143,7 +144,10 @@ def load_reference(path: Path) -> Reference:
             value = mar.get(_W + k)
             if value and re.fullmatch(r"-?\d+", value):
                 margins[k] = abs(int(value))
+    separator = settings.find(_W + "listSeparator")
+    list_separator = (separator.get(_W + "val") if separator is not None else None) or ","
     return Reference(
+        list_separator=list_separator[:1],
         path=Path(path), digest=hashlib.sha256(raw).hexdigest(), styles_xml=styles_xml,
         settings_xml=_settings(settings), font_table_xml=font_table, theme_xml=theme,
         numbering_head=head, next_num=next_num,
