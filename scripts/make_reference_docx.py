@@ -214,7 +214,7 @@ def styles_xml() -> bytes:
               tbl=table_borders(border("top", 4, "D2CDC3"), nil("left"), border("bottom", 4, "D2CDC3"), nil("right"),
                                 nil("insideH"), nil("insideV")) + cell_margins(85, 0)),
         style("table", "RecueilPartenaires", "Recueil Partenaires", based="TableNormal", ui=61, q=True,
-              p=ppr(after=0, line=240), r=rpr(HEAD, sz=17),
+              p=ppr(keep_next=True, after=0, line=240), r=rpr(HEAD, sz=17),  # the box stays in one piece
               tbl=table_borders(nil("top"), border("left", 24, ACCENT), nil("bottom"), nil("right"),
                                 nil("insideH"), nil("insideV"))
               + '<w:shd w:val="clear" w:color="auto" w:fill="F3F1EC"/>' + cell_margins(45, 113),
@@ -257,7 +257,9 @@ def settings_xml() -> bytes:
             '<w:autoHyphenation/><w:consecutiveHyphenLimit w:val="2"/><w:hyphenationZone w:val="357"/>'
             '<w:characterSpacingControl w:val="doNotCompress"/>'
             '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
-            '<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word"'
+            # A line ended by a manual break (Markdown's hard break) is not stretched
+            # across the justified column.
+            '<w:compat><w:doNotExpandShiftReturn/><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word"'
             ' w:val="15"/><w:compatSetting w:name="overrideTableStyleFontSizeAndJustification"'
             ' w:uri="http://schemas.microsoft.com/office/word" w:val="1"/><w:compatSetting'
             ' w:name="enableOpenTypeFeatures" w:uri="http://schemas.microsoft.com/office/word" w:val="1"/>'

@@ -226,11 +226,17 @@ class BodyWriter:
         return f'<w:r>{props}<w:footnoteReference w:id="{nid}"/></w:r>'
 
     # images -----------------------------------------------------------------------
-    def image(self, path: Path | None, alt: str | None, fmt: Fmt = Fmt()) -> str:
+    def image(self, path: Path | None, alt: str | None, fmt: Fmt = Fmt(), fill: bool = False) -> str:
+        """An inline picture at its own size, never wider than the text; `fill` (the
+        fiche's photo, as on the printed fiche) takes the text's whole width."""
         found = self._load_image(Path(path)) if path else None
         if found is None:  # no local image (remote, unreadable): its words stand in
             return run(alt or "", rpr(fmt.with_(em=True), self.styles))
         rid, cx, cy = found
+        scale = min(self.max_w / cx, self.max_h / cy)
+        if not fill:
+            scale = min(1.0, scale)
+        cx, cy = max(1, int(cx * scale)), max(1, int(cy * scale))
         self._drawings += 1
         n = self._drawings
         return (
@@ -271,9 +277,7 @@ class BodyWriter:
         if not w or not h:
             return None
         dpi = min(max(float(dpi), 72.0), 600.0)
-        cx, cy = int(w / dpi * 914400), int(h / dpi * 914400)
-        scale = min(1.0, self.max_w / cx, self.max_h / cy)
-        cx, cy = max(1, int(cx * scale)), max(1, int(cy * scale))
+        cx, cy = max(1, int(w / dpi * 914400)), max(1, int(h / dpi * 914400))
         n = len(self.media) + 1
         rid = f"rIdImage{n}"
         self.media.append(part(f"word/media/image{n}.{ext}", data))

@@ -169,7 +169,7 @@ def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, 
         out.append(_key_figures(fiche, shared) + paragraph("", s["after_table"]))
     if fiche.image:
         img = fiche.image
-        out.append(paragraph(body.image(img.path, img.alt), s["figure"]))
+        out.append(paragraph(body.image(img.path, img.alt, fill=True), s["figure"]))
         caption = run(img.caption or "")
         if img.credit:
             credit_style = s["credit"]
