@@ -20,7 +20,7 @@ from pathlib import Path
 from generator import fonts as faces
 from generator.model import Edition, Fiche, Publication
 from generator.render.docx_booklet import booklet_package
-from generator.render.docx_fiche import LABELS, SharedParts, fiche_package, shared_parts
+from generator.render.docx_fiche import SharedParts, fiche_package, shared_parts
 from generator.render.docx_fonts import EmbeddedFonts, prepare_fonts
 from generator.render.docx_reference import Reference, load_reference, reference_path
 
