@@ -231,7 +231,12 @@ class _Booklet:
     def plan(self, counts: dict[str, int]) -> tuple[_Plan, Part, Part | None, dict[str, int]]:
         """Front matter and indexes with their real numbers, the contents' own length
         included: rendered again until it no longer changes."""
-        front_pages = 2
+        # The contents' length depends on its rows, hardly on the numbers: one render
+        # with provisional numbers gives it, so the indexes are mostly rendered once.
+        provisional = _plan(self.edition, counts, 2, self.starts_right)
+        href = self._page_href(provisional, {})
+        front_pages = self.keep(render_part(self.part(self.cover_and_contents(provisional.pages, {}, href)),
+                                            self.base_url, self.fetch, stylesheet=self.shared_css)).pages
         for _ in range(6):
             plan = _plan(self.edition, counts, front_pages, self.starts_right)
             to_page = self._page_href(plan, {})
