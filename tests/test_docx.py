@@ -19,7 +19,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from generator import assemble, project
-from generator.diagnostics import Report
+from generator.diagnostics import InputError, Report
 from generator.markdown import Node
 from generator.render import docx
 from generator.render.docx_fonts import obfuscate
@@ -524,6 +524,33 @@ def test_styles_are_found_by_name_in_a_reference_saved_by_french_word(built, tmp
     ids = {p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val") for p in doc.iter(f"{{{W}}}p")
            if _text(p) in ("Le contexte", "une puce")}
     assert ids == {"Titre1", "Listepuces"}
+
+
+def test_a_broken_reference_docx_is_an_input_error_naming_it(built, tmp_path):
+    bad = tmp_path / "reference.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError) as caught:
+        docx.render_docx(built["edition"], StandInLayout(bad), Stage(tmp_path / "out"), Options())
+    [problem] = caught.value.report.errors
+    assert problem.path.endswith("reference.docx") and "Word document" in problem.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_reference_docx_cannot_pull_a_local_file_into_the_fiches(built, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CANARY-7f3a")
+    source = REPO / "layouts" / "brochure" / "reference.docx"
+    hostile = tmp_path / "reference.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/styles.xml":
+                data = data.replace(b"?>\n<w:styles", f'?>\n<!DOCTYPE w:styles [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<w:styles'.encode(), 1)
+                data = data.replace(b'w:val="Normal"/>', b'w:val="Normal&x;"/>', 1)
+                assert b"<!DOCTYPE" in data and b"&x;" in data
+            zout.writestr(item, data)
+    with pytest.raises(InputError):
+        docx.render_docx(built["edition"], StandInLayout(hostile), Stage(tmp_path / "out"), Options())
 
 
 # --- validity and LibreOffice ------------------------------------------------------------

@@ -18,11 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from generator import fonts as faces
+from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
 from generator.render.docx_booklet import booklet_package
 from generator.render.docx_fiche import SharedParts, fiche_package, shared_parts
 from generator.render.docx_fonts import EmbeddedFonts, prepare_fonts
-from generator.render.docx_reference import Reference, load_reference, reference_path
+from generator.render.docx_reference import Reference, ReferenceError, load_reference, reference_path
 
 BOOKLET = "booklet.docx"
 # Fiches. A fiche costs ~2 ms once the shared parts exist; below this, starting workers
@@ -33,8 +34,21 @@ __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference",
 
 
 def prepare_docx(edition: Edition, layout, workers: int = 1) -> tuple[Reference, EmbeddedFonts]:
-    """What every fiche of the edition shares: the reference styles and the embedded fonts."""
-    reference = _reference(reference_path(layout))
+    """What every fiche of the edition shares: the reference styles and the embedded fonts.
+
+    Raises diagnostics.InputError, naming the file, when the layout's reference.docx is
+    not a Word document."""
+    path = reference_path(layout)
+    try:
+        reference = _reference(path)
+    except ReferenceError as e:
+        report = Report()
+        try:
+            where = path.resolve().relative_to(edition.project.root.resolve()).as_posix()
+        except ValueError:
+            where = str(path)
+        report.error(where, None, str(e))
+        raise InputError(report) from None
     return reference, prepare_fonts(faces.edition_chars(edition), workers=workers)
 
 

@@ -14,7 +14,7 @@ from generator.model import Edition
 from generator.render.docx_body import BodyWriter
 from generator.render.docx_fiche import SharedParts, document_package, fiche_xml
 from generator.render.docx_package import Part, core_properties, part
-from generator.render.docx_reference import SETTINGS_ORDER, Reference, insert_ordered
+from generator.render.docx_reference import SETTINGS_ORDER, Reference, insert_ordered, parse
 from generator.render.docx_runs import paragraph, run
 
 CONTENTS = {"fr": "Sommaire", "en": "Contents"}
@@ -106,7 +106,7 @@ def _name(s, role: str, default: str) -> str:
 def _settings(reference: Reference) -> Part:
     from lxml import etree
 
-    root = etree.fromstring(reference.settings_xml)
+    root = parse(reference.settings_xml)
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     insert_ordered(root, etree.Element(w + "updateFields", {w + "val": "true"}), SETTINGS_ORDER)
     return part("word/settings.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))

@@ -21,7 +21,7 @@ from lxml import etree
 from generator import fonts as faces
 from generator.paths import builtin_fonts
 from generator.render.docx_package import Part, part
-from generator.render.docx_reference import insert_ordered
+from generator.render.docx_reference import insert_ordered, parse
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -90,7 +90,7 @@ def _subsets(font_dir: Path, chars: str, workers: int) -> list[bytes]:
 
 def font_table(reference_xml: bytes, embedded: EmbeddedFonts) -> tuple[bytes, list[tuple[str, str, str, bool]]]:
     """The reference's fontTable.xml with the embedded faces declared, and its relationships."""
-    root = etree.fromstring(reference_xml)
+    root = parse(reference_xml)
     by_name = {f.get(f"{{{W}}}name"): f for f in root.findall(f"{{{W}}}font")}
     rels = []
     for n, font in enumerate(embedded.fonts, start=1):

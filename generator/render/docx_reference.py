@@ -118,20 +118,49 @@ def reference_path(layout) -> Path:
     return Path(found) if found else builtin_layouts() / "brochure" / "reference.docx"
 
 
+class ReferenceError(ValueError):
+    """A reference.docx Recueil cannot take styles from; the message says why, for users."""
+
+
+# A reference document comes with the project, maybe from a partner: no entity expansion,
+# no DTD, no network, so its XML cannot pull a local file into every fiche.
+PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+
+
+def parse(data: bytes):
+    root = etree.fromstring(data, PARSER)
+    if root.getroottree().docinfo.doctype:  # OPC forbids DTDs in parts: never from Word
+        raise ReferenceError("a part of it declares a DTD, which Word documents never do")
+    return root
+
+
 def load_reference(path: Path) -> Reference:
-    raw = Path(path).read_bytes()
-    with zipfile.ZipFile(Path(path)) as z:
+    try:
+        return _load(Path(path))
+    except ReferenceError:
+        raise
+    except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError) as e:
+        raise ReferenceError(f"not a Word document Recueil can take styles from ({e}); "
+                             "save it again from Word as .docx, or delete it to use the built-in one") from e
+
+
+def _load(path: Path) -> Reference:
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         read = lambda n: z.read(n) if n in names else None  # noqa: E731
         styles_xml = read("word/styles.xml")
         if styles_xml is None:
-            raise ValueError(f"{path}: not a reference document (no word/styles.xml)")
-        styles = etree.fromstring(styles_xml)
-        numbering = etree.fromstring(read("word/numbering.xml") or f'<w:numbering xmlns:w="{W}"/>'.encode())
-        settings = etree.fromstring(read("word/settings.xml") or f'<w:settings xmlns:w="{W}"/>'.encode())
+            raise ReferenceError("a Word document has its styles in word/styles.xml, and this one has none")
+        styles = parse(styles_xml)
+        numbering = parse(read("word/numbering.xml") or f'<w:numbering xmlns:w="{W}"/>'.encode())
+        settings = parse(read("word/settings.xml") or f'<w:settings xmlns:w="{W}"/>'.encode())
         font_table = read("word/fontTable.xml") or f'<w:fonts xmlns:w="{W}"/>'.encode()
+        parse(font_table)
         theme = read("word/theme/theme1.xml")
-        document = etree.fromstring(read("word/document.xml") or f'<w:document xmlns:w="{W}"/>'.encode())
+        if theme is not None:
+            parse(theme)
+        document = parse(read("word/document.xml") or f'<w:document xmlns:w="{W}"/>'.encode())
 
     ids, names = _style_ids(styles)
     bullet_num = _style_num(styles, ids["list_bullet"])
@@ -158,7 +187,7 @@ def load_reference(path: Path) -> Reference:
 def styles_for_language(reference: Reference, lang: str) -> bytes:
     """styles.xml with `lang` where Word reads it: the document defaults and every style
     that names a language, so that spelling and hyphenation follow the edition."""
-    root = etree.fromstring(reference.styles_xml)
+    root = parse(reference.styles_xml)
     defaults = _child(root, "docDefaults", first=True)
     rpr_default = _child(defaults, "rPrDefault", first=True)
     rpr = _child(rpr_default, "rPr")
