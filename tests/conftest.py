@@ -75,3 +75,19 @@ def project(tmp_path):
         return write_project(tmp_path / name, fiches, publication, partners)
 
     return make
+
+
+class FolderStage:
+    """The part of output.Staging a renderer uses, writing straight into a folder: for
+    tests of one renderer, where staging and its lock are beside the point."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def staged(self) -> list[str]:
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())

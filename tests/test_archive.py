@@ -14,7 +14,7 @@ import pytest
 import weasyprint
 from PIL import Image as PILImage
 
-from conftest import SHARED, fiche_text, minimal_front, write_project
+from conftest import FolderStage, SHARED, fiche_text, minimal_front, write_project
 from generator import assemble, layouts, project
 from generator.diagnostics import Report
 from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
@@ -140,20 +140,6 @@ def test_finish_pdfa_makes_links_printable():
 
 # --- the whole archival booklet, through render/pdf.py's single-document path ----------
 
-class Stage:
-    """The part of output.Staging a renderer uses."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, rel: str) -> Path:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
-
-    def staged(self) -> list[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
-
 
 @pytest.fixture(scope="module")
 def archived(sample, tmp_path_factory):
@@ -167,7 +153,7 @@ def archived(sample, tmp_path_factory):
     fetcher = make_fetcher(edition.project.root, list(layout.dirs) + [builtin_fonts()])
     outs = []
     for k in range(2):  # twice: the bytes must repeat
-        stage = Stage(tmp_path_factory.mktemp(f"archived{k}"))
+        stage = FolderStage(tmp_path_factory.mktemp(f"archived{k}"))
         stage.path("fiches/velo.pdf").write_bytes(b"%PDF- a handout staged before the booklet")
         info = render_archive(edition, layout, stage, BuildOptions(out=stage.root, jobs=1), fetcher)
         outs.append((stage.root / "booklet.pdf", info))

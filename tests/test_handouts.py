@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import fiche_text, minimal_front, write_project
+from conftest import FolderStage, fiche_text, minimal_front, write_project
 from generator import assemble, layouts, project
 from generator.diagnostics import Report
 from generator.fetcher import make_fetcher
@@ -23,17 +23,6 @@ PARA = ("Les habitants du quartier se retrouvent chaque semaine ; ils partagent 
 LONG_BODY = "".join(f"## Étape {i}\n\n{PARA}\n\n" for i in range(1, 6))  # two A4 pages
 SOURCE = "https://example.org/fiches/jardin-partage"
 
-
-class Stage:
-    """The part of output.Staging a renderer uses."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, rel: str) -> Path:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
 
 
 class Options:
@@ -67,7 +56,7 @@ def built(tmp_path_factory):
     fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()], warn=lambda m: report.warning(".", None, m))
     outs = {}
     for jobs in (2, 1):  # in worker processes, then in this one: the bytes must not differ
-        stage = Stage(tmp / f"out{jobs}")
+        stage = FolderStage(tmp / f"out{jobs}")
         written = render_handouts(edition, layout, stage, Options(jobs), fetcher)
         outs[jobs] = (stage.root, written)
     return outs, report

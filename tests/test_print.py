@@ -9,7 +9,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import SHARED, minimal_front, write_project
+from conftest import FolderStage, SHARED, minimal_front, write_project
 from generator import assemble, layouts, project
 from generator.build import BuildOptions
 from generator.diagnostics import Report
@@ -19,15 +19,6 @@ from generator.paths import builtin_fonts
 BLEED = 3 / 25.4 * 72  # 3 mm in points: 8.504
 A4 = (595.28, 841.89)
 
-
-class Stage:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, rel: str) -> Path:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,7 @@ def booklet(tmp_path_factory):
     edition = assemble.assemble(proj, [], report)
     layout = layouts.load_layout(proj, "brochure")
     fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()])
-    stage = Stage(tmp / "out")
+    stage = FolderStage(tmp / "out")
     render_booklet(edition, layout, stage, BuildOptions(out=stage.root, print_edition=True, jobs=1), fetcher)
     return stage.path("booklet.pdf")
 
