@@ -148,7 +148,9 @@ def run(root: Path, options: BuildOptions) -> int:
     stages = Stages()
     try:
         result = build(root, options, report, stages)
-    except InputError:
+    except InputError as e:
+        if e.report is not report:  # a renderer found bad input of its own (a layout file)
+            report.items += e.report.items
         print_report(report, summary="nothing was built")
         return 1
     except (OutputBusy, OutputError) as e:

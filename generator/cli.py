@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -301,10 +302,17 @@ def cmd_build(args, parser) -> int:
     return run(root, options)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a fiche title must never crash a pipe
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    # A build stopped by SIGTERM (a closed terminal, a CI timeout) unwinds like Ctrl-C, so
+    # that its staging folder is removed at once rather than at the next build.
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -320,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(args)
         return cmd_new(args, sub)
     except KeyboardInterrupt:
-        print("recueil: interrupted", file=sys.stderr)
+        print("recueil: interrupted; the output folder was left as it was", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `recueil list | head`
         sys.stderr.close()
