@@ -204,21 +204,19 @@ def cmd_check(args) -> int:
 
 
 def _preflight(project, report) -> None:
-    """The layout a build would use, and print-quality warnings."""
-    try:
-        from generator.preflight import preflight
-    except ImportError:
-        return
+    """What a build would stop on besides the fiches (the layout, its reference.docx),
+    and print-quality warnings."""
+    from generator import layouts
     from generator.diagnostics import InputError
+    from generator.preflight import preflight
+    from generator.render.docx import checked_reference
 
     settings = {}
     try:
-        from generator import layouts
-
-        settings = getattr(layouts.load_layout(project, project.publication.layout), "settings", {}) or {}
-    except ImportError:
-        pass
-    except InputError as e:  # an unknown or broken layout: the build would stop on it
+        layout = layouts.load_layout(project, project.publication.layout)
+        settings = layout.settings
+        checked_reference(layout, project.root)
+    except InputError as e:
         report.items += e.report.items
     preflight(project, settings, report)
 

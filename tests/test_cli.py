@@ -134,3 +134,33 @@ def test_check_reports_an_unknown_layout_with_its_line(project):
     root = project({"a": minimal_front()}, publication="title: R\nlayout: inexistante\n")
     result = run_recueil("check", str(root))
     assert result.returncode == 1 and "publication.yaml:2: error:" in result.stderr and "inexistante" in result.stderr
+
+
+def test_a_broken_reference_docx_is_named_by_check_and_stops_the_build(project):
+    root = project({"a": minimal_front()})
+    (root / "layouts" / "brochure").mkdir(parents=True)
+    (root / "layouts" / "brochure" / "reference.docx").write_bytes(b"not a zip")
+    for command in ("check", "build"):
+        result = run_recueil(command, str(root))
+        assert result.returncode == 1, result.stderr
+        assert "layouts/brochure/reference.docx: error: not a Word document" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (root / "output" / "booklet.pdf").exists()
+
+
+def test_a_busy_output_folder_is_a_clear_error(project, monkeypatch, capsys):
+    import fcntl
+    import functools
+
+    from generator import cli, output
+
+    monkeypatch.setattr(output, "Staging", functools.partial(output.Staging, wait=0.2))
+    root = project({"a": minimal_front()})
+    out = root / "output"
+    out.mkdir()
+    with open(out / ".recueil.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        code = cli.main(["build", str(root), "--format", "docx"])
+    err = capsys.readouterr().err
+    assert code == 1 and "another build is writing to" in err and "bug" not in err
+    assert not (out / "build.json").exists()

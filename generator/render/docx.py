@@ -34,22 +34,26 @@ __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference",
 
 
 def prepare_docx(edition: Edition, layout, workers: int = 1) -> tuple[Reference, EmbeddedFonts]:
-    """What every fiche of the edition shares: the reference styles and the embedded fonts.
+    """What every fiche of the edition shares: the reference styles and the embedded fonts."""
+    reference = checked_reference(layout, edition.project.root)
+    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers)
 
-    Raises diagnostics.InputError, naming the file, when the layout's reference.docx is
-    not a Word document."""
+
+def checked_reference(layout, project_root: Path) -> Reference:
+    """The layout's reference.docx, loaded; `recueil check` and the build both ask.
+
+    Raises diagnostics.InputError, naming the file, when it is not a Word document."""
     path = reference_path(layout)
     try:
-        reference = _reference(path)
+        return _reference(path)
     except ReferenceError as e:
         report = Report()
         try:
-            where = path.resolve().relative_to(edition.project.root.resolve()).as_posix()
+            where = path.resolve().relative_to(project_root.resolve()).as_posix()
         except ValueError:
             where = str(path)
         report.error(where, None, str(e))
         raise InputError(report) from None
-    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers)
 
 
 def render_fiche_docx(fiche: Fiche, edition: Edition, reference: Reference, fonts: EmbeddedFonts,
