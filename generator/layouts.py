@@ -5,6 +5,15 @@ built-in `layouts/NAME/`: a project overrides a built-in layout file by file (a 
 it does not provide comes from the built-in one) and its `layout.yaml` is merged over
 the built-in settings, mapping by mapping.
 
+A layout may build on another: `extends: NAME` in its layout.yaml lays it over layout
+NAME (itself looked up the same way, and possibly extending a third). Its settings are
+merged over NAME's, and its templates and stylesheets are looked up in its own folders
+first, then in NAME's. A loop (`a` extends `b` extends `a`) is an error naming the file.
+
+Settings that differ with the page size go under `page_size_settings: {A4: {...}, A5:
+{...}}`: the publication's page size picks one, merged over the other settings (so
+`preflight` reads `text_width_mm` for the page size the edition is printed at).
+
 `load_layout` raises `diagnostics.InputError` for an unknown name; its report holds
 `publication.yaml:N: error: unknown layout 'x' (available: archive, brochure, handout)`
 (or `--layout: error: ...` when the name did not come from publication.yaml).
@@ -30,9 +39,11 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 @dataclass
 class Layout:
     name: str
-    dirs: list[Path]  # the project's folder first (when it has one), then the built-in one
+    dirs: list[Path]  # the project's folder first (when it has one), then the built-in one,
+    #                   then those of the layout it extends
     settings: dict
     env: jinja2.Environment = field(repr=False)
+    bases: list[str] = field(default_factory=list)  # the layouts it extends, nearest first
 
     def file(self, name: str) -> Path | None:
         """The first `name` found in the layout's folders, or None."""
@@ -71,22 +82,14 @@ def available(project: Project | None) -> list[str]:
 
 
 def load_layout(project: Project, name: str) -> Layout:
-    """The layout `name` for `project`. Raises InputError (with a report) when no
-    layout of that name exists or its layout.yaml is unreadable."""
-    dirs = []
-    if _NAME.match(name or ""):
-        for base in (project.root / "layouts", builtin_layouts()):
-            if (base / name).is_dir():
-                dirs.append(base / name)
-    if not dirs:
-        report = Report()
-        path, line = _where_named(project, name)
-        report.error(path, line, f"unknown layout '{name}' (available: {', '.join(available(project))})")
-        raise InputError(report)
-
-    settings: dict = {}
-    for d in reversed(dirs):  # built-in first, the project's merged over it
-        settings = _merge(settings, _read_settings(project, d))
+    """The layout `name` for `project`, with what it `extends:` underneath. Raises
+    InputError (with a report) when no layout of that name exists, its layout.yaml is
+    unreadable, or its `extends:` chain names an unknown layout or loops."""
+    dirs, settings, bases = _resolve(project, name, [])
+    by_size = settings.get("page_size_settings") or {}
+    size = str(project.publication.page_size or "A4").upper()
+    if isinstance(by_size.get(size), dict):
+        settings = _merge(settings, by_size[size])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,  # fiche text is untrusted: always escaped, never a template
@@ -95,7 +98,72 @@ def load_layout(project: Project, name: str) -> Layout:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return Layout(name=name, dirs=dirs, settings=settings, env=env)
+    return Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases)
+
+
+def _folders(project: Project, name: str) -> list[Path]:
+    dirs = []
+    if _NAME.match(name or ""):
+        for base in (project.root / "layouts", builtin_layouts()):
+            if (base / name).is_dir():
+                dirs.append(base / name)
+    return dirs
+
+
+def _resolve(project: Project, name: str, chain: list[tuple[str, Path]]) -> tuple[list[Path], dict, list[str]]:
+    """(folders, settings, bases) of layout `name`; `chain` holds the layouts that
+    extend it, each with the layout.yaml that says so, nearest last."""
+    dirs = _folders(project, name)
+    if not dirs:
+        report = Report()
+        if chain:
+            path = chain[-1][1]
+            report.error(_shown(project, path), _line_of(path, "extends"),
+                         f"'extends': unknown layout '{name}' (available: {', '.join(available(project))})")
+        else:
+            path, line = _where_named(project, name)
+            report.error(path, line, f"unknown layout '{name}' (available: {', '.join(available(project))})")
+        raise InputError(report)
+
+    settings: dict = {}
+    declared: Path | None = None  # the layout.yaml whose `extends:` wins
+    for d in reversed(dirs):  # built-in first, the project's merged over it
+        own = _read_settings(project, d)
+        if "extends" in own:
+            declared = d / "layout.yaml"
+        settings = _merge(settings, own)
+    base = settings.pop("extends", None)
+    if base is None or base == "":
+        return dirs, settings, []
+    if not isinstance(base, str):
+        _fail(project, declared, _line_of(declared, "extends"),
+              f"'extends' names one layout, such as 'brochure', not {base!r}")
+    names = [n for n, _ in chain] + [name]
+    if base in names:
+        loop = " → ".join(names[names.index(base):] + [base])
+        _fail(project, declared, _line_of(declared, "extends"),
+              f"'extends: {base}' makes a loop ({loop}): a layout cannot extend itself")
+    base_dirs, base_settings, base_bases = _resolve(project, base, chain + [(name, declared)])
+    return (dirs + [d for d in base_dirs if d not in dirs],
+            _merge(base_settings, settings),
+            [base] + base_bases)
+
+
+def _line_of(path: Path | None, key: str) -> int | None:
+    """The line of a top-level `key:` in a YAML file, for error messages."""
+    if path is None or not path.is_file():
+        return None
+    for n, text in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if re.match(rf"^{re.escape(key)}\s*:", text):
+            return n
+    return None
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _where_named(project: Project, name: str) -> tuple[str, int | None]:
@@ -119,7 +187,7 @@ def _read_settings(project: Project, folder: Path) -> dict:
         _fail(project, path, mark.line + 1 if mark else None, f"layout.yaml is not valid YAML: {getattr(e, 'problem', e)}")
     if not isinstance(data, dict):
         _fail(project, path, 1, "layout.yaml must be a mapping of settings")
-    for key in ("accent",):
+    for key in ("accent", "cover_background"):
         if key in data and not _COLOUR.match(str(data[key])):
             _fail(project, path, None, f"'{key}' must be a colour such as '#1f5f8b', not {data[key]!r}")
     for colour in list(data.get("palette") or []) + list((data.get("theme_colours") or {}).values()):
@@ -132,11 +200,7 @@ def _read_settings(project: Project, folder: Path) -> dict:
 
 def _fail(project: Project, path: Path, line: int | None, message: str):
     report = Report()
-    try:
-        shown = path.relative_to(project.root).as_posix()
-    except ValueError:
-        shown = path.as_posix()
-    report.error(shown, line, message)
+    report.error(_shown(project, path), line, message)
     raise InputError(report)
 
 

@@ -152,28 +152,13 @@ def finish_pdfa(pdf_bytes: bytes, extra: list[tuple[str, bytes, str, str]] = (),
 
 
 def archive_layout(edition: Edition, layout):
-    """The archive layout with what it `extends:` (the brochure) underneath: settings
-    merged over the base's, templates and stylesheets looked up in the archive's folders
-    first, then in the base's. (layouts.load_layout knows no `extends:` yet.)"""
-    import jinja2
-
+    """The archive layout, what it `extends:` (the brochure) underneath. load_layout
+    resolves `extends:` itself now; this stays for callers that name it."""
     from generator import layouts
 
-    base_name = layout.settings.get("extends")
-    if not base_name or base_name == layout.name:
+    if layout.bases or "extends" not in layout.settings:
         return layout
-    base = layouts.load_layout(edition.project, base_name)
-    dirs = list(layout.dirs) + [d for d in base.dirs if d not in layout.dirs]
-    settings = _merged(base.settings, {k: v for k, v in layout.settings.items() if k != "extends"})
-    env = layout.env.overlay(loader=jinja2.FileSystemLoader([str(d) for d in dirs]))
-    return layouts.Layout(name=layout.name, dirs=dirs, settings=settings, env=env)
-
-
-def _merged(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
+    return layouts.load_layout(edition.project, layout.name)
 
 
 def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
