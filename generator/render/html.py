@@ -273,6 +273,7 @@ def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body
         stylesheet_href=stylesheet_href,
         theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items()],
         accent=ctx.layout.settings.get("accent", "#333333"),
+        cover_background=ctx.layout.settings.get("cover_background") or ctx.layout.settings.get("accent", "#333333"),
         body_class=body_class,
         parts=list(parts),
         dates=dates,
