@@ -15,6 +15,7 @@ from typing import Callable
 
 from generator import markdown, schema
 from generator.diagnostics import Report
+from generator.fetcher import MAX_PIXELS, pixel_count
 from generator.frontmatter import YamlError, load_yaml, split
 from generator.matching import fold
 from generator.model import Contact, Fiche, Image, KeyFigure, Partner, PartnerRef, Territory
@@ -165,6 +166,12 @@ def check_local(src: str, fiche_path: Path, root: Path) -> tuple[Path | None, st
         return None, f"image '{src[:80]}' is outside the project folder: copy it into the project (e.g. images/) and refer to it from there"
     if not target.is_file():
         return None, f"image '{src[:80]}' not found (looked for {target.relative_to(root).as_posix()})"
+    pixels = pixel_count(target.read_bytes())
+    if pixels is None and target.suffix.lower() != ".svg":
+        return None, f"'{src[:80]}' is not an image Recueil can read: use PNG, JPEG, GIF, WebP or SVG"
+    if pixels is not None and pixels > MAX_PIXELS:
+        return None, (f"image '{src[:80]}' has {pixels / 1e6:.0f} megapixels, more than the "
+                      f"{MAX_PIXELS / 1e6:.0f} a page can use: save a smaller copy (300 dpi at print size is plenty)")
     return target, None
 
 

@@ -91,3 +91,19 @@ class FolderStage:
 
     def staged(self) -> list[str]:
         return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+
+
+def png_bytes(width: int, height: int, rgb=(30, 90, 140), *, pixels: bool = True, comment: bytes | None = None) -> bytes:
+    """A PNG written by hand, the same bytes every time: a solid colour, or with
+    `pixels=False` only a header claiming width x height (a decompression bomb as far
+    as the header goes); `comment` goes into a tEXt chunk."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height)) if pixels else b"\0"
+    text = chunk(b"tEXt", b"Comment\0" + comment) if comment is not None else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + text
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -6,11 +6,9 @@ import dataclasses
 import io
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import zipfile
-import zlib
 from pathlib import Path
 
 import docx as python_docx
@@ -23,7 +21,7 @@ from generator.diagnostics import InputError, Report
 from generator.markdown import Node
 from generator.render import docx
 from generator.render.docx_fonts import obfuscate
-from tests.conftest import REPO, SHARED, fiche_text, minimal_front, write_project
+from conftest import FolderStage, REPO, SHARED, fiche_text, minimal_front, png_bytes, write_project
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -69,22 +67,7 @@ Suite de la liste :
 
 
 def _png(path: Path, w: int = 60, h: int = 30) -> None:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes([30, 90, 140]) * w for _ in range(h))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-class Stage:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, rel: str) -> Path:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
+    path.write_bytes(png_bytes(w, h))
 
 
 class StandInLayout:
@@ -132,7 +115,7 @@ def built(tmp_path_factory):
     _png(root / "images" / "photo.png")
     edition = _edition(root)
     out = root.parent / "out"
-    written = docx.render_docx(edition, StandInLayout(), Stage(out), Options(jobs=1))
+    written = docx.render_docx(edition, StandInLayout(), FolderStage(out), Options(jobs=1))
     return {"edition": edition, "out": out, "written": written, "path": out / "fiches" / "epicerie.docx",
             "simple": out / "fiches" / "simple.docx"}
 
@@ -427,7 +410,7 @@ def test_template_syntax_stays_literal(built):
 
 def test_same_sources_same_bytes(built, tmp_path):
     edition = built["edition"]
-    again = docx.render_docx(edition, StandInLayout(), Stage(tmp_path), Options(jobs=1))
+    again = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path), Options(jobs=1))
     for rel in again:
         assert (tmp_path / rel).read_bytes() == (built["out"] / rel).read_bytes(), rel
     with zipfile.ZipFile(built["path"]) as z:
@@ -447,7 +430,7 @@ def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
                   publication={"title": "Livret", "date": "2024-05-01",
                                "sections": [{"title": "Première partie", "fiches": ["b", "a"]}]})
     edition = _edition(root)
-    written = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "out"), Options(jobs=1))
+    written = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "out"), Options(jobs=1))
     path = tmp_path / "out" / "booklet.docx"
     assert "booklet.docx" in written
     doc = _xml(path, "word/document.xml")
@@ -489,8 +472,8 @@ def test_parallel_and_serial_builds_agree(tmp_path, monkeypatch):
                          for i in range(7)},
                   publication={"title": "Beaucoup", "date": "2024"})
     edition = _edition(root)
-    serial = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "a"), Options(jobs=1))
-    parallel = docx.render_docx(edition, StandInLayout(), Stage(tmp_path / "b"), Options(jobs=2))
+    serial = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "a"), Options(jobs=1))
+    parallel = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "b"), Options(jobs=2))
     assert pools, "the parallel path did not run"
     assert serial == parallel and len(serial) == 7 + 1  # + booklet.docx
     for rel in serial:
@@ -516,7 +499,7 @@ def test_styles_are_found_by_name_in_a_reference_saved_by_french_word(built, tmp
                 data = data.replace(b'"Heading1"', b'"Titre1"').replace(b'"ListBullet"', b'"Listepuces"')
             zout.writestr(item, data)
     edition = built["edition"]
-    written = docx.render_docx(edition, StandInLayout(localized), Stage(tmp_path / "out"), Options(jobs=1))
+    written = docx.render_docx(edition, StandInLayout(localized), FolderStage(tmp_path / "out"), Options(jobs=1))
     path = tmp_path / "out" / written[0]
     by_text = {text: name for name, text in _paragraph_styles(path)}
     assert by_text["Le contexte"] == "Heading 1" and by_text["une puce"] == "List Bullet"
@@ -530,7 +513,7 @@ def test_a_broken_reference_docx_is_an_input_error_naming_it(built, tmp_path):
     bad = tmp_path / "reference.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError) as caught:
-        docx.render_docx(built["edition"], StandInLayout(bad), Stage(tmp_path / "out"), Options())
+        docx.render_docx(built["edition"], StandInLayout(bad), FolderStage(tmp_path / "out"), Options())
     [problem] = caught.value.report.errors
     assert problem.path.endswith("reference.docx") and "Word document" in problem.message
     assert not (tmp_path / "out").exists()
@@ -550,7 +533,7 @@ def test_a_reference_docx_cannot_pull_a_local_file_into_the_fiches(built, tmp_pa
                 assert b"<!DOCTYPE" in data and b"&x;" in data
             zout.writestr(item, data)
     with pytest.raises(InputError):
-        docx.render_docx(built["edition"], StandInLayout(hostile), Stage(tmp_path / "out"), Options())
+        docx.render_docx(built["edition"], StandInLayout(hostile), FolderStage(tmp_path / "out"), Options())
 
 
 # --- validity and LibreOffice ------------------------------------------------------------

@@ -5,16 +5,16 @@ from __future__ import annotations
 import base64
 import gzip
 import http.server
-import struct
 import threading
 import uuid
-import zlib
 from pathlib import Path
 
 import pytest
 import weasyprint
 
 from generator.fetcher import DATA_URL_MAX, MAX_PIXELS, is_allowed_path, make_fetcher, pixel_count
+
+from conftest import png_bytes
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
@@ -240,14 +240,8 @@ def test_weasyprint_skips_refused_resources_and_renders(place):
 
 
 def png_header(width: int, height: int) -> bytes:
-    """A PNG that claims width x height but holds almost no data: a decompression bomb
-    as far as the header goes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+    """A PNG that claims width x height but holds almost no data."""
+    return png_bytes(width, height, pixels=False)
 
 
 def test_images_claiming_too_many_pixels_are_refused_from_anywhere(place):

@@ -12,13 +12,11 @@ import importlib.util
 import os
 import re
 import signal
-import struct
 import subprocess
 import sys
 import time
 import uuid
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -35,7 +33,7 @@ import pikepdf  # noqa: E402
 from lxml import etree, html as lxml_html  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from tests.conftest import REPO, fiche_text, minimal_front, run_recueil, write_project  # noqa: E402
+from conftest import REPO, fiche_text, minimal_front, png_bytes, run_recueil, write_project  # noqa: E402
 from tests.test_fetcher import Server  # noqa: E402
 
 TEMPLATE = "{{ 7*7 }}"
@@ -44,13 +42,7 @@ INCLUDE = "{% include '/etc/passwd' %}"
 
 def png_with_text(secret: bytes) -> bytes:
     """A valid 1x1 PNG whose tEXt chunk carries `secret`: copied anywhere, it shows."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"tEXt", b"Comment\0" + secret)
-            + chunk(b"IDAT", zlib.compress(b"\0\0")) + chunk(b"IEND", b""))
+    return png_bytes(1, 1, comment=secret)
 
 
 @pytest.fixture

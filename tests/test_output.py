@@ -16,7 +16,7 @@ import pytest
 
 from generator.manifest import sha256_file
 from generator.output import OutputBusy, OutputError, Staging
-from tests.conftest import REPO
+from conftest import REPO
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ import pytest
 from generator.diagnostics import Report
 from generator.project import read_project
 
-from conftest import REPO, fiche_text, minimal_front
+from conftest import REPO, fiche_text, minimal_front, png_bytes
 
 
 def read(root, **kw):
@@ -90,7 +90,7 @@ def test_images_are_resolved_inside_the_project(project):
     body = "![Un vélo](../images/velo%20rouge.png)\n\n![distante](https://exemple.fr/a.png)\n"
     root = project({"x": fiche_text(minimal_front(image={"file": "../images/velo rouge.png", "alt": "Vélo"}), body)})
     (root / "images").mkdir()
-    (root / "images" / "velo rouge.png").write_bytes(b"\x89PNG")
+    (root / "images" / "velo rouge.png").write_bytes(png_bytes(4, 4))
     proj, report = read(root)
     f = proj.fiches[0]
     assert f.image.rel == "images/velo rouge.png" and f.image.path == (root / "images/velo rouge.png").resolve()
@@ -111,7 +111,7 @@ def test_remote_images_are_kept_only_when_allowed(project):
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
 def test_a_symlink_cannot_lead_an_image_outside_the_project(project, tmp_path):
     secret = tmp_path / "secret.png"
-    secret.write_bytes(b"\x89PNG")
+    secret.write_bytes(png_bytes(4, 4))
     root = project({"x": fiche_text(minimal_front(image={"file": "../lien.png"}))})
     os.symlink(secret, root / "lien.png")
     proj, report = read(root)

@@ -233,3 +233,26 @@ def test_errors_in_a_draft_only_warn_unless_drafts_are_asked_for(project):
     assert result.returncode == 0, result.stderr
     assert "fiches/wip.md:2: warning: (draft, not published) missing required key" in result.stderr
     assert_error(check(root, "--drafts"), "fiches/wip.md:2", "missing required key")
+
+
+def test_images_that_are_not_images_or_too_large_are_errors_with_their_line(project):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    root = project({"a": fiche_text(minimal_front(image={"file": "../images/huge.png", "alt": "x"}),
+                                    "Texte.\n\n![notes](../images/notes.txt)\n")})
+    (root / "images").mkdir()
+    # A few bytes of PNG header claiming 1.6 gigapixels: refused before anything decodes it.
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
+    (root / "images" / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    (root / "images" / "notes.txt").write_text("pas une image")
+    lines = (root / "fiches" / "a.md").read_text().splitlines()
+    file_line = 1 + next(i for i, line in enumerate(lines) if "huge.png" in line)
+    body_line = 1 + next(i for i, line in enumerate(lines) if "notes.txt" in line)
+    result = run_recueil("check", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"fiches/a.md:{file_line}: error: image '../images/huge.png' has 1600 megapixels" in result.stderr
+    assert f"fiches/a.md:{body_line}: error: '../images/notes.txt' is not an image" in result.stderr
