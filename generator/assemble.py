@@ -35,7 +35,13 @@ def assemble(project: Project, selects: list[tuple[str, str]], report: Report) -
             report.error(CLI, None, f"--select {key}={value}: no fiche matches{_known(project, key)}")
         fiches = kept
     if not project.fiches:
-        report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
+        from generator.project import fiche_files
+
+        if fiche_files(project.root):  # all drafts: fine for check, `build` says it has nothing to do
+            report.warning("fiches", None, "nothing to publish yet: every fiche is a draft "
+                           "(build with --drafts to see them, or remove 'draft: true')")
+        else:
+            report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
     return Edition(project, _sections(project, fiches))
 
 

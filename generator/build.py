@@ -68,6 +68,7 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
     which case nothing in `options.out` has changed. Returns what was written."""
     from generator import assemble, layouts, project
     from generator.fetcher import make_fetcher
+    from generator.cache import Cache
     from generator.manifest import write_manifest
     from generator.output import Staging
     from generator.paths import builtin_fonts
@@ -82,8 +83,7 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
         if report.failed():
             raise InputError(report)
         if not edition.fiches:
-            report.error("publication.yaml" if proj.publication.raw else ".", None,
-                         "no fiche to publish: add fiches under fiches/ or loosen --select")
+            report.error("fiches", None, "nothing to build: no fiche is published")
             raise InputError(report)
         default_layout = "archive" if options.archive else proj.publication.layout
         layout = layouts.load_layout(proj, options.layout or default_layout)
@@ -123,8 +123,8 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
             else:
                 from generator.render import pdf
 
-                with stages("booklet"):
-                    info = pdf.render_booklet(edition, layout, stage, options, fetcher)
+                # The booklet times its own steps (fiches, front and indexes, assembly...).
+                info = pdf.render_booklet(edition, layout, stage, options, fetcher, stages=stages)
             pages = info.pages
             written += ["booklet.pdf", "booklet.html"]
             if options.impose:
@@ -136,6 +136,8 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
         with stages("write"):
             write_manifest(stage, edition, pages, written)
             stage.commit()
+            # Still under OUT's lock: no other build uses the cache while it is pruned.
+            Cache.for_output(out, options.cache).prune()
     return {"edition": edition, "written": written, "pages": pages}
 
 
@@ -144,10 +146,13 @@ def run(root: Path, options: BuildOptions) -> int:
     from generator.diagnostics import print_report
     from generator.output import OutputBusy, OutputError
 
+    from generator import progress
+
     report = Report()
     stages = Stages()
     try:
-        result = build(root, options, report, stages)
+        with progress.bar():
+            result = build(root, options, report, stages)
     except InputError as e:
         if e.report is not report:  # a renderer found bad input of its own (a layout file)
             report.items += e.report.items

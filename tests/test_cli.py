@@ -94,6 +94,13 @@ def test_new_in_the_current_folder(tmp_path):
     result = run_recueil("new", "Première fiche", cwd=tmp_path)
     assert result.returncode == 0
     assert (tmp_path / "fiches" / "premiere-fiche.md").exists()
+    # A new project holding only that draft passes check; a build says it has nothing to do.
+    check = run_recueil("check", "--strict", cwd=tmp_path)
+    assert check.returncode == 1 and "every fiche is a draft" in check.stderr  # a warning, made an error
+    assert run_recueil("check", cwd=tmp_path).returncode == 0
+    build = run_recueil("build", "--format", "docx", cwd=tmp_path)
+    assert build.returncode == 1 and "nothing to build" in build.stderr
+    assert run_recueil("build", "--drafts", "--format", "docx", cwd=tmp_path).returncode == 0
 
 
 def test_new_in_a_missing_folder_exits_1(tmp_path):
