@@ -61,7 +61,9 @@ class _BodyState:
         return Markup("").join(self.block(n) for n in nodes)
 
     def inlines(self, nodes: Iterable[Node]) -> Markup:
-        return Markup("").join(self.inline(n) for n in nodes)
+        # Two calls side by side (« projet²³ ») would read as one number: the second
+        # gets the class footnote-next, which the CSS prints with a comma before it.
+        return Markup(_NEXT_CALL.sub(_mark_next, str(Markup("").join(self.inline(n) for n in nodes))))
 
     def block(self, n: Node) -> Markup:
         t = n.type
@@ -136,6 +138,13 @@ class _BodyState:
             parts = [self.inlines(b.children) if b.type == "paragraph" else escape(b.plain()) for b in note.children]
             return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
         return escape(n.plain())
+
+
+_NEXT_CALL = re.compile(r'(</span>|</sup>)<(span class="footnote|sup class="footnote-again)')
+
+
+def _mark_next(m: re.Match) -> str:
+    return f"{m.group(1)}<{m.group(2)} footnote-next"
 
 
 def qr_svg(url: str, dark: str = "#222222") -> Markup:
