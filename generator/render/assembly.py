@@ -3,7 +3,8 @@
 What it does that a plain concatenation would not:
   - lays each fiche page over its furniture page (running heads, folio), as a Form
     XObject drawn first;
-  - puts back one copy of each font file (parts come font-stripped, see parts.py);
+  - gives each face one font dictionary and one font program, cut to the glyphs the
+    booklet uses (parts come font-stripped, see fontinfo.py);
   - turns the placeholder links of the contents and indexes
     (`https://recueil.invalid/page/N`) into GoTo destinations to physical page N;
   - builds the outline, the document information, XMP metadata and /Lang;
@@ -15,17 +16,15 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pikepdf
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.render.parts import MARK
+from generator.render.fontinfo import FontMerger
 
 PAGE_LINK = "https://recueil.invalid/page/"
 _PAGE_LINK = re.compile(re.escape(PAGE_LINK) + r"(\d+)$")
@@ -60,17 +59,23 @@ class Metadata:
     epoch: int  # creation and modification date, seconds since 1970 (UTC)
 
 
-def assemble_pdf(parts: list[bytes], pages: list[PageSource], fonts: dict[str, bytes],
+CutFonts = Callable[[dict[str, set[int]]], dict[str, bytes]]
+
+
+def assemble_pdf(parts: list[bytes], pages: list[PageSource], cut_fonts: CutFonts,
                  outline: list[Bookmark], meta: Metadata, target: Path | io.BytesIO) -> None:
+    """`cut_fonts(glyphs)`: face sha256 -> glyph ids gives face sha256 -> font file cut
+    to them (fontinfo.cut_font; the caller runs it in workers and caches it)."""
     sources = [pikepdf.open(io.BytesIO(b)) for b in parts]
     try:
         out = pikepdf.new()
-        forms: dict[tuple[int, int], pikepdf.Object] = {}
         for ps in pages:
             out.pages.append(sources[ps.part].pages[ps.page])
             if ps.under is not None:
-                _underlay(out, out.pages[-1], sources, ps.under, forms)
-        _restore_fonts(out, fonts)
+                _underlay(out, out.pages[-1], sources, ps.under)
+        fonts = FontMerger()
+        fonts.collect(out)
+        fonts.write(out, cut_fonts(fonts.glyphs()))
         _share_images(out)
         _resolve_links(out)
         _outline(out, outline)
@@ -82,11 +87,18 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], fonts: dict[str, b
             s.close()
 
 
-def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int], forms) -> None:
+def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int]) -> None:
     src = sources[under[0]]
     fpage = src.pages[under[1]]
-    fpage.contents_coalesce()
-    form = pikepdf.Stream(src, fpage.obj.Contents.read_bytes())
+    contents = fpage.obj.Contents
+    if isinstance(contents, pikepdf.Stream):  # WeasyPrint's one stream: copied compressed as it is
+        form = pikepdf.Stream(src, contents.read_raw_bytes())
+        for k in ("/Filter", "/DecodeParms"):
+            if k in contents:
+                form[Name(k)] = contents[k]
+    else:
+        fpage.contents_coalesce()
+        form = pikepdf.Stream(src, fpage.obj.Contents.read_bytes())
     form.Type = Name.XObject
     form.Subtype = Name.Form
     form.BBox = fpage.obj.MediaBox
@@ -100,67 +112,6 @@ def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, i
     resources[Name.XObject] = xobjects
     page.obj.Resources = resources
     page.contents_add(pikepdf.Stream(out, b"q /RecueilFurniture Do Q\n"), prepend=True)
-
-
-def _used_glyphs(out: pikepdf.Pdf) -> dict[str, set[int]]:
-    """Glyph ids each font file is used for, from every part's /W widths: WeasyPrint
-    lists there exactly the glyphs a part prints (CIDs are glyph ids)."""
-    used: dict[str, set[int]] = {}
-    for obj in out.objects:
-        if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.CIDFontType2:
-            continue
-        fd = obj.get("/FontDescriptor")
-        stream = fd.get("/FontFile2") if fd is not None else None
-        if stream is None or MARK not in stream:
-            continue
-        gids = used.setdefault(str(stream[MARK]), {0})
-        w = list(obj.get("/W", []))
-        i = 0
-        while i < len(w):
-            first = int(w[i])
-            if isinstance(w[i + 1], pikepdf.Array):
-                gids.update(range(first, first + len(w[i + 1])))
-                i += 2
-            else:
-                gids.update(range(first, int(w[i + 1]) + 1))
-                i += 3
-    return used
-
-
-def _cut(data: bytes, gids: set[int]) -> bytes:
-    """The font file cut down to `gids`, glyph ids kept (the parts' text refers to them)."""
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
-    options = ft_subset.Options(retain_gids=True, notdef_outline=True, glyph_names=False, hinting=True,
-                                name_IDs=["*"], name_languages=["*"], ignore_missing_glyphs=True)
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]  # shaping is done: the PDF needs outlines
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(gids=sorted(gids))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
-
-
-def _restore_fonts(out: pikepdf.Pdf, fonts: dict[str, bytes]) -> None:
-    used = _used_glyphs(out)
-    canonical: dict[str, pikepdf.Object] = {}
-    for obj in list(out.objects):
-        if not isinstance(obj, Dictionary) or obj.get("/Type") != Name.FontDescriptor:
-            continue
-        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-            stream = obj.get(key)
-            if stream is None or MARK not in stream:
-                continue
-            digest = str(stream[MARK])
-            if digest not in canonical:
-                data = fonts[digest]
-                if digest in used:
-                    data = _cut(data, used[digest])
-                fresh = pikepdf.Stream(out, b"")
-                fresh.write(zlib.compress(data, 9), filter=Name.FlateDecode)
-                fresh.Length1 = len(data)
-                canonical[digest] = out.make_indirect(fresh)
-            obj[key] = canonical[digest]
 
 
 def _image_key(image: pikepdf.Object, memo: dict) -> str:

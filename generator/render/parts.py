@@ -4,9 +4,14 @@ furniture) as an independent WeasyPrint document, in a worker process or not.
 Why parts: WeasyPrint's time and memory grow faster than the page count on one big
 document; many small documents, laid out in parallel, grow linearly (issue 6).
 
-Each part comes back "font-stripped": its font programs are replaced by a mark naming
-the font file (by sha256) they were cut from, one of the edition's own subsets
-(generator.fonts.subset_font). The booklet then embeds each face once.
+Each part comes back "font-stripped" (see fontinfo.py): every font dictionary of a
+vendored face is replaced by a small dictionary naming the face (the sha256 of its file)
+and carrying its widths and Unicode map as data. The booklet then has one font
+dictionary and one font program per face, whatever the number of parts.
+
+A part depends on its job only (`PartJob`): its HTML, the stylesheet every part shares,
+the files they reference, Recueil's and WeasyPrint's versions. `part_key` hashes all of
+that, so a cache can reuse a fiche wherever it lands in the booklet.
 """
 
 from __future__ import annotations
@@ -14,15 +19,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pikepdf
-import weasyprint
-
 from generator.fetcher import make_fetcher
-
-MARK = "/RecueilFont"  # stands for a font program: the sha256 of the font file
+from generator.render.fontinfo import strip_fonts
 
 # A fiche part is the fiche alone: running heads, folios and crop marks are drawn by the
 # furniture part and laid under it, so that the fiche's layout never depends on the page
@@ -34,6 +37,10 @@ CONTENT_ONLY_CSS = "@page { marks: none !important; %s }" % " ".join(
     "@%s { content: none !important; }" % box for box in _BOXES)
 # And the furniture part is the page alone: no crop marks twice.
 FURNITURE_CSS = "@page { marks: none !important; }"
+
+# What a part's PDF is written with; part of every part's cache key.
+PART_PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
+RENDERER = "parts 4"  # bump when a part's bytes would change for the same inputs
 
 
 def offset_css(first_page: int) -> str:
@@ -62,94 +69,193 @@ class Part:
     anchors: dict[str, int] = field(default_factory=dict)  # HTML id -> 0-based page in the part
     warnings: list[str] = field(default_factory=list)
 
+    def meta(self) -> dict:
+        return {"pages": self.pages, "anchors": self.anchors, "warnings": self.warnings}
 
-PART_PDF_OPTIONS = {"pdf_identifier": b"recueil-part", "uncompressed_pdf": True}
+    @classmethod
+    def from_cache(cls, payload: bytes, meta: dict) -> Part:
+        return cls(payload, int(meta["pages"]), dict(meta.get("anchors") or {}), list(meta.get("warnings") or []))
 
+
+@dataclass(frozen=True)
+class PartJob:
+    """Everything a part is made of; `render_part(job)` runs it."""
+
+    html: str
+    base_url: str
+    fetch: FetchSpec
+    anchors: tuple[str, ...] = ()
+    stylesheet: str = ""  # the CSS every part shares: parsed once per worker process
+    faces: tuple[tuple[str, str], ...] = ()  # (font file name, sha256) of the vendored faces
+
+
+# --- cache keys ------------------------------------------------------------------------
+
+_URL = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')\s]+)["']?\s*\))""", re.I)
+
+
+def part_key(job: PartJob, digest) -> str | None:
+    """The cache key of a part: its HTML and stylesheet with this machine's paths
+    replaced by the sha256 of the files they name, the fetch rules, the renderer's
+    versions. None when the part reads something a key cannot describe (a remote
+    resource, or a local file that is missing)."""
+    from weasyprint import __version__ as weasyprint_version
+
+    from generator.cache import key
+
+    files = {}
+    for text in (job.html, job.stylesheet):
+        for m in _URL.finditer(text):
+            url = urllib.parse.urljoin(job.base_url, m.group(1) or m.group(2))
+            scheme = urllib.parse.urlsplit(url).scheme
+            if scheme == "data":
+                continue
+            if scheme != "file":
+                return None
+            path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+            sha = digest(path)
+            if sha is None:
+                return None
+            files[url] = sha
+    # Paths become placeholders: the same project built elsewhere keys the same.
+    places = {job.base_url: "<out>/", job.fetch.project_root.as_uri(): "<project>"}
+    places.update({root.as_uri(): f"<root{i}>" for i, root in enumerate(job.fetch.extra_roots)})
+
+    def normal(text: str) -> str:
+        for prefix, name in sorted(places.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(prefix, name)
+        return text
+
+    relative = sorted((normal(url), sha) for url, sha in files.items())
+    return key(RENDERER, weasyprint_version, normal(job.html), normal(job.stylesheet), relative,
+               list(job.anchors), job.fetch.allow_remote, sorted(PART_PDF_OPTIONS.items()))
+
+
+# --- rendering (in workers) -----------------------------------------------------------
 
 # Per worker process: one font configuration (registering the @font-face fonts costs as
 # much as laying out a short fiche) and the shared stylesheet parsed once.
 _font_config = None
-_stylesheets: dict[str, weasyprint.CSS] = {}
+_stylesheets: dict[str, object] = {}
 
 
 def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
     global _font_config
+    import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     if _font_config is None:
         _font_config = FontConfiguration()
-    key = hashlib.sha256((base_url + "\0" + css).encode()).hexdigest()
-    if key not in _stylesheets:
+    k = hashlib.sha256((base_url + "\0" + css).encode()).hexdigest()
+    if k not in _stylesheets:
         if len(_stylesheets) > 8:
             _stylesheets.clear()
-        _stylesheets[key] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
-    return _font_config, [_stylesheets[key]]
+        _stylesheets[k] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
+    return _font_config, [_stylesheets[k]]
 
 
-def render_part(html: str, base_url: str, fetch: FetchSpec, anchors: tuple[str, ...] = (),
-                pdf_options: dict | None = None, stylesheet: str = "") -> Part:
-    """Lay out and write one part; `anchors` are the HTML ids whose page is wanted.
+class _Widths(dict):
+    """A font's /W widths, each glyph's advance from the font file itself.
 
-    `stylesheet` is the CSS every part shares (fonts, layout): parsed once per process
-    and applied after the document's own <style>, which holds only what is particular
-    to the part."""
+    WeasyPrint stores the width of a glyph as first measured, rounded at whatever size
+    it first met it: two parts could then disagree by one unit and need two font
+    dictionaries in the booklet. Every real glyph reads here its advance from the font
+    file (WeasyPrint's kerning adjustments still place each glyph exactly), so all parts
+    agree and the booklet keeps one dictionary per face."""
+
+    def __init__(self, advances: list[int]):
+        super().__init__()
+        self.advances = advances
+        self.drawing = True  # until WeasyPrint lists the widths for /W: then a plain dict
+
+    def __contains__(self, gid) -> bool:
+        return dict.__contains__(self, gid) or (self.drawing and 0 <= gid < len(self.advances))
+
+    def __iter__(self):
+        self.drawing = False
+        return dict.__iter__(self)
+
+    def __missing__(self, gid):
+        self[gid] = self.advances[gid]
+        return self[gid]
+
+
+_advances: dict[str, list[int]] = {}
+
+
+def _canonical_widths() -> None:
+    """Make WeasyPrint's fonts of the vendored faces use _Widths (once per process)."""
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts
+
+    if getattr(fonts.Font, "_recueil", False):
+        return
+    init = fonts.Font.__init__
+
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        digest = hashlib.sha256(self.file_content).hexdigest()
+        if digest not in _known_faces:
+            return
+        if digest not in _advances:
+            font = TTFont(io.BytesIO(self.file_content), lazy=True)
+            upem = font["head"].unitsPerEm
+            metrics = font["hmtx"].metrics
+            _advances[digest] = [round(metrics[name][0] * 1000 / upem) for name in font.getGlyphOrder()]
+        self.widths = _Widths(_advances[digest])
+
+    fonts.Font.__init__ = patched
+    fonts.Font._recueil = True
+
+
+_known_faces: set[str] = set()
+
+
+def render_part(job: PartJob) -> Part:
+    """Lay out and write one part; `job.anchors` are the HTML ids whose page is wanted.
+
+    The shared stylesheet is applied after the document's own <style>, which holds only
+    what is particular to the part."""
+    import weasyprint
+
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # fontTools stamps subsets otherwise
+    _known_faces.update(sha for _, sha in job.faces)
+    try:
+        _canonical_widths()
+    except Exception:  # another WeasyPrint: parts may need a few more font dictionaries
+        pass
     warnings: list[str] = []
-    fetcher = fetch.make(warnings)
-    font_config, stylesheets = _shared_stylesheet(stylesheet, base_url, fetcher) if stylesheet else (None, [])
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+    fetcher = job.fetch.make(warnings)
+    font_config, stylesheets = (_shared_stylesheet(job.stylesheet, job.base_url, fetcher)
+                                if job.stylesheet else (None, []))
+    document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=font_config)
     found = {}
     for number, page in enumerate(document.pages):
         for name in page.anchors:
-            if name in anchors and name not in found:
+            if name in job.anchors and name not in found:
                 found[name] = number
-    # Uncompressed: the streams are compressed once, in the booklet.
-    raw = document.write_pdf(**{**PART_PDF_OPTIONS, **(pdf_options or {})})
-    return Part(strip_fonts(raw, _face_digests(document)), len(document.pages), found, warnings)
+    # Streams compressed here, in parallel: the booklet copies them as they are.
+    raw = document.write_pdf(**PART_PDF_OPTIONS)
+    return Part(strip_fonts(raw, _face_digests(document, dict(job.faces))), len(document.pages), found, warnings)
 
 
-def render_fiche_pdf(fiche_id: str, html: str, base_url: str, fetch: FetchSpec,
-                     pdf_options: dict | None = None, stylesheet: str = "") -> tuple[Part, str]:
-    """One fiche, alone, without page furniture: (the part, fiche_id).
-
-    The start page is deliberately not an input: the result depends on `html` only (and
-    the fonts and stylesheets it names), so a cache keyed by a hash of the HTML can
-    reuse it wherever the fiche lands in the booklet."""
-    return render_part(html, base_url, fetch, pdf_options=pdf_options, stylesheet=stylesheet), fiche_id
-
-
-def _face_digests(document) -> dict[str, str]:
-    """PDF font name -> sha256 of the font file it was made from.
+def _face_digests(document, faces: dict[str, str]) -> dict[str, str]:
+    """PDF font name -> sha256 of the vendored font file it was made from.
 
     WeasyPrint subsets each font per document but keeps glyph ids (HarfBuzz's
-    RETAIN_GIDS), so the whole file it started from, the edition's subset, can stand in
-    for any of its per-part subsets: widths and ToUnicode stay those of the part."""
+    RETAIN_GIDS), so the vendored file it started from can stand in for any part's
+    subset once cut to the glyphs the whole booklet uses."""
+    known = set(faces.values())
     out = {}
     try:
         from weasyprint.text.fonts import get_hb_object_data
 
         for font in document.fonts.values():
             data = get_hb_object_data(font.hb_face)
-            out[font.name.decode("latin-1").lstrip("/")] = hashlib.sha256(data).hexdigest()
-    except Exception:  # another WeasyPrint: keep each part's own font programs
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in known:
+                out[font.name.decode("latin-1").lstrip("/")] = digest
+    except Exception:  # another WeasyPrint: keep each part's own fonts
         return {}
     return out
-
-
-def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
-    """Take the font programs out of a PDF: each FontFile stream whose font `faces`
-    knows is emptied and marked with the sha256 of the file to put back."""
-    with pikepdf.open(io.BytesIO(raw)) as pdf:
-        for obj in pdf.objects:
-            if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != pikepdf.Name.FontDescriptor:
-                continue
-            digest = faces.get(str(obj.get("/FontName", "")).lstrip("/"))
-            if digest is None:
-                continue
-            for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-                if key in obj:
-                    obj[key] = pdf.make_indirect(pikepdf.Dictionary({MARK: pikepdf.String(digest)}))
-        out = io.BytesIO()
-        pdf.save(out, compress_streams=False, deterministic_id=True)
-    return out.getvalue()

@@ -2,23 +2,25 @@
 rendered pages, never guessed.
 
 How (issue 6: one big WeasyPrint document grows superlinearly in time and memory):
-  1. each fiche is laid out alone, without running heads or folios, in worker
-     processes (parts.render_fiche_pdf); its page count comes from that render;
-  2. the plan: fiche start pages follow from the front matter's length and the
-     counts (with a blank page before a fiche that must start on a right-hand page);
-     the indexes and the contents are rendered with their real numbers, the contents
-     again until its own length is stable;
-  3. page furniture (running heads, folios) is rendered for the fiche pages, in a few
-     chunks, each starting at its real page number, and laid under the fiche pages;
-  4. assembly.assemble_pdf joins everything: one copy of each font, GoTo links,
-     outline, metadata.
+  1. each fiche is laid out alone, without running heads or folios, in worker processes
+     (parts.py); its page count comes from that render. The contents is rendered once
+     meanwhile with provisional numbers: its length hardly depends on them;
+  2. the plan (plan.py): fiche start pages from the front matter's length and the
+     counts; the indexes are rendered with their real numbers, then the contents with
+     the indexes' pages, while the page furniture (running heads, folios), in a few
+     chunks each starting at its real page number, is rendered beside them. Should the
+     contents' length differ from the provisional one, this step runs again;
+  3. assembly.py joins everything: fiche pages over their furniture, one font
+     dictionary and program per face (fontinfo.py), GoTo links, outline, metadata.
+Every render goes through the cache (generator/cache.py): a rebuild renders only what
+changed, and the booklet itself is reused when none of its parts changed.
 `booklet.html` is the same edition as one HTML document with the same numbers printed;
 `render_booklet_single` renders it as one WeasyPrint document (the baseline the
 benchmark compares against, and the PDF/A path, which needs one tagged document).
 
 Public:
   BookletInfo
-  render_booklet(edition, layout, stage, options, fetcher) -> BookletInfo
+  render_booklet(edition, layout, stage, options, fetcher, stages=None) -> BookletInfo
   render_booklet_single(edition, layout, stage, options, fetcher, **write_pdf_options) -> BookletInfo
   booklet_html(edition, layout, options, fetcher) -> tuple[str, BookletInfo]
 """
@@ -28,97 +30,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
-import urllib.parse
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import weasyprint
-from markupsafe import Markup
-
+from generator import progress
+from generator.cache import Cache, key
 from generator.fonts import FACES, edition_chars, subset_font
-from generator.indexes import build_indexes
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.render.assembly import Bookmark, Metadata, PageSource, assemble_pdf, page_link
-from generator.render.parts import (CONTENT_ONLY_CSS, FURNITURE_CSS, FetchSpec, Part, offset_css,
-                                    render_fiche_pdf, render_part)
+from generator.render.assembly import Metadata, PageSource, assemble_pdf
+from generator.render.booklet_html import BookletHtml
+from generator.render.fontinfo import cut_font
+from generator.render.jobs import Runner
+from generator.render.parts import CONTENT_ONLY_CSS, Part, PartJob, offset_css
+from generator.render.plan import (BookletInfo, Plan, chunk_first_page, furniture_chunks, info, make_plan, outline,
+                                   page_href)
 
-
-@dataclass
-class BookletInfo:
-    pages: dict[str, tuple[int, int]]  # fiche id -> (first, last) physical page
-    page_count: int
-    sections: list[tuple[str | None, int]] = field(default_factory=list)  # (title, first page)
-    index_pages: dict[str, int] = field(default_factory=dict)  # index kind -> first page
-    contents_pages: tuple[int, int] = (2, 2)
-    blank_pages: list[int] = field(default_factory=list)
-
-
-# --- what every part shares -----------------------------------------------------------
-
-class _Fonts:
-    """The edition's font subsets, written once into a private folder for the parts
-    (file URLs, read by the safe fetcher) and as data: URLs for booklet.html."""
-
-    def __init__(self, edition: Edition):
-        self.dir = Path(tempfile.mkdtemp(prefix="recueil-fonts-"))
-        chars = edition_chars(edition)
-        self.data: dict[str, bytes] = {}
-        self.by_digest: dict[str, bytes] = {}
-        for face in FACES:
-            data = subset_font(builtin_fonts() / face.file, chars)
-            (self.dir / face.file).write_bytes(data)
-            self.data[face.file] = data
-            self.by_digest[hashlib.sha256(data).hexdigest()] = data
-
-    def file_css(self) -> str:
-        return H.font_faces_css(lambda face: (self.dir / face.file).as_uri())
-
-    def inline_css(self) -> str:
-        return H.font_faces_css(lambda face: H.data_url(self.data[face.file], "font/ttf"))
-
-    def close(self) -> None:
-        for f in self.dir.iterdir():
-            f.unlink()
-        self.dir.rmdir()
-
-
-def stylesheet(layout, edition: Edition, print_edition: bool) -> str:
-    """The layout's CSS for this edition: its stylesheets, then the page size's, then
-    the printer's edition's when asked for."""
-    s = layout.settings
-    names = list(s.get("stylesheets", ["booklet.css"]))
-    size = (edition.publication.page_size or "A4").upper()
-    names.append((s.get("page_sizes") or {}).get(size, (s.get("page_sizes") or {}).get("A4", "")))
-    if print_edition and s.get("print_stylesheet"):
-        names.append(s["print_stylesheet"])
-    texts = []
-    for name in names:
-        path = layout.file(name) if name else None
-        if path is not None:
-            texts.append(path.read_text(encoding="utf-8"))
-    return "\n".join(texts)
-
-
-def _date_label(edition: Edition, labels: dict) -> str | None:
-    date = edition.publication.date
-    if not date:
-        return None
-    parts = str(date).split("-")
-    months = labels.get("months") or []
-    if len(parts) == 1 or not months:
-        return str(date)
-    month = months[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    day = int(parts[2])
-    if edition.publication.lang == "en":
-        return f"{month} {day}, {parts[0]}"
-    return f"{'1er' if day == 1 and edition.publication.lang == 'fr' else day} {month} {parts[0]}"
+__all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]
 
 
 @contextlib.contextmanager
@@ -136,298 +66,182 @@ def _source_date_epoch(edition: Edition):
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def _fetch_spec(edition: Edition, layout, fetcher, font_dir: Path) -> FetchSpec:
-    roots = getattr(fetcher, "roots", None)
-    extra = tuple(roots[1:]) if roots else (*layout.dirs, builtin_fonts())
-    allow = getattr(fetcher, "allow_remote", edition.publication.allow_remote)
-    return FetchSpec(Path(edition.project.root).resolve(), (*extra, font_dir), bool(allow))
+def _no_stages(name):
+    return contextlib.nullcontext()
 
 
-# --- the plan ------------------------------------------------------------------------
+def _cache(options) -> Cache:
+    out = getattr(options, "out", None)
+    return Cache.for_output(out, getattr(options, "cache", True)) if out else Cache(None)
+
+
+_FACE_FILES = None
+
+
+def _faces() -> tuple[tuple[str, str], ...]:
+    """(file name, sha256) of every vendored face: how parts name them."""
+    global _FACE_FILES
+    if _FACE_FILES is None:
+        _FACE_FILES = tuple((f.file, hashlib.sha256((builtin_fonts() / f.file).read_bytes()).hexdigest())
+                            for f in FACES)
+    return _FACE_FILES
+
 
 @dataclass
-class _Plan:
-    front_pages: int
-    pages: dict[str, tuple[int, int]]
-    blank_before: set[str]
-    back_start: int
+class _Made:
+    html: BookletHtml
+    plan: Plan
+    fiches: dict[str, Part]
+    front: Part
+    back: Part | None
+    index_pages: dict[str, int]
+    furniture: list[Part]
+    subsets: dict[str, bytes]  # face file -> the edition's subset, for booklet.html
+
+    def warnings(self) -> list[str]:
+        parts = [self.front, *self.fiches.values(), *([self.back] if self.back else []), *self.furniture]
+        return list(dict.fromkeys(w for p in parts for w in p.warnings))
 
 
-def _plan(edition: Edition, counts: dict[str, int], front_pages: int, starts_right: bool) -> _Plan:
-    page = front_pages + 1
-    pages, blanks = {}, set()
-    for fiche in edition.fiches:
-        if starts_right and page % 2 == 0:
-            blanks.add(fiche.id)
-            page += 1
-        pages[fiche.id] = (page, page + counts[fiche.id] - 1)
-        page += counts[fiche.id]
-    return _Plan(front_pages, pages, blanks, page)
+def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) -> _Made:
+    b = BookletHtml(edition, layout, options, fetcher)
 
+    def job(html: str, anchors: tuple[str, ...] = ()) -> PartJob:
+        return PartJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces())
 
-# --- the pipeline ----------------------------------------------------------------------
+    with stages("booklet: fiches"):
+        chars = edition_chars(edition)
+        subset_futures = {f.file: runner.call("subset", key("subset", sha, chars), subset_font,
+                                              builtin_fonts() / f.file, chars)
+                          for f, (_, sha) in zip(FACES, _faces())}
+        advance = progress.task("fiches", len(edition.fiches))
+        fiche_futures = {f.id: runner.part(job(b.part([b.articles[f.id]], CONTENT_ONLY_CSS)), advance)
+                         for f in edition.fiches}
+        # The contents' length, from provisional numbers (three pages a fiche: as many
+        # digits as the real ones, or more).
+        guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
+        provisional = runner.part(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
+        fiches = {fid: f.result() for fid, f in fiche_futures.items()}
+        counts = {fid: p.pages for fid, p in fiches.items()}
+        front_pages = provisional.result().pages
 
-class _Booklet:
-    """One booklet being made: the parts, the plan, then the PDF and the HTML."""
-
-    def __init__(self, edition: Edition, layout, options, fetcher, fonts: _Fonts):
-        self.edition = edition
-        self.layout = layout
-        self.options = options
-        self.fetcher = fetcher
-        self.fonts = fonts
-        # Image URLs relative to OUT: booklet.html then shows its images in a browser,
-        # and every part is rendered with OUT as its base URL, so one fiche HTML serves all.
-        self.out = Path(getattr(options, "out", None) or edition.project.root).resolve()
-        self.ctx = H.make_context(edition, layout, url_for=self._relative_url)
-        self.css = stylesheet(layout, edition, getattr(options, "print_edition", False))
-        self.fetch = _fetch_spec(edition, layout, fetcher, fonts.dir)
-        self.base_url = self.out.as_uri() + "/"
-        self.indexes = build_indexes(edition, self.ctx.labels)
-        self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
-        self.warnings: list[str] = []
-        self.articles = {f.id: H.fiche_html(f, self.ctx) for f in edition.fiches}
-        self.shared_css = fonts.file_css() + "\n" + self.css
-
-    def _relative_url(self, path: Path) -> str:
-        return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), self.out)).as_posix())
-
-    # parts ------------------------------------------------------------------------
-    def document(self, parts, extra_css: str = "", inline_fonts: bool = False, dates=None) -> str:
-        """A whole document with every stylesheet inlined: booklet.html."""
-        fonts = self.fonts.inline_css() if inline_fonts else self.fonts.file_css()
-        return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css + "\n" + extra_css, dates=dates)
-
-    def part(self, parts, extra_css: str = "") -> str:
-        """A part's document: only its own CSS inline; the shared stylesheet
-        (self.shared_css) is given to WeasyPrint once per process."""
-        return H.document_html(self.ctx, parts, css=extra_css)
-
-    def keep(self, part: Part) -> Part:
-        self.warnings += part.warnings
-        return part
-
-    def render_fiches(self, pool) -> dict[str, Part]:
-        jobs = [(f.id, self.part([self.articles[f.id]], CONTENT_ONLY_CSS), self.base_url, self.fetch, None,
-                 self.shared_css) for f in self.edition.fiches]
-        if pool is None:
-            results = [render_fiche_pdf(*job) for job in jobs]
-        else:
-            results = list(pool.map(_fiche_job, jobs, chunksize=1))
-        return {fid: self.keep(part) for part, fid in results}
-
-    def cover_and_contents(self, pages, index_pages, href) -> list[Markup]:
-        rows = H.contents_rows(self.ctx, pages, href)
-        idx = [{"title": ix.title, "page": index_pages.get(kind, 0), "href": href(f"index-{kind}")}
-               for kind, ix in self.indexes.items()]
-        return [H.part_html(self.ctx, "cover.html", date_label=_date_label(self.edition, self.ctx.labels)),
-                H.part_html(self.ctx, "contents.html", rows=rows, indexes=idx)]
-
-    def index_parts(self, pages, href) -> list[Markup]:
-        if not self.indexes:
-            return []
-        return [H.part_html(self.ctx, "indexes.html", indexes=H.index_views(self.indexes, pages, href))]
-
-    def plan(self, counts: dict[str, int]) -> tuple[_Plan, Part, Part | None, dict[str, int]]:
-        """Front matter and indexes with their real numbers, the contents' own length
-        included: rendered again until it no longer changes."""
-        # The contents' length depends on its rows, hardly on the numbers: one render
-        # with provisional numbers gives it, so the indexes are mostly rendered once.
-        provisional = _plan(self.edition, counts, 2, self.starts_right)
-        href = self._page_href(provisional, {})
-        front_pages = self.keep(render_part(self.part(self.cover_and_contents(provisional.pages, {}, href)),
-                                            self.base_url, self.fetch, stylesheet=self.shared_css)).pages
+    with stages("booklet: front, indexes, furniture"):
         for _ in range(6):
-            plan = _plan(self.edition, counts, front_pages, self.starts_right)
-            to_page = self._page_href(plan, {})
-            back, index_pages = None, {}
-            if self.indexes:
-                anchors = tuple(f"index-{k}" for k in self.indexes)
-                back = self.keep(render_part(
-                    self.part(self.index_parts(plan.pages, to_page), offset_css(plan.back_start)),
-                    self.base_url, self.fetch, anchors, stylesheet=self.shared_css))
-                index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in self.indexes}
-            href = self._page_href(plan, index_pages)
-            front = self.keep(render_part(self.part(self.cover_and_contents(plan.pages, index_pages, href)),
-                                          self.base_url, self.fetch, stylesheet=self.shared_css))
+            plan = make_plan(edition, counts, front_pages, b.starts_right)
+            back_future = None
+            if b.indexes:
+                anchors = tuple(f"index-{k}" for k in b.indexes)
+                back_future = runner.part(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
+                                                     offset_css(plan.back_start)), anchors))
+            chunks = furniture_chunks(edition, plan, runner.jobs)
+            advance = progress.task("furniture", len(chunks))
+            furniture_futures = [runner.part(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
+                                                             plan.blank_before)), advance) for c in chunks]
+            back = back_future.result() if back_future else None
+            index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}
+            front = runner.part(job(b.part(b.cover_and_contents(plan.pages, index_pages,
+                                                                page_href(plan, index_pages))))).result()
+            furniture = [f.result() for f in furniture_futures]
             if front.pages == front_pages:
-                return plan, front, back, index_pages
+                break
             front_pages = front.pages
-        raise RuntimeError("the contents' length does not settle")  # a layout bug, not bad input
-
-    def _page_href(self, plan: _Plan, index_pages: dict[str, int]):
-        def href(target: str) -> str:
-            if target.startswith("index-"):
-                return page_link(index_pages.get(target[6:], plan.back_start))
-            return page_link(plan.pages[target][0])
-        return href
-
-    def furniture(self, plan: _Plan, pool) -> tuple[list[Part], dict[int, tuple[int, int]]]:
-        """Running heads and folios of the fiche pages (blank pages included), in chunks
-        of about the same number of pages. Returns the parts and, for each physical
-        page, (chunk, page in chunk)."""
-        fiches = self.edition.fiches
-        total = plan.back_start - plan.front_pages - 1
-        jobs = max(1, getattr(self.options, "jobs", None) or os.cpu_count() or 1)
-        size = max(16, -(-total // (jobs * 3)))
-        chunks, current, pages_in = [], [], 0
-        for f in fiches:
-            current.append(f)
-            pages_in += plan.pages[f.id][1] - plan.pages[f.id][0] + 1
-            if pages_in >= size:
-                chunks.append(current)
-                current, pages_in = [], 0
-        if current:
-            chunks.append(current)
-        docs, where = [], {}
-        for c, chunk in enumerate(chunks):
-            first = plan.pages[chunk[0].id][0] - (1 if chunk[0].id in plan.blank_before else 0)
-            items, k = [], 0
-            for f in chunk:
-                start, end = plan.pages[f.id]
-                if f.id in plan.blank_before:
-                    items.append(Markup('<div class="blank-page"></div>'))
-                    where[start - 1] = (c, k)
-                    k += 1
-                items.append(H.part_html(self.ctx, "furniture.html", runs=[{
-                    "fiche": f, "section": self.ctx.sections.get(f.id), "pages": end - start + 1}]))
-                for p in range(start, end + 1):
-                    where[p] = (c, k)
-                    k += 1
-            docs.append((self.part(items, offset_css(first) + FURNITURE_CSS), self.base_url, self.fetch, (), None,
-                         self.shared_css))
-        if pool is None:
-            parts = [render_part(*d) for d in docs]
         else:
-            parts = list(pool.map(_part_job, docs))
-        for c, part in enumerate(parts):
-            self.keep(part)
-            expected = sum(1 for v in where.values() if v[0] == c)
+            raise RuntimeError("the contents' length does not settle")  # a layout bug, not bad input
+        for c, (chunk, part) in enumerate(zip(chunks, furniture)):
+            expected = sum(plan.pages[f.id][1] - plan.pages[f.id][0] + 1 + (f.id in plan.blank_before)
+                           for f in chunk)
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        return parts, where
+        subsets = {name: f.result() for name, f in subset_futures.items()}
+    return _Made(b, plan, fiches, front, back, index_pages, furniture, subsets)
 
 
-def _fiche_job(job):
-    return render_fiche_pdf(*job)
+def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]:
+    """The parts, in order, and where each physical page comes from."""
+    parts = [m.front.pdf] + [m.fiches[f.id].pdf for f in edition.fiches]
+    back_index = None
+    if m.back is not None:
+        back_index = len(parts)
+        parts.append(m.back.pdf)
+    first_furniture = len(parts)
+    parts += [p.pdf for p in m.furniture]
+    where: list[tuple[int, int]] = []  # furniture (part, page) for each fiche-area page, in order
+    for c, p in enumerate(m.furniture):
+        where += [(first_furniture + c, i) for i in range(p.pages)]
+    sources = [PageSource(0, i) for i in range(m.front.pages)]
+    k = 0
+    for n, f in enumerate(edition.fiches):
+        if f.id in m.plan.blank_before:
+            sources.append(PageSource(*where[k]))
+            k += 1
+        for i in range(m.fiches[f.id].pages):
+            sources.append(PageSource(1 + n, i, where[k]))
+            k += 1
+    if m.back is not None:
+        sources += [PageSource(back_index, i) for i in range(m.back.pages)]
+    return parts, sources
 
 
-def _part_job(job):
-    return render_part(*job)
+def _cut_fonts(runner: Runner):
+    files = {sha: builtin_fonts() / name for name, sha in _faces()}
 
-
-def _pool(options):
-    jobs = getattr(options, "jobs", None) or os.cpu_count() or 1
-    if jobs <= 1:
-        return contextlib.nullcontext(None)
-    return ProcessPoolExecutor(max_workers=jobs)
-
-
-def _outline(b: _Booklet, plan: _Plan, index_pages: dict[str, int]) -> list[Bookmark]:
-    items = [Bookmark(b.ctx.labels.get("contents", "Contents"), 2)]
-    for section in b.edition.sections:
-        marks = [Bookmark(f.title, plan.pages[f.id][0]) for f in section.fiches]
-        if section.title and marks:
-            items.append(Bookmark(section.title, marks[0].page, marks))
-        else:
-            items += marks
-    items += [Bookmark(ix.title, index_pages[k]) for k, ix in b.indexes.items()]
-    return items
-
-
-def _info(b: _Booklet, plan: _Plan, front: Part, back: Part | None, index_pages) -> BookletInfo:
-    return BookletInfo(
-        pages=dict(plan.pages),
-        page_count=plan.back_start - 1 + (back.pages if back else 0),
-        sections=[(s.title, plan.pages[s.fiches[0].id][0]) for s in b.edition.sections if s.fiches],
-        index_pages=dict(index_pages),
-        contents_pages=(2, front.pages),
-        blank_pages=sorted(plan.pages[f][0] - 1 for f in plan.blank_before),
-    )
+    def cut(glyphs: dict[str, set[int]]) -> dict[str, bytes]:
+        futures = {}
+        for face, gids in sorted(glyphs.items()):
+            data = files[face].read_bytes()
+            futures[face] = runner.call("font", key("cut", face, sorted(gids)), cut_font, data, sorted(gids))
+        return {face: f.result() for face, f in futures.items()}
+    return cut
 
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _booklet_document(b: _Booklet, plan: _Plan, index_pages: dict[str, int], epoch: int) -> str:
-    """booklet.html: the whole edition, numbers printed, links to anchors, fonts inline."""
-    def href(target: str) -> str:
-        return "#" + (target if target.startswith("index-") else H.anchor(target))
-
-    parts = b.cover_and_contents(plan.pages, index_pages, href)
-    for f in b.edition.fiches:
-        if f.id in plan.blank_before:
-            parts.append(Markup('<div class="blank-page"></div>'))
-        parts.append(b.articles[f.id])
-    parts += b.index_parts(plan.pages, href)
-    return b.document(parts, inline_fonts=True, dates=(_iso(epoch), _iso(epoch)))
-
-
-def _make(edition, layout, options, fetcher, fonts):
-    b = _Booklet(edition, layout, options, fetcher, fonts)
-    with _pool(options) as pool:
-        fiche_parts = b.render_fiches(pool)
-        counts = {fid: p.pages for fid, p in fiche_parts.items()}
-        plan, front, back, index_pages = b.plan(counts)
-        furniture, where = b.furniture(plan, pool)
-    return b, fiche_parts, plan, front, back, index_pages, furniture, where
-
-
-def _forward_warnings(b: _Booklet, fetcher) -> None:
+def _forward_warnings(warnings: list[str], fetcher) -> None:
     warn = getattr(fetcher, "_warn", None)  # the build's report, behind the safe fetcher
-    for message in dict.fromkeys(b.warnings):
+    for message in warnings:
         if warn:
             warn(message)
 
 
-def render_booklet(edition: Edition, layout, stage, options, fetcher) -> BookletInfo:
-    """Write booklet.pdf and booklet.html into the staging folder; see the module doc."""
-    fonts = _Fonts(edition)
-    try:
-        with _source_date_epoch(edition) as epoch:
-            b, fiche_parts, plan, front, back, index_pages, furniture, where = _make(
-                edition, layout, options, fetcher, fonts)
-            parts = [front.pdf] + [fiche_parts[f.id].pdf for f in edition.fiches]
-            back_index = None
-            if back is not None:
-                back_index = len(parts)
-                parts.append(back.pdf)
-            first_furniture = len(parts)
-            parts += [p.pdf for p in furniture]
-            sources = [PageSource(0, i) for i in range(front.pages)]
-            for k, f in enumerate(edition.fiches):
-                start, end = plan.pages[f.id]
-                if f.id in plan.blank_before:
-                    c, i = where[start - 1]
-                    sources.append(PageSource(first_furniture + c, i))
-                for p in range(start, end + 1):
-                    c, i = where[p]
-                    sources.append(PageSource(1 + k, p - start, (first_furniture + c, i)))
-            if back is not None:
-                sources += [PageSource(back_index, i) for i in range(back.pages)]
+def render_booklet(edition: Edition, layout, stage, options, fetcher, stages=None) -> BookletInfo:
+    """Write booklet.pdf and booklet.html into the staging folder; see the module doc.
+    `stages(name)`, a context manager (build.Stages), times the booklet's steps."""
+    stages = stages or _no_stages
+    cache = _cache(options)
+    with _source_date_epoch(edition) as epoch, Runner(options, cache) as runner:
+        m = _make(edition, layout, options, fetcher, runner, stages)
+        with stages("booklet: assembly"):
+            parts, sources = _sources(edition, m)
             pub = edition.publication
             keywords = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
             meta = Metadata(pub.title, pub.publisher, pub.subtitle, keywords, pub.lang, epoch)
-            assemble_pdf(parts, sources, b.fonts.by_digest, _outline(b, plan, index_pages), meta,
-                         stage.path("booklet.pdf"))
-            stage.path("booklet.html").write_text(_booklet_document(b, plan, index_pages, epoch), encoding="utf-8")
-            _forward_warnings(b, fetcher)
-            return _info(b, plan, front, back, index_pages)
-    finally:
-        fonts.close()
+            bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages)
+            # The booklet is a function of its parts, their order and its metadata.
+            booklet_key = key("booklet", [hashlib.sha256(p).hexdigest() for p in parts],
+                              [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta))
+            found = cache.get("booklet", booklet_key)
+            if found is not None:
+                stage.path("booklet.pdf").write_bytes(found[0])
+            else:
+                assemble_pdf(parts, sources, _cut_fonts(runner), bookmarks, meta, stage.path("booklet.pdf"))
+                cache.put("booklet", booklet_key, stage.path("booklet.pdf").read_bytes())
+        with stages("booklet: html"):
+            html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
+                                   m.subsets)
+            stage.path("booklet.html").write_text(html, encoding="utf-8")
+    _forward_warnings(m.warnings(), fetcher)
+    return info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
 def booklet_html(edition: Edition, layout, options, fetcher) -> tuple[str, BookletInfo]:
     """booklet.html as a string, and the pages it prints, without writing a PDF."""
-    fonts = _Fonts(edition)
-    try:
-        with _source_date_epoch(edition) as epoch:
-            b, _, plan, front, back, index_pages, _, _ = _make(edition, layout, options, fetcher, fonts)
-            _forward_warnings(b, fetcher)
-            return _booklet_document(b, plan, index_pages, epoch), _info(b, plan, front, back, index_pages)
-    finally:
-        fonts.close()
+    with _source_date_epoch(edition) as epoch, Runner(options, _cache(options)) as runner:
+        m = _make(edition, layout, options, fetcher, runner, _no_stages)
+    _forward_warnings(m.warnings(), fetcher)
+    html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)), m.subsets)
+    return html, info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
 def render_booklet_single(edition: Edition, layout, stage, options, fetcher, **write_pdf_options) -> BookletInfo:
@@ -435,7 +249,9 @@ def render_booklet_single(edition: Edition, layout, stage, options, fetcher, **w
     baseline, and the PDF/A path). `write_pdf_options` go to WeasyPrint's write_pdf
     (pdf_variant="pdf/a-3a", pdf_tags=True, attachments=[...], ...). Raises
     RuntimeError if the single document does not paginate as the plan says."""
-    html, info = booklet_html(edition, layout, options, fetcher)
+    import weasyprint
+
+    html, booklet = booklet_html(edition, layout, options, fetcher)
     stage.path("booklet.html").write_text(html, encoding="utf-8")
     with _source_date_epoch(edition):
         out = Path(getattr(options, "out", None) or edition.project.root).resolve()
@@ -445,9 +261,9 @@ def render_booklet_single(edition: Edition, layout, stage, options, fetcher, **w
             for name in page.anchors:
                 found.setdefault(name, number)
         for f in edition.fiches:
-            if found.get(H.anchor(f.id)) != info.pages[f.id][0]:
+            if found.get(H.anchor(f.id)) != booklet.pages[f.id][0]:
                 raise RuntimeError(f"single-document render puts {f.id} on page {found.get(H.anchor(f.id))}, "
-                                   f"not {info.pages[f.id][0]}")
+                                   f"not {booklet.pages[f.id][0]}")
         options_ = {"pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(), **write_pdf_options}
         document.write_pdf(stage.path("booklet.pdf"), **options_)
-    return info
+    return booklet

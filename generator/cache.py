@@ -1,0 +1,200 @@
+"""The build cache: what an earlier build rendered, reused when its inputs have not changed.
+
+Lives in `OUT/.recueil-cache/` (hidden, never listed in build.json, never touched by the
+staging clean-up: output.Staging only removes `.recueil-staging-*` and files a manifest
+listed). One build at a time writes it, since the build holds OUT's lock.
+
+Keys are content hashes: `key(...)` hashes whatever describes an input completely (the
+HTML, the sha256 of every local file it references, Recueil's version, the renderer's
+options). A fiche whose inputs did not change hits, wherever it lands in the booklet.
+
+An entry is one file, `KIND/ab/abcdef….entry`:
+    b"RECUEIL-CACHE 1\\n" + header JSON + b"\\n" + payload
+The header holds the payload's sha256 and size and a small JSON `meta` (page counts,
+warnings...). Reading checks the magic, the JSON and the checksum: a truncated, corrupt or
+foreign entry is deleted and reported as a miss, never trusted. There is no pickle: an
+entry is data, it cannot run code. Writes go to a temporary file in the same folder, then
+`os.replace`: a killed build leaves a whole entry or none (a stray `.tmp` is pruned).
+
+Entries used by a build get their mtime refreshed; `prune()` removes those unused for
+`max_age` seconds, then the least recently used beyond `max_bytes`.
+
+The generic hook for any renderer (the DOCX one included):
+
+    data, meta = cache.memo("docx", key(fiche_source, reference_digest), lambda: (render(), {}))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from generator import __version__
+
+DIRNAME = ".recueil-cache"
+MAGIC = b"RECUEIL-CACHE 1\n"
+# Bumped whenever what an entry means changes, so older entries simply stop matching.
+FORMAT = "2"
+MAX_AGE = 14 * 86400  # seconds an unused entry is kept
+MAX_BYTES = 2 * 2**30  # beyond this, least recently used entries go first
+
+
+def key(*parts) -> str:
+    """A sha256 over `parts` (str, bytes, numbers, lists, dicts, None), with Recueil's
+    version and the cache format mixed in: a new release never reads an old entry."""
+    h = hashlib.sha256(f"recueil {__version__} cache {FORMAT}\0".encode())
+    for part in parts:
+        if isinstance(part, bytes):
+            h.update(b"b%d:" % len(part) + part)
+        elif isinstance(part, str):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data) + data)
+        else:
+            data = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode()
+            h.update(b"j%d:" % len(data) + data)
+    return h.hexdigest()
+
+
+class FileDigests:
+    """sha256 of local files, memoised by (path, size, mtime_ns) for one build."""
+
+    def __init__(self):
+        self._memo: dict[tuple, str] = {}
+
+    def __call__(self, path: Path) -> str | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        memo_key = (str(path), st.st_size, st.st_mtime_ns)
+        if memo_key not in self._memo:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            self._memo[memo_key] = h.hexdigest()
+        return self._memo[memo_key]
+
+
+class Cache:
+    """A folder of entries; `Cache(None)` is a cache that never hits (--no-cache)."""
+
+    def __init__(self, root: Path | None):
+        self.root = Path(root) if root is not None else None
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def for_output(cls, out: Path, enabled: bool = True) -> Cache:
+        return cls(Path(out) / DIRNAME if enabled else None)
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    def _path(self, kind: str, k: str) -> Path:
+        return self.root / kind / k[:2] / f"{k}.entry"
+
+    def get(self, kind: str, k: str) -> tuple[bytes, dict] | None:
+        """(payload, meta) of a whole, checked entry, or None."""
+        if self.root is None:
+            return None
+        path = self._path(kind, k)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        entry = _parse(raw, k)
+        if entry is None:
+            path.unlink(missing_ok=True)  # corrupt or stale: rebuilt, never trusted
+            self.misses += 1
+            return None
+        try:
+            os.utime(path)  # recently used: kept by prune()
+        except OSError:
+            pass
+        self.hits += 1
+        return entry
+
+    def put(self, kind: str, k: str, payload: bytes, meta: dict | None = None) -> None:
+        if self.root is None:
+            return
+        header = json.dumps({"key": k, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload),
+                             "meta": meta or {}}, sort_keys=True, ensure_ascii=True).encode()
+        path = self._path(kind, k)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(MAGIC + header + b"\n" + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+    def memo(self, kind: str, k: str, compute: Callable[[], tuple[bytes, dict]]) -> tuple[bytes, dict]:
+        """The cached (payload, meta) for `k`, or compute(), stored, then returned."""
+        found = self.get(kind, k)
+        if found is not None:
+            return found
+        payload, meta = compute()
+        self.put(kind, k, payload, meta)
+        return payload, meta
+
+    def prune(self, max_age: float = MAX_AGE, max_bytes: int = MAX_BYTES, now: float | None = None) -> int:
+        """Remove entries unused for `max_age` seconds, stray temporary files, then the
+        least recently used beyond `max_bytes`. Returns how many files went."""
+        if self.root is None or not self.root.is_dir():
+            return 0
+        now = time.time() if now is None else now
+        removed, kept = 0, []
+        for path in self.root.glob("*/*/*"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stale = now - st.st_mtime > max_age
+            if path.suffix == ".tmp" and now - st.st_mtime > 3600:
+                stale = True  # what a killed build left half-written
+            if stale:
+                path.unlink(missing_ok=True)
+                removed += 1
+            elif path.suffix == ".entry":
+                kept.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in kept)
+        for _, size, path in sorted(kept):
+            if total <= max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
+
+
+def _parse(raw: bytes, k: str) -> tuple[bytes, dict] | None:
+    if not raw.startswith(MAGIC):
+        return None
+    end = raw.find(b"\n", len(MAGIC))
+    if end < 0:
+        return None
+    try:
+        header = json.loads(raw[len(MAGIC):end])
+        payload = raw[end + 1:]
+        if (header["key"] != k or header["size"] != len(payload)
+                or header["sha256"] != hashlib.sha256(payload).hexdigest()):
+            return None
+        meta = header["meta"]
+        if not isinstance(meta, dict):
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return payload, meta

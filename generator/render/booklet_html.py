@@ -1,0 +1,131 @@
+"""The HTML of the booklet's parts (cover and contents, fiches, indexes, furniture) and of
+booklet.html, the whole edition as one document.
+
+Parts are styled by the layout's CSS with the vendored font files (`file://` URLs that
+the safe fetcher allows): a fiche part then depends on the fiche and the layout only,
+never on the characters other fiches use, so its cache entry survives edits elsewhere.
+booklet.html carries the edition's subsets inline (data: URLs) to be viewable alone.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from pathlib import Path
+
+from markupsafe import Markup
+
+from generator.indexes import build_indexes
+from generator.model import Edition
+from generator.paths import builtin_fonts
+from generator.render import html as H
+from generator.render.parts import FURNITURE_CSS, FetchSpec, offset_css
+
+
+def stylesheet(layout, edition: Edition, print_edition: bool) -> str:
+    """The layout's CSS for this edition: its stylesheets, then the page size's, then
+    the printer's edition's when asked for."""
+    s = layout.settings
+    names = list(s.get("stylesheets", ["booklet.css"]))
+    size = (edition.publication.page_size or "A4").upper()
+    names.append((s.get("page_sizes") or {}).get(size, (s.get("page_sizes") or {}).get("A4", "")))
+    if print_edition and s.get("print_stylesheet"):
+        names.append(s["print_stylesheet"])
+    texts = []
+    for name in names:
+        path = layout.file(name) if name else None
+        if path is not None:
+            texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def date_label(edition: Edition, labels: dict) -> str | None:
+    date = edition.publication.date
+    if not date:
+        return None
+    parts = str(date).split("-")
+    months = labels.get("months") or []
+    if len(parts) == 1 or not months:
+        return str(date)
+    month = months[int(parts[1]) - 1]
+    if len(parts) == 2:
+        return f"{month} {parts[0]}"
+    day = int(parts[2])
+    if edition.publication.lang == "en":
+        return f"{month} {day}, {parts[0]}"
+    return f"{'1er' if day == 1 and edition.publication.lang == 'fr' else day} {month} {parts[0]}"
+
+
+def fetch_spec(edition: Edition, layout, fetcher) -> FetchSpec:
+    roots = getattr(fetcher, "roots", None)
+    extra = tuple(roots[1:]) if roots else (*layout.dirs, builtin_fonts())
+    allow = getattr(fetcher, "allow_remote", edition.publication.allow_remote)
+    return FetchSpec(Path(edition.project.root).resolve(), tuple(extra), bool(allow))
+
+
+class BookletHtml:
+    """What every part of one booklet is made of, computed once."""
+
+    def __init__(self, edition: Edition, layout, options, fetcher):
+        self.edition = edition
+        self.layout = layout
+        # Image URLs relative to OUT: booklet.html then shows its images in a browser,
+        # and every part is rendered with OUT as its base URL, so one fiche HTML serves all.
+        self.out = Path(getattr(options, "out", None) or edition.project.root).resolve()
+        self.ctx = H.make_context(edition, layout, url_for=self._relative_url)
+        self.css = stylesheet(layout, edition, getattr(options, "print_edition", False))
+        self.fetch = fetch_spec(edition, layout, fetcher)
+        self.base_url = self.out.as_uri() + "/"
+        self.indexes = build_indexes(edition, self.ctx.labels)
+        self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
+        self.articles = {f.id: H.fiche_html(f, self.ctx) for f in edition.fiches}
+        fonts = builtin_fonts()
+        self.shared_css = H.font_faces_css(lambda face: (fonts / face.file).as_uri()) + "\n" + self.css
+
+    def _relative_url(self, path: Path) -> str:
+        return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), self.out)).as_posix())
+
+    def part(self, parts, extra_css: str = "") -> str:
+        """A part's document: only its own CSS inline; the shared stylesheet
+        (self.shared_css) is given to WeasyPrint once per process."""
+        return H.document_html(self.ctx, parts, css=extra_css)
+
+    def cover_and_contents(self, pages, index_pages, href) -> list[Markup]:
+        rows = H.contents_rows(self.ctx, pages, href)
+        idx = [{"title": ix.title, "page": index_pages.get(kind, 0), "href": href(f"index-{kind}")}
+               for kind, ix in self.indexes.items()]
+        return [H.part_html(self.ctx, "cover.html", date_label=date_label(self.edition, self.ctx.labels)),
+                H.part_html(self.ctx, "contents.html", rows=rows, indexes=idx)]
+
+    def index_parts(self, pages, href) -> list[Markup]:
+        if not self.indexes:
+            return []
+        return [H.part_html(self.ctx, "indexes.html", indexes=H.index_views(self.indexes, pages, href))]
+
+    def furniture(self, chunk, first: int, pages, blank_before) -> str:
+        """The running heads and folios of a run of fiches starting at page `first`."""
+        items = []
+        for f in chunk:
+            start, end = pages[f.id]
+            if f.id in blank_before:
+                items.append(Markup('<div class="blank-page"></div>'))
+            items.append(H.part_html(self.ctx, "furniture.html", runs=[{
+                "fiche": f, "section": self.ctx.sections.get(f.id), "pages": end - start + 1}]))
+        return self.part(items, offset_css(first) + FURNITURE_CSS)
+
+    def document(self, pages, blank_before, index_pages, dates, font_data: dict[str, bytes]) -> str:
+        """booklet.html: the whole edition, numbers printed, links to anchors, fonts inline."""
+        def href(target: str) -> str:
+            return "#" + (target if target.startswith("index-") else H.anchor(target))
+
+        parts = self.cover_and_contents(pages, index_pages, href)
+        for f in self.edition.fiches:
+            if f.id in blank_before:
+                parts.append(Markup('<div class="blank-page"></div>'))
+            parts.append(self.articles[f.id])
+        parts += self.index_parts(pages, href)
+        fonts = H.font_faces_css(lambda face: H.data_url(font_data[face.file], "font/ttf"))
+        return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css, dates=dates)
+
+
+__all__ = ["BookletHtml", "stylesheet", "date_label", "fetch_spec"]

@@ -1,0 +1,94 @@
+"""The booklet's plan: which physical page each fiche, blank page and index lands on,
+from the fiches' page counts and the front matter's length; and what follows from it
+(links, outline, the furniture's chunks, the BookletInfo a build reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.model import Edition
+from generator.render.assembly import Bookmark, page_link
+
+
+@dataclass
+class BookletInfo:
+    pages: dict[str, tuple[int, int]]  # fiche id -> (first, last) physical page
+    page_count: int
+    sections: list[tuple[str | None, int]] = field(default_factory=list)  # (title, first page)
+    index_pages: dict[str, int] = field(default_factory=dict)  # index kind -> first page
+    contents_pages: tuple[int, int] = (2, 2)
+    blank_pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    front_pages: int
+    pages: dict[str, tuple[int, int]]
+    blank_before: set[str]
+    back_start: int
+
+
+def make_plan(edition: Edition, counts: dict[str, int], front_pages: int, starts_right: bool) -> Plan:
+    page = front_pages + 1
+    pages, blanks = {}, set()
+    for fiche in edition.fiches:
+        if starts_right and page % 2 == 0:
+            blanks.add(fiche.id)
+            page += 1
+        pages[fiche.id] = (page, page + counts[fiche.id] - 1)
+        page += counts[fiche.id]
+    return Plan(front_pages, pages, blanks, page)
+
+
+def page_href(plan: Plan, index_pages: dict[str, int]):
+    """Link targets of the contents and indexes: placeholder URLs to physical pages."""
+    def href(target: str) -> str:
+        if target.startswith("index-"):
+            return page_link(index_pages.get(target[6:], plan.back_start))
+        return page_link(plan.pages[target][0])
+    return href
+
+
+def furniture_chunks(edition: Edition, plan: Plan, jobs: int) -> list[list]:
+    """The fiches in runs of about the same number of pages, a few per worker. A run
+    boundary is a fiche boundary, so a run's document depends on its own fiches' pages
+    and first page only."""
+    total = plan.back_start - plan.front_pages - 1
+    size = max(16, -(-total // (jobs * 3)))
+    chunks, current, pages_in = [], [], 0
+    for f in edition.fiches:
+        current.append(f)
+        pages_in += plan.pages[f.id][1] - plan.pages[f.id][0] + 1
+        if pages_in >= size:
+            chunks.append(current)
+            current, pages_in = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def chunk_first_page(chunk, plan: Plan) -> int:
+    return plan.pages[chunk[0].id][0] - (1 if chunk[0].id in plan.blank_before else 0)
+
+
+def outline(edition: Edition, labels: dict, indexes: dict, plan: Plan, index_pages: dict[str, int]) -> list[Bookmark]:
+    items = [Bookmark(labels.get("contents", "Contents"), 2)]
+    for section in edition.sections:
+        marks = [Bookmark(f.title, plan.pages[f.id][0]) for f in section.fiches]
+        if section.title and marks:
+            items.append(Bookmark(section.title, marks[0].page, marks))
+        else:
+            items += marks
+    items += [Bookmark(ix.title, index_pages[k]) for k, ix in indexes.items()]
+    return items
+
+
+def info(edition: Edition, plan: Plan, front_pages: int, back_pages: int, index_pages) -> BookletInfo:
+    return BookletInfo(
+        pages=dict(plan.pages),
+        page_count=plan.back_start - 1 + back_pages,
+        sections=[(s.title, plan.pages[s.fiches[0].id][0]) for s in edition.sections if s.fiches],
+        index_pages=dict(index_pages),
+        contents_pages=(2, front_pages),
+        blank_pages=sorted(plan.pages[f][0] - 1 for f in plan.blank_before),
+    )
