@@ -14,16 +14,19 @@ the publication's date.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import weasyprint
 from markupsafe import Markup
 
+from generator.fonts import FACES
 from generator.model import Edition, Fiche
 from generator.paths import builtin_fonts
 
@@ -113,20 +116,63 @@ def _render_one(index: int) -> tuple[str, bytes, list[str]]:
             fetcher._warn = parent_warn
 
 
+def _cache_key(fiche: Fiche, edition: Edition, layout, fetcher, digest) -> str | None:
+    """A handout depends on its HTML, the handout stylesheet, the files they name (image,
+    fonts) and the fetch rules; paths of this machine are left out of the key."""
+    from weasyprint import __version__ as weasyprint_version
+
+    from generator.cache import key
+
+    html = handout_html(fiche, edition, layout)
+    css_path = layout.file(STYLESHEET)
+    css = css_path.read_text(encoding="utf-8") if css_path is not None else ""
+    files = [fiche.image.path] if fiche.image else []
+    files += [Path(n.attrs["path"]) for n in fiche.body.walk() if n.type == "image" and n.attrs.get("path")]
+    files += [builtin_fonts() / face.file for face in FACES]
+    files += [p for d in layout.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]  # CSS url()s too
+    digests = [digest(path) for path in files]
+    if None in digests or re.search(r"src=[\"']https?:", html) and getattr(fetcher, "allow_remote", False):
+        return None  # a missing file, or a remote one a key cannot describe
+    for prefix, name in ((Path(edition.project.root).resolve().as_uri(), "<project>"),
+                         (builtin_fonts().as_uri(), "<fonts>")):
+        html = html.replace(prefix, name)
+    return key("handout 1", weasyprint_version, html, css, digests, bool(getattr(fetcher, "allow_remote", False)))
+
+
 def render_handouts(edition: Edition, layout, stage, options, fetcher) -> list[str]:
     """Write `fiches/ID.pdf` for every fiche of the edition into the staging folder;
-    return the paths written, relative to the output folder."""
+    return the paths written, relative to the output folder. A handout whose inputs
+    did not change since an earlier build comes from the cache (generator/cache.py)."""
+    from generator import progress
+    from generator.cache import Cache, FileDigests
+
     fiches = edition.fiches
-    jobs = max(1, min(getattr(options, "jobs", None) or os.cpu_count() or 1, len(fiches)))
+    out = getattr(options, "out", None)
+    cache = Cache.for_output(out, getattr(options, "cache", True)) if out else Cache(None)
+    digest = FileDigests()
+    keys = [_cache_key(f, edition, layout, fetcher, digest) if cache.enabled else None for f in fiches]
+    results: list[tuple[str, bytes, list[str]] | None] = [None] * len(fiches)
+    for i, k in enumerate(keys):
+        found = cache.get("handout", k) if k else None
+        if found is not None:
+            results[i] = (fiches[i].id, found[0], list(found[1].get("warnings", [])))
+    todo = [i for i, r in enumerate(results) if r is None]
+    advance = progress.task("handouts", len(todo))
+    jobs = max(1, min(getattr(options, "jobs", None) or os.cpu_count() or 1, len(todo)))
     written = []
-    results: list[tuple[str, bytes, list[str]]]
     _JOB.update(edition=edition, layout=layout, fetcher=fetcher)
     try:
-        if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-            results = [_render_one(i) for i in range(len(fiches))]
-        else:
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_render_one, range(len(fiches)), chunksize=max(1, len(fiches) // (jobs * 4))))
+        with contextlib.ExitStack() as stack:
+            if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+                done = map(_render_one, todo)
+            else:
+                pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")))
+                done = pool.map(_render_one, todo, chunksize=max(1, len(todo) // (jobs * 4)))
+            for i, result in zip(todo, done):
+                results[i] = result
+                if keys[i]:
+                    cache.put("handout", keys[i], result[1], {"warnings": result[2]})
+                advance()
     finally:
         _JOB.clear()
     warn = getattr(fetcher, "_warn", None)

@@ -194,6 +194,8 @@ def _canonical_widths() -> None:
 
     def patched(self, *args, **kwargs):
         init(self, *args, **kwargs)
+        if not _known_faces:  # outside render_part (a handout, the single document): as WeasyPrint does
+            return
         digest = hashlib.sha256(self.file_content).hexdigest()
         if digest not in _known_faces:
             return
@@ -216,14 +218,21 @@ def render_part(job: PartJob) -> Part:
 
     The shared stylesheet is applied after the document's own <style>, which holds only
     what is particular to the part."""
-    import weasyprint
-
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # fontTools stamps subsets otherwise
-    _known_faces.update(sha for _, sha in job.faces)
     try:
         _canonical_widths()
     except Exception:  # another WeasyPrint: parts may need a few more font dictionaries
         pass
+    _known_faces.update(sha for _, sha in job.faces)
+    try:
+        return _render_part(job)
+    finally:
+        _known_faces.clear()
+
+
+def _render_part(job: PartJob) -> Part:
+    import weasyprint
+
     warnings: list[str] = []
     fetcher = job.fetch.make(warnings)
     font_config, stylesheets = (_shared_stylesheet(job.stylesheet, job.base_url, fetcher)

@@ -1,0 +1,157 @@
+"""The build cache: a rebuild reuses what did not change, and gives the very bytes a
+clean build gives, after edits, deletions, renames and layout changes; a damaged entry
+is rebuilt, never trusted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import cache as C
+from generator.build import BuildOptions, build
+from generator.diagnostics import Report
+from generator.paths import builtin_layouts
+from generator.render import jobs
+from tests.catalogue import make_catalogue
+
+FORMATS = ("pdf", "handouts")
+
+
+# --- the store -----------------------------------------------------------------------
+
+def test_entry_round_trip_and_corruption_is_a_miss(tmp_path):
+    store = C.Cache(tmp_path / "c")
+    k = C.key("part", "<html>", [1, 2])
+    assert store.get("part", k) is None
+    store.put("part", k, b"%PDF bytes", {"pages": 2})
+    assert store.get("part", k) == (b"%PDF bytes", {"pages": 2})
+    path = next((tmp_path / "c").rglob("*.entry"))
+    assert path.read_bytes().startswith(C.MAGIC)  # data, no pickle
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    assert store.get("part", k) is None and not path.exists(), "a damaged entry is deleted"
+    store.put("part", k, b"x")
+    path.write_bytes(path.read_bytes()[:-1])  # truncated, as by a crash without os.replace
+    assert store.get("part", k) is None
+    assert not list((tmp_path / "c").rglob("*.tmp"))
+
+
+def test_key_depends_on_every_part():
+    assert C.key("a", "b") != C.key("ab") != C.key("a", b"b")
+    assert C.key("a", {"x": 1, "y": 2}) == C.key("a", {"y": 2, "x": 1})
+
+
+def test_prune_removes_unused_entries_and_stray_temporaries(tmp_path):
+    store = C.Cache(tmp_path / "c")
+    store.put("part", "a" * 64, b"old")
+    store.put("part", "b" * 64, b"new")
+    old = store._path("part", "a" * 64)
+    stray = old.parent / "half.tmp"
+    stray.write_bytes(b"half")
+    past = time.time() - C.MAX_AGE - 10
+    os.utime(old, (past, past))
+    os.utime(stray, (past, past))
+    assert store.prune() == 2
+    assert store.get("part", "a" * 64) is None and store.get("part", "b" * 64) == (b"new", {})
+    store.put("part", "c" * 64, b"x" * 100)
+    assert store.prune(max_bytes=50) >= 1  # least recently used first, down to the bound
+
+
+def test_no_cache_writes_nothing(tmp_path):
+    store = C.Cache.for_output(tmp_path, enabled=False)
+    store.put("part", "a" * 64, b"x")
+    assert store.get("part", "a" * 64) is None and not (tmp_path / C.DIRNAME).exists()
+
+
+# --- builds ----------------------------------------------------------------------------
+
+def _build(root: Path, out: Path, cache: bool = True) -> None:
+    build(root, BuildOptions(out=out, formats=FORMATS, cache=cache, jobs=1), Report())
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.relative_to(out).as_posix().startswith(".recueil")}
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many parts were rendered (not taken from the cache)."""
+    calls = []
+    real = jobs.render_part
+    monkeypatch.setattr(jobs, "render_part", lambda job: calls.append(job) or real(job))
+    return calls
+
+
+def _same_as_clean(root: Path, cached_out: Path) -> None:
+    clean = root / "clean"  # same depth as the cached OUT: booklet.html links images relatively
+    shutil.rmtree(clean, ignore_errors=True)
+    _build(root, clean, cache=False)
+    assert not (clean / C.DIRNAME).exists()
+    a, b = _outputs(cached_out), _outputs(clean)
+    assert a.keys() == b.keys()
+    for rel in a:
+        assert a[rel] == b[rel], f"{rel} differs from a clean build"
+
+
+def test_rebuilds_reuse_parts_and_match_clean_builds(tmp_path, counted):
+    root = make_catalogue(tmp_path / "projet", 6, seed=5)
+    out = root / "output"
+    _build(root, out)
+    first = len(counted)
+    assert first > 6 and (out / C.DIRNAME).is_dir()
+    manifest = (out / "build.json").read_text(encoding="utf-8")
+    assert C.DIRNAME not in manifest
+
+    counted.clear()
+    _build(root, out)
+    assert counted == [], "a rebuild without changes renders nothing"
+
+    # An edit, a deletion and a rename: only the edited fiche is laid out again, plus
+    # whatever shows page numbers or sits at a moved page.
+    fiches = sorted((root / "fiches").rglob("*.md"))
+    edited = fiches[2]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("\n\n", "\n\nUne phrase de plus.\n\n", 1),
+                      encoding="utf-8")
+    fiches[4].unlink()
+    fiches[0].rename(fiches[0].with_name("zz-renomme.md"))
+    publication = root / "publication.yaml"
+    text = publication.read_text(encoding="utf-8")
+    text = text.replace(f"  - {fiches[4].stem}\n", "").replace(fiches[0].stem, "zz-renomme")
+    publication.write_text(text, encoding="utf-8")
+    counted.clear()
+    _build(root, out)
+    fiche_renders = [j for j in counted if "<article" in j.html and "furniture" not in j.html
+                     and "fiche-header" in j.html]
+    assert len(fiche_renders) <= 2, "unchanged fiches come from the cache"
+    _same_as_clean(root, out)
+
+    # The layout's CSS changes: every part is rendered again, as in a clean build.
+    folder = root / "layouts" / "brochure"
+    folder.mkdir(parents=True)
+    css = (builtin_layouts() / "brochure" / "booklet.css").read_text(encoding="utf-8")
+    (folder / "booklet.css").write_text(css + "\n.chapo { font-size: 1.3rem; }\n", encoding="utf-8")
+    counted.clear()
+    _build(root, out)
+    assert len(counted) > 5
+    _same_as_clean(root, out)
+
+
+def test_damaged_entries_are_rebuilt(tmp_path):
+    root = make_catalogue(tmp_path / "projet", 3, seed=2)
+    out = root / "output"
+    _build(root, out)
+    for n, entry in enumerate(sorted((out / C.DIRNAME).rglob("*.entry"))):
+        raw = bytearray(entry.read_bytes())
+        if n % 2:
+            raw[len(raw) // 2] ^= 0x55
+            entry.write_bytes(bytes(raw))
+        else:
+            entry.write_bytes(bytes(raw[: len(raw) // 3]))
+    _build(root, out)
+    _same_as_clean(root, out)
