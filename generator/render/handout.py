@@ -25,6 +25,7 @@ from pathlib import Path
 
 import weasyprint
 from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
 
 from generator.fonts import FACES
 from generator.model import Edition, Fiche
@@ -88,13 +89,16 @@ def render_handout(fiche: Fiche, edition: Edition, layout, fetcher) -> bytes:
     """The PDF of one handout, as bytes."""
     html = handout_html(fiche, edition, layout)
     css_path = layout.file(STYLESHEET)
-    stylesheets = [weasyprint.CSS(string=font_faces_css(), url_fetcher=fetcher)]
+    # @font-face rules only count when their stylesheet and the render share a font
+    # configuration: without one, WeasyPrint silently takes the system's fonts.
+    fonts = FontConfiguration()
+    stylesheets = [weasyprint.CSS(string=font_faces_css(), url_fetcher=fetcher, font_config=fonts)]
     if css_path is not None:
-        stylesheets.append(weasyprint.CSS(string=css_path.read_text(encoding="utf-8"),
+        stylesheets.append(weasyprint.CSS(string=css_path.read_text(encoding="utf-8"), font_config=fonts,
                                           base_url=css_path.parent.as_uri() + "/", url_fetcher=fetcher))
     document = weasyprint.HTML(string=html, base_url=fiche.path.parent.as_uri() + "/", url_fetcher=fetcher)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    return document.write_pdf(stylesheets=stylesheets, pdf_identifier=identifier, pdf_tags=True)
+    return document.write_pdf(stylesheets=stylesheets, font_config=fonts, pdf_identifier=identifier, pdf_tags=True)
 
 
 # Worker processes are forked with the job in this global: the edition, layout and
@@ -136,7 +140,7 @@ def _cache_key(fiche: Fiche, edition: Edition, layout, fetcher, digest) -> str |
     for prefix, name in ((Path(edition.project.root).resolve().as_uri(), "<project>"),
                          (builtin_fonts().as_uri(), "<fonts>")):
         html = html.replace(prefix, name)
-    return key("handout 1", weasyprint_version, html, css, digests, bool(getattr(fetcher, "allow_remote", False)))
+    return key("handout 2", weasyprint_version, html, css, digests, bool(getattr(fetcher, "allow_remote", False)))
 
 
 def render_handouts(edition: Edition, layout, stage, options, fetcher) -> list[str]:
