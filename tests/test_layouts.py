@@ -144,7 +144,7 @@ def test_extends_an_unknown_layout_names_the_file(tmp_path):
 def test_page_size_settings_follow_the_publication(tmp_path):
     a4 = load_layout(project(tmp_path, Publication(page_size="A4")), "brochure").settings
     a5 = load_layout(project(tmp_path, Publication(page_size="A5")), "brochure").settings
-    assert (a4["text_width_mm"], a5["text_width_mm"]) == (170, 120)
+    assert (a4["text_width_mm"], a5["text_width_mm"]) == (154, 120)  # the pages less their side margins
     assert a4["running_header_chars"] > a5["running_header_chars"] > 0
     assert load_layout(project(tmp_path, Publication(page_size="A5")), "archive").settings["text_width_mm"] == 120
 
