@@ -7,8 +7,10 @@ measures, each `--runs` times, in a fresh process:
   - a full build (cache cleared), stage by stage;
   - a no-change rebuild, and a rebuild after a one-word edit of one fiche;
   - the naive baseline: WeasyPrint rendering the same booklet.html as one document.
-Peak memory is the resident memory of the whole process tree (workers included), sampled
-every 20 ms. Medians are reported; the machine is shared and noisy.
+Peak memory is the proportional set size (PSS, /proc/PID/smaps_rollup) summed over the
+whole process tree (workers included), sampled every 50 ms: forked workers share pages
+with their parent, and PSS counts a shared page once, where summing RSS would count it in
+every process. Medians are reported; the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -30,25 +32,33 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants, from /proc."""
+    """Memory of `pid` and all its descendants (PSS, shared pages counted once), from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        total += _pss(p)
         todo += children.get(p, [])
     return total
 
@@ -62,7 +72,7 @@ class Sampler:
         self._thread.start()
 
     def _run(self):
-        while not self._stop.wait(0.02):
+        while not self._stop.wait(0.05):
             self.peak = max(self.peak, tree_rss(self.pid))
 
     def reset(self) -> int:
@@ -98,7 +108,8 @@ def child_build(project: str, out: str, formats: str, cache: bool) -> None:
     build(Path(project), options, Report(), Measured())
     wall = time.perf_counter() - start
     peak = sampler.stop()
-    print(json.dumps({"wall": wall, "peak_mib": max(peak / 2**20, *(r["peak_mib"] for r in results.values())),
+    booklet = sum(r["seconds"] for name, r in results.items() if name.startswith("booklet"))
+    print(json.dumps({"wall": wall, "booklet_s": booklet, "peak_mib": max(peak / 2**20, *(r["peak_mib"] for r in results.values())),
                       "stages": results}))
 
 
@@ -149,6 +160,8 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
         "fiches": n,
         "full_s": median([r["wall"] for r in full]),
         "full_peak_mib": median([r["peak_mib"] for r in full]),
+        "booklet_s": median([r["booklet_s"] for r in full]),
+        "runs": runs,
         "nochange_s": median([r["wall"] for r in nochange]),
         "edit_s": median([r["wall"] for r in edit]),
         "stages": {s: {"s": median([r["stages"][s]["seconds"] for r in full if s in r["stages"]]),
@@ -167,13 +180,17 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
 
 
 def report(rows: list[dict]) -> str:
-    lines = ["| fiches | full build | peak memory | no-change rebuild | one-fiche edit | naive render | naive peak | booklet size / naive |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| fiches | runs | full build | of which booklet | peak memory | no-change rebuild | one-fiche edit "
+             "| naive render | naive peak | naive / booklet time | peak / naive peak | booklet size / naive |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    nan = float("nan")
     for r in rows:
         size = f"{r['booklet_size'] / r['naive_size']:.2f}×" if r.get("naive_size") and r.get("booklet_size") else "–"
         lines.append(
-            f"| {r['fiches']} | {r['full_s']:.1f} s | {r['full_peak_mib']:.0f} MiB | {r['nochange_s']:.1f} s | "
-            f"{r['edit_s']:.1f} s | {r.get('naive_s', float('nan')):.1f} s | {r.get('naive_peak_mib', float('nan')):.0f} MiB | {size} |")
+            f"| {r['fiches']} | {r['runs']} | {r['full_s']:.1f} s | {r['booklet_s']:.1f} s | {r['full_peak_mib']:.0f} MiB "
+            f"| {r['nochange_s']:.1f} s | {r['edit_s']:.1f} s | {r.get('naive_s', nan):.1f} s "
+            f"| {r.get('naive_peak_mib', nan):.0f} MiB | {r.get('naive_s', nan) / r['booklet_s']:.2f}× "
+            f"| {100 * r['full_peak_mib'] / r.get('naive_peak_mib', nan):.0f} % | {size} |")
     lines += ["", "Per stage (full build, median): seconds / peak MiB"]
     for r in rows:
         parts = ", ".join(f"{k} {v['s']:.2f} s / {v['peak_mib']:.0f} MiB" for k, v in r["stages"].items())
@@ -193,6 +210,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 500, 1000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs-over", type=int, nargs=2, metavar=("N", "RUNS"),
+                        help="fewer runs from N fiches up (e.g. --runs-over 1000 1)")
     parser.add_argument("--formats", default="pdf,docx")
     parser.add_argument("--no-naive", action="store_true", help="skip the single-document baseline")
     parser.add_argument("--work", type=Path, help="where to write catalogues (default: a temp folder)")
@@ -201,7 +220,8 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="recueil-bench-"))
     rows = []
     for n in args.sizes:
-        rows.append(bench(n, args.runs, args.formats, not args.no_naive, work))
+        runs = args.runs_over[1] if args.runs_over and n >= args.runs_over[0] else args.runs
+        rows.append(bench(n, runs, args.formats, not args.no_naive, work))
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(report(rows))
     if args.json:

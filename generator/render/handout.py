@@ -122,7 +122,8 @@ def _render_one(index: int) -> tuple[str, bytes, list[str]]:
 
 def _cache_key(fiche: Fiche, edition: Edition, layout, fetcher, digest) -> str | None:
     """A handout depends on its HTML, the handout stylesheet, the files they name (image,
-    fonts) and the fetch rules; paths of this machine are left out of the key."""
+    fonts) and the fetch rules, and on this code: bump "handout N" when it renders
+    differently. Paths of this machine are left out of the key."""
     from weasyprint import __version__ as weasyprint_version
 
     from generator.cache import key
