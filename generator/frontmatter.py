@@ -54,15 +54,15 @@ class Doc:
         return self.lines.get(())
 
 
+_ALIAS_REFUSED = ("YAML alias '*%s' refused: Recueil does not accept anchors and aliases "
+                  "(& and *); write the value out in full")
+
+
 class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(AliasEvent):
             event = self.peek_event()
-            raise YamlError(
-                event.start_mark.line + 1,
-                f"YAML alias '*{event.anchor}' refused: Recueil does not accept anchors "
-                "and aliases (& and *); write the value out in full",
-            )
+            raise YamlError(event.start_mark.line + 1, _ALIAS_REFUSED % event.anchor)
         return super().compose_node(parent, index)
 
 
@@ -75,6 +75,20 @@ _HINTS = (
 )
 
 
+# libyaml parses a catalogue's front matter ten times faster than PyYAML's own Python
+# parser; its composer cannot be told to refuse aliases, so the events are checked first.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str):
+    if _CLoader is None:
+        return yaml.compose(text, Loader=_Loader)
+    for event in yaml.parse(text, Loader=_CLoader):
+        if isinstance(event, AliasEvent):
+            raise YamlError(event.start_mark.line + 1, _ALIAS_REFUSED % event.anchor)
+    return yaml.compose(text, Loader=_CLoader)
+
+
 def load_yaml(text: str, first_line: int = 1) -> Doc:
     """Load one YAML document. `first_line` is the file line the text starts on.
 
@@ -82,7 +96,7 @@ def load_yaml(text: str, first_line: int = 1) -> Doc:
     """
     offset = first_line - 1
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except YamlError as e:
         raise YamlError(e.line + offset if e.line else first_line, e.message) from None
     except yaml.MarkedYAMLError as e:
@@ -134,7 +148,7 @@ def _build(node: yaml.Node, path: Path_, doc: Doc, offset: int, depth: int) -> A
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, offset, depth + 1) for i, item in enumerate(node.value)]
-    if node.style is None:  # plain, unquoted: YAML may have read it as a number or date
+    if not node.style:  # plain, unquoted (libyaml says so with ""): maybe read as a number or date
         doc.texts[path] = node.value
     try:
         return _constructor.construct_object(node, deep=True)

@@ -44,6 +44,8 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<=\d) (?=[^\W\d_])"), NBSP),
 ]
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?!\d)")
+# Most text nodes of a catalogue hold none of the characters a rule acts on: skip them.
+_TRIGGER = re.compile(r"[';!?:«»%‰€$£\d]")
 
 
 def _gap(text: str) -> str:
@@ -74,7 +76,7 @@ def _french(text: str) -> str:
 def french(text: str, prev: str = "") -> str:
     """`text` with French typography. `prev` is the character printed just before it
     (the end of a bold word, say), so that "**Note**: x" still gets its space."""
-    if not text:
+    if not text or not _TRIGGER.search(text) and not _TRIGGER.search(prev):
         return text
     if prev:
         joined = _french(prev + text)
