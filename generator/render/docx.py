@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from generator import fonts as faces
+from generator.cache import Cache
 from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
 from generator.render.docx_booklet import booklet_package
@@ -33,10 +34,10 @@ PARALLEL_FROM = 100
 __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference", "prepare_fonts"]
 
 
-def prepare_docx(edition: Edition, layout, workers: int = 1) -> tuple[Reference, EmbeddedFonts]:
+def prepare_docx(edition: Edition, layout, workers: int = 1, cache=None) -> tuple[Reference, EmbeddedFonts]:
     """What every fiche of the edition shares: the reference styles and the embedded fonts."""
     reference = checked_reference(layout, edition.project.root)
-    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers)
+    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers, cache=cache)
 
 
 def checked_reference(layout, project_root: Path) -> Reference:
@@ -68,7 +69,9 @@ def render_docx(edition: Edition, layout, stage, options) -> list[str]:
     jobs = getattr(options, "jobs", None)
     workers = min(os.cpu_count() or 1, 8) if jobs is None else max(1, int(jobs))
     fiches = edition.fiches
-    reference, fonts = prepare_docx(edition, layout, workers)
+    out = getattr(options, "out", None)
+    cache = Cache.for_output(out, getattr(options, "cache", True)) if out else None
+    reference, fonts = prepare_docx(edition, layout, workers, cache)
     labels = _layout_labels(layout, edition.publication.lang)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
     if workers == 1 or len(fiches) < PARALLEL_FROM:
