@@ -55,21 +55,22 @@ def _gap(text: str) -> str:
     return text
 
 
-def _gap_after(text: str, prev: str) -> str:
-    # The gap after a URL still needs its context: "voir https://x.org : ici".
+def _in_context(rule, text: str, prev: str) -> str:
+    """rule(text), judged with the character printed before it: "**Note**: x" still
+    gets its space, and so does the gap after a URL ("voir https://x.org : ici")."""
     if prev:
-        joined = _gap(prev + text)
+        joined = rule(prev + text)
         if joined.startswith(prev):
             return joined[len(prev):]
-    return _gap(text)
+    return rule(text)
 
 
 def _french(text: str) -> str:
     out, pos = [], 0
     for m in _PROTECTED.finditer(text):
-        out += [_gap_after(text[pos:m.start()], text[pos - 1:pos]), m.group()]
+        out += [_in_context(_gap, text[pos:m.start()], text[pos - 1:pos]), m.group()]
         pos = m.end()
-    out.append(_gap_after(text[pos:], text[pos - 1:pos]))
+    out.append(_in_context(_gap, text[pos:], text[pos - 1:pos]))
     return "".join(out)
 
 
@@ -78,11 +79,7 @@ def french(text: str, prev: str = "") -> str:
     (the end of a bold word, say), so that "**Note**: x" still gets its space."""
     if not text or not _TRIGGER.search(text) and not _TRIGGER.search(prev):
         return text
-    if prev:
-        joined = _french(prev + text)
-        if joined.startswith(prev):
-            return joined[len(prev):]
-    return _french(text)
+    return _in_context(_french, text, prev)
 
 
 def french_tree(node: Node) -> None:
