@@ -123,7 +123,7 @@ def _render_one(index: int) -> tuple[str, bytes, list[str]]:
 def _cache_key(fiche: Fiche, edition: Edition, layout, fetcher, digest) -> str | None:
     """A handout depends on its HTML, the handout stylesheet, the files they name (image,
     fonts) and the fetch rules, and on this code: bump "handout N" when it renders
-    differently. Paths of this machine are left out of the key."""
+    differently."""
     from weasyprint import __version__ as weasyprint_version
 
     from generator.cache import key
@@ -138,9 +138,8 @@ def _cache_key(fiche: Fiche, edition: Edition, layout, fetcher, digest) -> str |
     digests = [digest(path) for path in files]
     if None in digests or re.search(r"src=[\"']https?:", html) and getattr(fetcher, "allow_remote", False):
         return None  # a missing file, or a remote one a key cannot describe
-    for prefix, name in ((Path(edition.project.root).resolve().as_uri(), "<project>"),
-                         (builtin_fonts().as_uri(), "<fonts>")):
-        html = html.replace(prefix, name)
+    # The HTML keeps this machine's paths: the handout's /ID is a hash of that very HTML,
+    # so the same project in another folder gives other bytes (and another key).
     return key("handout 2", weasyprint_version, html, css, digests, bool(getattr(fetcher, "allow_remote", False)))
 
 
