@@ -136,20 +136,20 @@ def styles_xml() -> bytes:
         style("paragraph", "Chapo", "Chapô", based="Normal", nxt="BodyText", ui=12, q=True,
               p=ppr(before=120, after=240, line=264, jc="left"), r=rpr(TEXT, b=True, color="2B2B2B", sz=24)),
         style("paragraph", "Heading1", "heading 1", based="Normal", nxt="BodyText", ui=9, q=True,
-              p=ppr(keep_next=True, keep_lines=True, before=280, after=100, line=240, jc="left", outline=0),
+              p=ppr(keep_next=True, keep_lines=True, before=230, after=80, line=240, jc="left", outline=0),
               r=rpr(HEAD, b=True, color=ACCENT, sz=26)),
         style("paragraph", "Heading2", "heading 2", based="Normal", nxt="BodyText", ui=9, q=True,
               p=ppr(keep_next=True, keep_lines=True, before=220, after=60, line=240, jc="left", outline=1),
-              r=rpr(HEAD, b=True, color=INK, sz=22)),
+              r=rpr(HEAD, b=True, color=INK, sz=23)),
         style("paragraph", "Heading3", "heading 3", based="Normal", nxt="BodyText", ui=9, q=True,
               p=ppr(keep_next=True, keep_lines=True, before=160, after=40, line=240, jc="left", outline=2),
-              r=rpr(HEAD, b=True, i=True, color=INK, sz=21)),
+              r=rpr(HEAD, b=True, i=True, color=INK, sz=22)),
         style("paragraph", "ListBullet", "List Bullet", based="Normal", ui=36, q=True,
-              p=ppr(num=1, after=60, jc="left")),
+              p=ppr(num=1, after=30, jc="left")),
         style("paragraph", "ListNumber", "List Number", based="Normal", ui=36, q=True,
-              p=ppr(num=2, after=60, jc="left")),
+              p=ppr(num=2, after=30, jc="left")),
         style("paragraph", "ListContinue", "List Continue", based="Normal", ui=36,
-              p=ppr(after=60, ind='<w:ind w:left="425"/>', jc="left")),
+              p=ppr(after=30, ind='<w:ind w:left="425"/>', jc="left")),
         style("paragraph", "Quote", "Quote", based="Normal", nxt="BodyText", ui=29, q=True,
               p=ppr(bdr=border("left", 16, ACCENT, 12), before=120, after=120,
                     ind='<w:ind w:left="312"/>', jc="left"),
@@ -223,7 +223,7 @@ def styles_xml() -> bytes:
                            + '<w:trPr><w:tblHeader/></w:trPr></w:tblStylePr>')),
     ]
     defaults = ("<w:docDefaults><w:rPrDefault>"
-                + rpr(TEXT, color=INK, sz=21, lang="fr-FR")
+                + rpr(TEXT, color=INK, sz=22, lang="fr-FR")
                 + "</w:rPrDefault><w:pPrDefault>" + ppr(after=140, line=269) + "</w:pPrDefault></w:docDefaults>")
     return (f'{HEAD_XML}<w:styles {NS}>{defaults}{"".join(s)}</w:styles>').encode("utf-8")
 
@@ -365,7 +365,9 @@ def document_xml() -> bytes:
         p("Titre de fiche (livret)", "TitreDeFiche"),
         '<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader"/>'
         '<w:footerReference w:type="default" r:id="rIdFooter"/><w:pgSz w:w="11906" w:h="16838"/>'
-        '<w:pgMar w:top="1247" w:right="1134" w:bottom="1361" w:left="1134" w:header="624" w:footer="680"'
+        # 28 mm side margins and an 11 pt body, as the printed A4 fiche (page-a4.css): the
+        # same 154 mm measure, about 80 characters a line.
+        '<w:pgMar w:top="1247" w:right="1587" w:bottom="1361" w:left="1587" w:header="624" w:footer="680"'
         ' w:gutter="0"/></w:sectPr>',
     ]
     return f'{HEAD_XML}<w:document {NS}><w:body>{"".join(body)}</w:body></w:document>'.encode("utf-8")

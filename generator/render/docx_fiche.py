@@ -28,6 +28,9 @@ NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 PAGE_SIZES = {"A4": (11906, 16838), "A5": (8391, 11906)}  # twips
 DEFAULT_MARGINS = {"top": 1247, "right": 1247, "bottom": 1247, "left": 1247, "header": 624, "footer": 567}
+# reference.docx's margins are an A4 page's (28 mm at the sides, as page-a4.css); on A5
+# they would leave a 92 mm column. An A5 edition takes page-a5.css's margins instead.
+A5_MARGINS = {"top": 907, "right": 794, "bottom": 1020, "left": 794}
 LABELS = {
     "fr": {"partners": "Partenaires", "partner": "Partenaire", "role": "Rôle", "type": "Type",
            "contact": "Contact", "source": "La fiche en ligne", "page": "page ", "of": " / "},
@@ -79,6 +82,8 @@ def shared_parts(reference: Reference, fonts: EmbeddedFonts, pub: Publication, e
     after = [f.part for f in fonts.fonts]
     width, height = PAGE_SIZES.get((pub.page_size or "A4").upper(), PAGE_SIZES["A4"])
     m = {**DEFAULT_MARGINS, **reference.margins}
+    if (pub.page_size or "A4").upper() == "A5":
+        m.update(A5_MARGINS)
     sect = ('<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader"/>'
             '<w:footerReference w:type="default" r:id="rIdFooter"/>'
             f'<w:pgSz w:w="{width}" w:h="{height}"/>'
@@ -164,9 +169,10 @@ def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, 
            paragraph(title, title_style or s["title"], outline)]
     if fiche.subtitle:
         out.append(paragraph(run(fiche.subtitle), s["subtitle"]))
-    out.append(paragraph(run(fiche.summary), s["chapo"]))
     if fiche.key_figures:
-        out.append(_key_figures(fiche, shared) + paragraph("", s["after_table"]))
+        out.append(_lede(fiche, shared) + paragraph("", s["after_table"]))
+    else:
+        out.append(paragraph(run(fiche.summary), s["chapo"]))
     if fiche.image:
         img = fiche.image
         out.append(paragraph(body.image(img.path, img.alt, fill=True), s["figure"]))
@@ -180,19 +186,30 @@ def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, 
     return "".join(out)
 
 
-def _key_figures(fiche: Fiche, shared: SharedParts) -> str:
+def _lede(fiche: Fiche, shared: SharedParts) -> str:
+    """The chapô and, on its right behind a hairline, the key figures one under the other:
+    as on the printed fiche (booklet.css .lede-figures), and no band across the page."""
     s = shared.styles
-    n = len(fiche.key_figures)
-    col = shared.max_width // EMU_PER_TWIP // n
-    style = f'<w:tblStyle w:val="{s["figures_table"]}"/>' if s["figures_table"] else ""
-    cells = "".join(
-        f'<w:tc><w:tcPr><w:tcW w:w="{col}" w:type="dxa"/></w:tcPr>'
-        f'{paragraph(run(k.value), s["figure_value"])}{paragraph(run(k.label), s["figure_label"])}</w:tc>'
-        for k in fiche.key_figures)
-    return (f'<w:tbl><w:tblPr>{style}<w:tblW w:w="5000" w:type="pct"/><w:tblLayout w:type="fixed"/>'
+    total = shared.max_width // EMU_PER_TWIP
+    right = total * 30 // 100
+    left = total - right
+    gap = 283  # 5 mm
+    nil = "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    figures = "".join(paragraph(run(k.value), s["figure_value"], '<w:spacing w:before="140"/>' if i else "")
+                      + paragraph(run(k.label), s["figure_label"]) for i, k in enumerate(fiche.key_figures))
+    chapo = paragraph(run(fiche.summary), s["chapo"], '<w:spacing w:before="0" w:after="0"/>')
+    return (f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblInd w:w="0" w:type="dxa"/>'
+            f'<w:tblBorders>{nil}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+            '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
+            '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
             '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
-            f' w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>{_grid(col, n)}</w:tblGrid>'
-            f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr></w:tbl>")
+            f' w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid><w:gridCol w:w="{left}"/><w:gridCol w:w="{right}"/>'
+            '</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{left}" w:type="dxa"/>'
+            '<w:tcBorders><w:right w:val="single" w:sz="4" w:space="0" w:color="D2CDC3"/></w:tcBorders>'
+            f'<w:tcMar><w:right w:w="{gap}" w:type="dxa"/></w:tcMar></w:tcPr>{chapo}</w:tc>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{right}" w:type="dxa"/>'
+            f'<w:tcMar><w:left w:w="{gap}" w:type="dxa"/></w:tcMar></w:tcPr>{figures}</w:tc></w:tr></w:tbl>')
 
 
 def _back(fiche: Fiche, body: BodyWriter, shared: SharedParts) -> str:
