@@ -143,3 +143,50 @@ def test_adjacent_footnote_calls_are_separated():
     out = str(H.body_html(node))
     assert '<span class="footnote">Une.</span><span class="footnote footnote-next">Deux.</span>' in out
     assert '<sup>2</sup><sup class="footnote-again footnote-next">1</sup>' in out
+
+
+def _by_class(laid_out, name):
+    for page in laid_out.pages:
+        for box, parent in _boxes(page._page_box):
+            if name in _class(box):
+                yield page, box
+
+
+def test_index_entries_stay_in_their_column(laid_out):
+    """A long list of pages wraps under the entry: kept on one line (white-space: nowrap)
+    it ran across the column gap and over the next column's entries."""
+    checked = 0
+    for _, li in _by_class(laid_out, "index-entry"):
+        right = li.content_box_x() + li.width + 0.5
+        for box, _ in _boxes(li):
+            if type(box).__name__ == "TextBox":
+                assert box.position_x + box.width <= right, (box.text, box.position_x + box.width, right)
+                checked += 1
+    assert checked
+
+
+def test_key_figures_sit_beside_the_chapo_and_contact_level_with_source(laid_out):
+    """The lede: key figures in a column on the chapô's right, starting at its top (no band
+    of their own). In the facts card, contact and « la fiche en ligne » start level."""
+    ledes = 0
+    for _, lede in _by_class(laid_out, "lede-figures"):
+        parts = {}
+        for b, _ in _boxes(lede):  # the outermost box of each (its text boxes share the class)
+            for c in _class(b):
+                parts.setdefault(c, b)
+        chapo, figures = parts["chapo"], parts["key-figures"]
+        assert figures.position_x > chapo.position_x + chapo.width - 1
+        assert abs(figures.position_y - chapo.position_y) < 1
+        ledes += 1
+    assert ledes
+    level = 0
+    for _, facts in _by_class(laid_out, "fiche-facts"):
+        tops = {}
+        for b, _ in _boxes(facts):
+            for c in _class(b):
+                if c in ("contact", "source"):
+                    tops.setdefault(c, b.content_box_y())
+        if len(tops) == 2:
+            assert abs(tops["contact"] - tops["source"]) < 1, tops
+            level += 1
+    assert level
