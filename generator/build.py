@@ -110,6 +110,21 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
     # Every date printed or stamped comes from here, never from the clock; fontTools
     # reads the variable when it subsets fonts inside WeasyPrint.
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(source_date_epoch(proj.publication.date)))
+    try:
+        return _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env)
+    finally:
+        if epoch_env is None:  # the next build in this process decides its own date again
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env) -> dict:
+    from generator import layouts
+    from generator.cache import Cache
+    from generator.fetcher import make_fetcher
+    from generator.manifest import write_manifest
+    from generator.output import Staging
+    from generator.paths import builtin_fonts
+
 
     def warn(message: str) -> None:
         report.warning(".", None, message)

@@ -10,9 +10,8 @@ and carrying its widths and Unicode map as data. The booklet then has one font
 dictionary and one font program per face, whatever the number of parts.
 
 A part depends on its job only (`PartJob`): its HTML, the stylesheet every part shares,
-the files they reference (their paths too: WeasyPrint names images after their URL),
-Recueil's and WeasyPrint's versions. `part_key` hashes all of that, so a cache can reuse
-a fiche wherever it lands in the booklet.
+the files they reference, Recueil's and WeasyPrint's versions. `part_key` hashes all of
+that, so a cache can reuse a fiche wherever it lands in the booklet.
 """
 
 from __future__ import annotations
@@ -96,8 +95,9 @@ _URL = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')\s]+)["
 
 
 def part_key(job: PartJob, digest) -> str | None:
-    """The cache key of a part: its HTML and stylesheet, the sha256 of the files they
-    name, the fetch rules, the renderer's versions. None when the part reads something a key cannot describe (a remote
+    """The cache key of a part: its HTML and stylesheet with this machine's paths
+    replaced by the sha256 of the files they name, the fetch rules, the renderer's
+    versions. None when the part reads something a key cannot describe (a remote
     resource, or a local file that is missing)."""
     from weasyprint import __version__ as weasyprint_version
 
@@ -117,10 +117,17 @@ def part_key(job: PartJob, digest) -> str | None:
             if sha is None:
                 return None
             files[url] = sha
-    # This machine's paths stay in the key: WeasyPrint names an image's XObject after its
-    # URL, so the same fiche rendered from another folder gives other bytes.
-    relative = sorted(files.items())
-    return key(RENDERER, weasyprint_version, job.base_url, job.html, job.stylesheet, relative,
+    # Paths become placeholders: the same project built elsewhere keys the same.
+    places = {job.base_url: "<out>/", job.fetch.project_root.as_uri(): "<project>"}
+    places.update({root.as_uri(): f"<root{i}>" for i, root in enumerate(job.fetch.extra_roots)})
+
+    def normal(text: str) -> str:
+        for prefix, name in sorted(places.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(prefix, name)
+        return text
+
+    relative = sorted((normal(url), sha) for url, sha in files.items())
+    return key(RENDERER, weasyprint_version, normal(job.html), normal(job.stylesheet), relative,
                list(job.anchors), job.fetch.allow_remote, sorted(PART_PDF_OPTIONS.items()))
 
 
