@@ -114,7 +114,10 @@ def check_html(path: Path) -> None:
 
 
 def outputs(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".recueil"))
+    """Files under their real output names: not the lock, the cache or a killed build's
+    staging folder, which are Recueil's own bookkeeping."""
+    return sorted(p for p in out.rglob("*")
+                  if p.is_file() and not p.relative_to(out).parts[0].startswith(".recueil"))
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
