@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -147,8 +148,11 @@ def _mark_next(m: re.Match) -> str:
     return f"{m.group(1)}<{m.group(2)} footnote-next"
 
 
+@lru_cache(maxsize=4096)
 def qr_svg(url: str, dark: str = "#222222") -> Markup:
-    """A QR code of `url` as inline SVG (no external file), sized by CSS."""
+    """A QR code of `url` as inline SVG (no external file), sized by CSS. Remembered:
+    a build makes each fiche's HTML more than once (cache keys, booklet.html), and
+    segno takes some 5 ms a code."""
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=1, border=0, dark=dark, omitsize=True)
     return Markup(svg)
