@@ -20,6 +20,7 @@ from generator.diagnostics import Report
 from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
 
 PDF_CHECK = SHARED / "tools" / "pdf-check"
+needs_pdf_check = pytest.mark.skipif(not PDF_CHECK.exists(), reason="the shared pdf-check tool is not here")
 MANIFEST = b'{"format": 1, "fiches": []}\n'
 
 
@@ -110,6 +111,7 @@ def test_embedded_bytes_round_trip(sample, finished):
     assert got["build.json"] == MANIFEST
 
 
+@needs_pdf_check
 def test_pdf_check_pdfa_and_links_printable(finished, tmp_path):
     path = tmp_path / "a.pdf"
     path.write_bytes(finished)
@@ -160,6 +162,7 @@ def archived(sample, tmp_path_factory):
     return edition, outs
 
 
+@needs_pdf_check
 def test_archive_booklet_passes_pdfa_checks(archived):
     path = archived[1][0][0]
     result = subprocess.run([sys.executable, str(PDF_CHECK), "--pdfa", "--tagged", str(path)],
