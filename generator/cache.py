@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator import __version__
+from generator.manifest import sha256_file
 
 DIRNAME = ".recueil-cache"
 MAGIC = b"RECUEIL-CACHE 1\n"
@@ -73,11 +74,7 @@ class FileDigests:
             return None
         memo_key = (str(path), st.st_size, st.st_mtime_ns)
         if memo_key not in self._memo:
-            h = hashlib.sha256()
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            self._memo[memo_key] = h.hexdigest()
+            self._memo[memo_key] = sha256_file(path)
         return self._memo[memo_key]
 
 

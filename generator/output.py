@@ -25,6 +25,7 @@ What a reader of OUT can rely on:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -100,6 +101,15 @@ class Staging:
         finally:
             self._unlock()
         return False  # an exception, KeyboardInterrupt included, goes on up
+
+    @contextlib.contextmanager
+    def locked(self):
+        """OUT's lock alone, without staging: to read OUT while no build commits."""
+        self._lock()
+        try:
+            yield
+        finally:
+            self._unlock()
 
     def _lock(self) -> None:
         fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)

@@ -3,7 +3,6 @@ determinism, and the single-document render of booklet.html."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
