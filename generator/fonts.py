@@ -8,16 +8,18 @@ small. The subsets are deterministic: no timestamp is recalculated on save.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
+import uharfbuzz as hb
 
 from generator.model import Edition
+
+# Part of every cache key of a subset: another HarfBuzz may cut a font differently.
+SUBSETTER = f"harfbuzz {hb.__version__}"
 
 # Lato's head table stores its creation date as a Unix time; fontTools corrects it and
 # says so on every load, which users would read as a problem with their fiches.
@@ -87,21 +89,72 @@ def _fiche_text(fiche) -> str:
     return "".join(parts)
 
 
+def subset_bytes(data: bytes, *, unicodes=(), gids=(), retain_gids: bool = False, hinting: bool = True,
+                 layout: bool = True, drop_tables: tuple[str, ...] = ("DSIG",)) -> bytes:
+    """The font `data` cut down to the glyphs of `unicodes` and `gids`, every name
+    record kept, with all its layout features (`layout`) or none. HarfBuzz's subsetter:
+    about a hundred times faster than fontTools' on these faces (issue 6), and it never
+    touches the head table's dates, so the bytes depend on the inputs only."""
+    face = hb.Face(data)
+    request = hb.SubsetInput()
+    request.unicode_set.update(unicodes)
+    request.glyph_set.update(gids)
+    flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    if retain_gids:
+        flags |= hb.SubsetFlags.RETAIN_GIDS
+    if not hinting:
+        flags |= hb.SubsetFlags.NO_HINTING
+    request.flags = flags
+    # These sets start with HarfBuzz's defaults (common features, names 0-6): emptied
+    # then inverted, they mean "all".
+    everything = [hb.SubsetInputSets.NAME_ID, hb.SubsetInputSets.NAME_LANG_ID]
+    if layout:
+        everything.append(hb.SubsetInputSets.LAYOUT_FEATURE_TAG)
+    else:
+        drop_tables = (*drop_tables, "GSUB", "GPOS", "GDEF", "BASE", "JSTF", "kern")
+    for which in everything:
+        chosen = request.sets(which)
+        chosen.clear()
+        chosen.invert()
+    request.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_tag(t) for t in drop_tables)
+    result = hb.subset(face, request)
+    if result is None:
+        raise RuntimeError("HarfBuzz could not subset a vendored font")  # a font bug, not bad input
+    return result.blob.data
+
+
+def _tag(name: str) -> int:
+    return int.from_bytes(name.ljust(4).encode("ascii"), "big")
+
+
+def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dict[str, bytes]:
+    """Face file name -> that face subset to `chars`, for every vendored face. `cache`
+    (generator.cache.Cache) keeps them between builds, shared by every renderer."""
+    from generator.cache import key
+    from generator.paths import builtin_fonts
+
+    font_dir = font_dir or builtin_fonts()
+    out = {}
+    for face in FACES:
+        path = font_dir / face.file
+        k = key("subset", SUBSETTER, _file_sha256(path), chars)
+        found = cache.get("subset", k) if cache is not None else None
+        if found is not None:
+            out[face.file] = found[0]
+            continue
+        out[face.file] = subset_font(path, chars)
+        if cache is not None:
+            cache.put("subset", k, out[face.file])
+    return out
+
+
+@lru_cache(maxsize=64)
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 @lru_cache(maxsize=32)
 def subset_font(path: Path, chars: str) -> bytes:
-    """The font at `path` cut down to `chars`, as TrueType bytes, deterministically."""
-    font = TTFont(path, recalcTimestamp=False)
-    options = ft_subset.Options()
-    options.layout_features = ["*"]  # keep kerning, ligatures, small caps, old-style figures
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.glyph_names = False
-    options.hinting = True
-    options.drop_tables += ["DSIG"]
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars])
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
+    """The font at `path` cut down to `chars`, layout features kept (kerning, ligatures,
+    small caps, old-style figures), as TrueType bytes."""
+    return subset_bytes(Path(path).read_bytes(), unicodes=[ord(c) for c in chars])

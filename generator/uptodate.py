@@ -48,7 +48,7 @@ def _versions() -> list:
     from importlib import metadata
 
     found = []
-    for dist in ("weasyprint", "pikepdf", "fonttools", "pydyf", "python-docx", "markdown-it-py", "jinja2", "pyyaml",
+    for dist in ("weasyprint", "pikepdf", "fonttools", "uharfbuzz", "pydyf", "python-docx", "markdown-it-py", "jinja2", "pyyaml",
                  "segno", "tinycss2", "cssselect2", "pillow", "pyphen"):
         try:
             found.append((dist, metadata.version(dist)))

@@ -34,10 +34,10 @@ PARALLEL_FROM = 100
 __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference", "prepare_fonts"]
 
 
-def prepare_docx(edition: Edition, layout, workers: int = 1, cache=None) -> tuple[Reference, EmbeddedFonts]:
+def prepare_docx(edition: Edition, layout, cache=None) -> tuple[Reference, EmbeddedFonts]:
     """What every fiche of the edition shares: the reference styles and the embedded fonts."""
     reference = checked_reference(layout, edition.project.root)
-    return reference, prepare_fonts(faces.edition_chars(edition), workers=workers, cache=cache)
+    return reference, prepare_fonts(faces.edition_chars(edition), cache=cache)
 
 
 def checked_reference(layout, project_root: Path) -> Reference:
@@ -71,7 +71,7 @@ def render_docx(edition: Edition, layout, stage, options) -> list[str]:
     fiches = edition.fiches
     out = getattr(options, "out", None)
     cache = Cache.for_output(out, getattr(options, "cache", True)) if out else None
-    reference, fonts = prepare_docx(edition, layout, workers, cache)
+    reference, fonts = prepare_docx(edition, layout, cache)
     labels = _layout_labels(layout, edition.publication.lang)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
     if workers == 1 or len(fiches) < PARALLEL_FROM:

@@ -58,12 +58,12 @@ def obfuscate(data: bytes, key: str) -> bytes:
     return head + data[32:]
 
 
-def prepare_fonts(chars: str, font_dir: Path | None = None, workers: int = 1, cache=None) -> EmbeddedFonts:
+def prepare_fonts(chars: str, font_dir: Path | None = None, cache=None) -> EmbeddedFonts:
     """Every vendored face Word can use, subset to `chars`, ready to be packaged.
     `cache` (a generator.cache.Cache) keeps the subsets between builds."""
     font_dir = font_dir or builtin_fonts()
     embedded = []
-    for n, (face, program) in enumerate(zip(faces.FACES, _subsets(font_dir, chars, workers, cache)), start=1):
+    for n, (face, program) in enumerate(zip(faces.FACES, faces.edition_subsets(chars, cache, font_dir).values()), start=1):
         names = TTFont(io.BytesIO(program), lazy=True)["name"]
         family = str(names.getName(1, 3, 1, 0x409) or names.getDebugName(1))
         style = str(names.getName(2, 3, 1, 0x409) or names.getDebugName(2)).lower()
@@ -72,31 +72,6 @@ def prepare_fonts(chars: str, font_dir: Path | None = None, workers: int = 1, ca
         embedded.append(EmbeddedFont(family, slot, key, part(f"word/fonts/font{n}.odttf", obfuscate(program, key))))
     digest = hashlib.sha256(b"".join(f.key.encode() for f in embedded)).hexdigest()
     return EmbeddedFonts(tuple(embedded), digest)
-
-
-def _subsets(font_dir: Path, chars: str, workers: int, cache=None) -> list[bytes]:
-    # Subsetting is most of the stage's time. The cache holds the edition's subsets under
-    # the same keys as the PDF renderer's (kind "subset", the face's sha256 and the
-    # characters), so whichever renderer runs first pays, once per edition's charset.
-    from generator.cache import key as cache_key
-
-    paths = [font_dir / face.file for face in faces.FACES]
-    keys = [cache_key("subset", hashlib.sha256(p.read_bytes()).hexdigest(), chars) for p in paths]
-    found = [cache.get("subset", k) if cache is not None else None for k in keys]
-    out = [f[0] if f else None for f in found]
-    todo = [i for i, data in enumerate(out) if data is None]
-    if workers <= 1 or len(todo) < 2:
-        computed = [faces.subset_font(paths[i], chars) for i in todo]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(min(workers, len(todo))) as pool:
-            computed = list(pool.map(faces.subset_font, [paths[i] for i in todo], [chars] * len(todo)))
-    for i, data in zip(todo, computed):
-        out[i] = data
-        if cache is not None:
-            cache.put("subset", keys[i], data)
-    return out
 
 
 def font_table(reference_xml: bytes, embedded: EmbeddedFonts) -> tuple[bytes, list[tuple[str, str, str, bool]]]:

@@ -217,16 +217,6 @@ def _cmap(pdf: pikepdf.Pdf, text: dict[int, str]) -> pikepdf.Object:
 def cut_font(data: bytes, gids: list[int]) -> bytes:
     """The font file cut down to `gids`, glyph ids kept, without hinting nor shaping
     tables (shaping is done: the PDF needs outlines and metrics)."""
-    from fontTools import subset as ft_subset
-    from fontTools.ttLib import TTFont
+    from generator.fonts import subset_bytes
 
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
-    options = ft_subset.Options(retain_gids=True, notdef_outline=True, glyph_names=False, hinting=False,
-                                name_IDs=["*"], name_languages=["*"], ignore_missing_glyphs=True)
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG", "BASE", "JSTF", "kern"]
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(gids=sorted(gids))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
+    return subset_bytes(data, gids=gids, retain_gids=True, hinting=False, layout=False)

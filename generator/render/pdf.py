@@ -36,7 +36,7 @@ from pathlib import Path
 
 from generator import progress
 from generator.cache import Cache, key
-from generator.fonts import FACES, edition_chars, subset_font
+from generator.fonts import FACES, SUBSETTER, edition_chars, edition_subsets
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
@@ -110,10 +110,6 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
         return PartJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces())
 
     with stages("booklet: fiches"):
-        chars = edition_chars(edition)
-        subset_futures = {f.file: runner.call("subset", key("subset", sha, chars), subset_font,
-                                              builtin_fonts() / f.file, chars)
-                          for f, (_, sha) in zip(FACES, _faces())}
         advance = progress.task("fiches", len(edition.fiches))
         fiche_futures = {f.id: runner.part(job(b.part([b.articles[f.id]], CONTENT_ONLY_CSS)), advance)
                          for f in edition.fiches}
@@ -152,7 +148,7 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
                            for f in chunk)
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        subsets = {name: f.result() for name, f in subset_futures.items()}
+        subsets = edition_subsets(edition_chars(edition), runner.cache)
     return _Made(b, plan, fiches, front, back, index_pages, furniture, subsets)
 
 
@@ -182,15 +178,18 @@ def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]
     return parts, sources
 
 
-def _cut_fonts(runner: Runner):
+def _cut_fonts(cache: Cache):
     files = {sha: builtin_fonts() / name for name, sha in _faces()}
 
     def cut(glyphs: dict[str, set[int]]) -> dict[str, bytes]:
-        futures = {}
+        out = {}
         for face, gids in sorted(glyphs.items()):
-            data = files[face].read_bytes()
-            futures[face] = runner.call("font", key("cut", face, sorted(gids)), cut_font, data, sorted(gids))
-        return {face: f.result() for face, f in futures.items()}
+            k = key("cut", SUBSETTER, face, sorted(gids))
+            found = cache.get("font", k)
+            out[face] = found[0] if found is not None else cut_font(files[face].read_bytes(), sorted(gids))
+            if found is None:
+                cache.put("font", k, out[face])
+        return out
     return cut
 
 
@@ -225,7 +224,7 @@ def render_booklet(edition: Edition, layout, stage, options, fetcher, stages=Non
             if found is not None:
                 stage.path("booklet.pdf").write_bytes(found[0])
             else:
-                assemble_pdf(parts, sources, _cut_fonts(runner), bookmarks, meta, stage.path("booklet.pdf"))
+                assemble_pdf(parts, sources, _cut_fonts(cache), bookmarks, meta, stage.path("booklet.pdf"))
                 cache.put("booklet", booklet_key, stage.path("booklet.pdf").read_bytes())
         with stages("booklet: html"):
             html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
