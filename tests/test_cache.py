@@ -5,9 +5,11 @@ is rebuilt, never trusted."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +18,8 @@ from generator.build import BuildOptions, build
 from generator.diagnostics import Report
 from generator.paths import builtin_layouts
 from generator.render import jobs
+from generator.render.html import anchor
+from generator.render.plan import fiche_batches
 from tests.catalogue import make_catalogue
 
 FORMATS = ("pdf", "handouts")
@@ -99,12 +103,23 @@ def _same_as_clean(root: Path, cached_out: Path) -> None:
         assert a[rel] == b[rel], f"{rel} differs from a clean build"
 
 
+_ARTICLE = re.compile(r'<article class="fiche[^"]*" id="([^"]+)"')
+
+
+def _fiche_runs(jobs_: list) -> list[tuple[str, ...]]:
+    """The fiches each rendered part laid out (their anchors), fiche parts only."""
+    runs = [tuple(_ARTICLE.findall(j.html)) for j in jobs_]
+    return [r for r in runs if r and "furniture" not in jobs_[runs.index(r)].html]
+
+
 def test_rebuilds_reuse_parts_and_match_clean_builds(tmp_path, counted):
-    root = make_catalogue(tmp_path / "projet", 6, seed=5)
+    root = make_catalogue(tmp_path / "projet", 30, seed=5)
     out = root / "output"
     _build(root, out)
-    first = len(counted)
-    assert first > 6 and (out / C.DIRNAME).is_dir()
+    before = _fiche_runs(counted)
+    assert sorted(a for r in before for a in r) == sorted(anchor(p.stem) for p in (root / "fiches").rglob("*.md"))
+    assert 1 < len(before) < 30, "fiches are laid out a few to a part"
+    assert (out / C.DIRNAME).is_dir()
     manifest = (out / "build.json").read_text(encoding="utf-8")
     assert C.DIRNAME not in manifest
 
@@ -112,23 +127,30 @@ def test_rebuilds_reuse_parts_and_match_clean_builds(tmp_path, counted):
     _build(root, out)
     assert counted == [], "a rebuild without changes renders nothing"
 
-    # An edit, a deletion and a rename: only the edited fiche is laid out again, plus
-    # whatever shows page numbers or sits at a moved page.
+    # An edit, a deletion and a rename: only the runs of fiches that hold the edited
+    # fiche, or that changed their fiches, are laid out again; every other run of the
+    # first build comes from the cache.
     fiches = sorted((root / "fiches").rglob("*.md"))
     edited = fiches[2]
     edited.write_text(edited.read_text(encoding="utf-8").replace("\n\n", "\n\nUne phrase de plus.\n\n", 1),
                       encoding="utf-8")
-    fiches[4].unlink()
-    fiches[0].rename(fiches[0].with_name("zz-renomme.md"))
+    fiches[14].unlink()
+    fiches[25].rename(fiches[25].with_name("zz-renomme.md"))
     publication = root / "publication.yaml"
     text = publication.read_text(encoding="utf-8")
-    text = text.replace(f"  - {fiches[4].stem}\n", "").replace(fiches[0].stem, "zz-renomme")
+    text = text.replace(f"  - {fiches[14].stem}\n", "").replace(fiches[25].stem, "zz-renomme")
     publication.write_text(text, encoding="utf-8")
     counted.clear()
     _build(root, out)
-    fiche_renders = [j for j in counted if "<article" in j.html and "furniture" not in j.html
-                     and "fiche-header" in j.html]
-    assert len(fiche_renders) <= 2, "unchanged fiches come from the cache"
+    rendered = _fiche_runs(counted)
+    gone, renamed = anchor(fiches[14].stem), anchor(fiches[25].stem)
+    order = [anchor("zz-renomme") if a == renamed else a for r in before for a in r if a != gone]
+    by_anchor = {anchor(p.stem): p.stem for p in (root / "fiches").rglob("*.md")}
+    now = [tuple(anchor(f.id) for f in run)
+           for run in fiche_batches([SimpleNamespace(id=by_anchor[a]) for a in order])]
+    expected = {r for r in now if r not in before or anchor(edited.stem) in r}
+    assert set(rendered) == expected, "exactly the new runs and the edited fiche's are laid out again"
+    assert len(set(now) - expected) >= 3, "most runs are reused"
     _same_as_clean(root, out)
 
     # The layout's CSS changes: every part is rendered again, as in a clean build.

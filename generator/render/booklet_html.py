@@ -66,29 +66,39 @@ def fetch_spec(edition: Edition, layout, fetcher) -> FetchSpec:
 class BookletHtml:
     """What every part of one booklet is made of, computed once."""
 
-    def __init__(self, edition: Edition, layout, options, fetcher):
+    def __init__(self, edition: Edition, layout, options, fetcher, cache=None):
         self.edition = edition
         self.layout = layout
         # Image URLs relative to OUT: booklet.html then shows its images in a browser,
         # and every part is rendered with OUT as its base URL, so one fiche HTML serves all.
         self.out = Path(getattr(options, "out", None) or edition.project.root).resolve()
-        self.ctx = H.make_context(edition, layout, url_for=self._relative_url)
+        self.ctx = H.make_context(edition, layout, url_for=self._relative_url,
+                                  qr=H.cached_qr(cache) if cache is not None and cache.enabled else None)
         self.css = stylesheet(layout, edition, getattr(options, "print_edition", False))
         self.fetch = fetch_spec(edition, layout, fetcher)
         self.base_url = self.out.as_uri() + "/"
         self.indexes = build_indexes(edition, self.ctx.labels)
         self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
-        self.articles = {f.id: H.fiche_html(f, self.ctx) for f in edition.fiches}
+        self._articles: dict[str, Markup] = {}
         fonts = builtin_fonts()
         self.shared_css = H.font_faces_css(lambda face: (fonts / face.file).as_uri()) + "\n" + self.css
+
+    def article(self, fiche) -> Markup:
+        """The fiche's <article>, made when first asked for: the booklet asks fiche by
+        fiche and renders the first ones while it writes the next."""
+        if fiche.id not in self._articles:
+            self._articles[fiche.id] = H.fiche_html(fiche, self.ctx)
+        return self._articles[fiche.id]
 
     def _relative_url(self, path: Path) -> str:
         return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), self.out)).as_posix())
 
-    def part(self, parts, extra_css: str = "") -> str:
+    def part(self, parts, extra_css: str = "", fiches=None) -> str:
         """A part's document: only its own CSS inline; the shared stylesheet
-        (self.shared_css) is given to WeasyPrint once per process."""
-        return H.document_html(self.ctx, parts, css=extra_css)
+        (self.shared_css) is given to WeasyPrint once per process. Parts made of
+        `fiches` carry only those fiches' theme colours."""
+        themes = None if fiches is None else {t for f in fiches for t in f.themes}
+        return H.document_html(self.ctx, parts, css=extra_css, themes=themes)
 
     def cover_and_contents(self, pages, index_pages, href) -> list[Markup]:
         rows = H.contents_rows(self.ctx, pages, href)
@@ -111,7 +121,7 @@ class BookletHtml:
                 items.append(Markup('<div class="blank-page"></div>'))
             items.append(H.part_html(self.ctx, "furniture.html", runs=[{
                 "fiche": f, "section": self.ctx.sections.get(f.id), "pages": end - start + 1}]))
-        return self.part(items, offset_css(first) + FURNITURE_CSS)
+        return self.part(items, offset_css(first) + FURNITURE_CSS, fiches=chunk)
 
     def document(self, pages, blank_before, index_pages, dates, font_data: dict[str, bytes]) -> str:
         """booklet.html: the whole edition, numbers printed, links to anchors, fonts inline."""
@@ -122,7 +132,7 @@ class BookletHtml:
         for f in self.edition.fiches:
             if f.id in blank_before:
                 parts.append(Markup('<div class="blank-page"></div>'))
-            parts.append(self.articles[f.id])
+            parts.append(self.article(f))
         parts += self.index_parts(pages, href)
         fonts = H.font_faces_css(lambda face: H.data_url(font_data[face.file], "font/ttf"))
         return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css, dates=dates)

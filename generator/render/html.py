@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -171,12 +172,44 @@ class RenderContext:
     theme_class: dict[str, str]  # theme -> CSS class
     url_for: UrlFor = _file_uri
     sections: dict[str, str | None] = field(default_factory=dict)  # fiche id -> section title
+    qr: Callable[[str], Markup] = qr_svg  # a source URL -> its QR code (cached_qr keeps them between builds)
 
     def template(self, name: str):
         return self.layout.env.get_template(name)
 
 
-def make_context(edition: Edition, layout, url_for: UrlFor | None = None) -> RenderContext:
+def cached_qr(cache) -> Callable[[str], Markup]:
+    """qr_svg, its codes kept in `cache` (generator.cache.Cache) between builds: making
+    them is most of the time spent writing a catalogue's HTML (~7 ms a code)."""
+    from generator.cache import key
+
+    def qr(url: str) -> Markup:
+        k = key("qr", segno.__version__, url)
+        found = cache.get("qr", k)
+        if found is not None:
+            return Markup(found[0].decode("utf-8"))
+        svg = qr_svg(url)
+        cache.put("qr", k, str(svg).encode("utf-8"))
+        return svg
+    return qr
+
+
+def theme_classes(themes: list[str]) -> dict[str, str]:
+    """theme -> CSS class, named after the theme (« Santé » -> theme-sante), so that a
+    fiche's HTML does not change when other fiches bring or drop themes."""
+    out: dict[str, str] = {}
+    for theme in themes:
+        plain = unicodedata.normalize("NFKD", theme).encode("ascii", "ignore").decode().lower()
+        name = "theme-" + (re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "x")
+        taken = set(out.values())
+        candidate, n = name, 2
+        while candidate in taken:
+            candidate, n = f"{name}-{n}", n + 1
+        out[theme] = candidate
+    return out
+
+
+def make_context(edition: Edition, layout, url_for: UrlFor | None = None, qr=None) -> RenderContext:
     themes: list[str] = []
     for fiche in edition.fiches:
         for theme in fiche.themes:
@@ -188,9 +221,10 @@ def make_context(edition: Edition, layout, url_for: UrlFor | None = None) -> Ren
         layout=layout,
         labels=layout.labels(edition.publication.lang),
         theme_colours=colours,
-        theme_class={t: f"theme-{k}" for k, t in enumerate(themes)},
+        theme_class=theme_classes(themes),
         url_for=url_for or _file_uri,
         sections={f.id: s.title for s in edition.sections for f in s.fiches},
+        qr=qr or qr_svg,
     )
 
 
@@ -207,7 +241,7 @@ def fiche_html(fiche: Fiche, ctx: RenderContext, section: str | None = None) -> 
         section=section if section is not None else ctx.sections.get(fiche.id),
         body=body_html(fiche.body, ctx.url_for),
         image_url=ctx.url_for(fiche.image.path) if fiche.image else None,
-        qr=qr_svg(fiche.source) if fiche.source else None,
+        qr=ctx.qr(fiche.source) if fiche.source else None,
         theme_class=ctx.theme_class,
         labels=ctx.labels,
         pub=ctx.edition.publication,
@@ -274,17 +308,20 @@ def data_url(data: bytes, mime: str) -> str:
 
 
 def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body_class: str = "",
-                  dates: tuple[str, str] | None = None, stylesheet_href: str | None = None) -> str:
+                  dates: tuple[str, str] | None = None, stylesheet_href: str | None = None,
+                  themes: Iterable[str] | None = None) -> str:
     """A complete HTML document holding `parts`, styled by `css` (inlined) or by a
     linked stylesheet. `dates` (ISO) become dcterms.created/modified, which WeasyPrint
-    writes as the PDF's dates."""
+    writes as the PDF's dates. `themes`: the themes whose colours it needs (default all):
+    a booklet part names only its own, so that its cache entry outlives other fiches."""
     pub = ctx.edition.publication
+    wanted = None if themes is None else set(themes)
     return ctx.template(ctx.layout.settings.get("templates", {}).get("document", "document.html")).render(
         pub=pub,
         lang=pub.lang,
         css=Markup(css),  # layout CSS and our generated @font-face rules: not fiche text
         stylesheet_href=stylesheet_href,
-        theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items()],
+        theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
         accent=ctx.layout.settings.get("accent", "#333333"),
         cover_background=ctx.layout.settings.get("cover_background") or ctx.layout.settings.get("accent", "#333333"),
         body_class=body_class,

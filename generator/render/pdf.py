@@ -2,9 +2,11 @@
 rendered pages, never guessed.
 
 How (issue 6: one big WeasyPrint document grows superlinearly in time and memory):
-  1. each fiche is laid out alone, without running heads or folios, in worker processes
-     (parts.py); its page count comes from that render. The contents is rendered once
-     meanwhile with provisional numbers: its length hardly depends on them;
+  1. the fiches are laid out a few to a document (plan.fiche_batches: runs whose ends
+     depend on the fiches, not their positions), each fiche from a new page, without
+     running heads or folios, in worker processes (parts.py); each fiche's page count
+     comes from that render. The contents is rendered meanwhile with provisional
+     numbers: its length hardly depends on them;
   2. the plan (plan.py): fiche start pages from the front matter's length and the
      counts; the indexes are rendered with their real numbers, then the contents with
      the indexes' pages, while the page furniture (running heads, folios), in a few
@@ -45,8 +47,8 @@ from generator.render.booklet_html import BookletHtml
 from generator.render.fontinfo import cut_font
 from generator.render.jobs import Runner
 from generator.render.parts import CONTENT_ONLY_CSS, Part, PartJob, offset_css
-from generator.render.plan import (BookletInfo, Plan, chunk_first_page, furniture_chunks, info, make_plan, outline,
-                                   page_href)
+from generator.render.plan import (BookletInfo, Plan, chunk_first_page, fiche_batches, furniture_chunks, info,
+                                   make_plan, outline, page_href)
 
 __all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]
 
@@ -91,7 +93,8 @@ def _faces() -> tuple[tuple[str, str], ...]:
 class _Made:
     html: BookletHtml
     plan: Plan
-    fiches: dict[str, Part]
+    runs: list[Part]  # the fiches, a few a part (plan.fiche_batches)
+    fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
     front: Part
     back: Part | None
     index_pages: dict[str, int]
@@ -99,26 +102,34 @@ class _Made:
     subsets: dict[str, bytes]  # face file -> the edition's subset, for booklet.html
 
     def warnings(self) -> list[str]:
-        parts = [self.front, *self.fiches.values(), *([self.back] if self.back else []), *self.furniture]
+        parts = [self.front, *self.runs, *([self.back] if self.back else []), *self.furniture]
         return list(dict.fromkeys(w for p in parts for w in p.warnings))
 
 
 def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) -> _Made:
-    b = BookletHtml(edition, layout, options, fetcher)
+    b = BookletHtml(edition, layout, options, fetcher, runner.cache)
 
     def job(html: str, anchors: tuple[str, ...] = ()) -> PartJob:
         return PartJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces())
 
     with stages("booklet: fiches"):
         advance = progress.task("fiches", len(edition.fiches))
-        fiche_futures = {f.id: runner.part(job(b.part([b.articles[f.id]], CONTENT_ONLY_CSS)), advance)
-                         for f in edition.fiches}
+        batches = fiche_batches(edition.fiches)
+        run_futures = []
+        for batch in batches:
+            ids = tuple(H.anchor(f.id) for f in batch)
+            # Every fiche on a page of its own, whatever the layout says: the plan counts
+            # pages per fiche.
+            own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
+            run_futures.append(runner.part(job(b.part([b.article(f) for f in batch],
+                                                      CONTENT_ONLY_CSS + own_page, batch), ids),
+                                           lambda n=len(batch): advance(n)))
         # The contents' length, from provisional numbers (three pages a fiche: as many
         # digits as the real ones, or more).
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
         provisional = runner.part(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
-        fiches = {fid: f.result() for fid, f in fiche_futures.items()}
-        counts = {fid: p.pages for fid, p in fiches.items()}
+        runs = [f.result() for f in run_futures]
+        fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
 
     with stages("booklet: front, indexes, furniture"):
@@ -149,12 +160,25 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
         subsets = edition_subsets(edition_chars(edition), runner.cache)
-    return _Made(b, plan, fiches, front, back, index_pages, furniture, subsets)
+    return _Made(b, plan, runs, fiche_at, front, back, index_pages, furniture, subsets)
+
+
+def _fiche_pages(batches: list[list], runs: list[Part]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """Where each fiche starts in its run, and its page count, from the runs' anchors."""
+    at, counts = {}, {}
+    for r, (batch, run) in enumerate(zip(batches, runs)):
+        starts = [run.anchors.get(H.anchor(f.id)) for f in batch]
+        if starts[0] != 0 or any(a is None or b is None or a >= b for a, b in zip(starts, starts[1:] + [run.pages])):
+            raise RuntimeError(f"fiches {[f.id for f in batch]} start on pages {starts} of {run.pages}")  # a bug
+        for f, first, end in zip(batch, starts, starts[1:] + [run.pages]):
+            at[f.id] = (r, first)
+            counts[f.id] = end - first
+    return at, counts
 
 
 def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]:
     """The parts, in order, and where each physical page comes from."""
-    parts = [m.front.pdf] + [m.fiches[f.id].pdf for f in edition.fiches]
+    parts = [m.front.pdf] + [run.pdf for run in m.runs]
     back_index = None
     if m.back is not None:
         back_index = len(parts)
@@ -166,12 +190,14 @@ def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]
         where += [(first_furniture + c, i) for i in range(p.pages)]
     sources = [PageSource(0, i) for i in range(m.front.pages)]
     k = 0
-    for n, f in enumerate(edition.fiches):
+    for f in edition.fiches:
         if f.id in m.plan.blank_before:
             sources.append(PageSource(*where[k]))
             k += 1
-        for i in range(m.fiches[f.id].pages):
-            sources.append(PageSource(1 + n, i, where[k]))
+        run, first = m.fiche_at[f.id]
+        first_page, last_page = m.plan.pages[f.id]
+        for i in range(last_page - first_page + 1):
+            sources.append(PageSource(1 + run, first + i, where[k]))
             k += 1
     if m.back is not None:
         sources += [PageSource(back_index, i) for i in range(m.back.pages)]
