@@ -73,19 +73,23 @@ def test_page_count_and_fiche_ranges(built):
     assert built["warnings"] == []
 
 
+# A contents line: the title, a dotted leader (dots, spaced or not), the page number.
+LEADER = r" ?(?:\. ?){3,}(\d+)"
+
+
 def test_every_contents_line_points_at_its_fiche(built):
     info, texts = built["info"], built["texts"]
     first, last = info.contents_pages
     contents = flat(" ".join(texts[first - 1:last]))
     for fiche in built["edition"].fiches:
-        m = re.search(re.escape(flat(fiche.title)) + r"[ .]*?\.{3,}[ .]*(\d+)", contents)
+        m = re.search(re.escape(flat(fiche.title)) + LEADER, contents)
         assert m, f"no contents line for {fiche.title!r}"
         printed = int(m.group(1))
         assert printed == info.pages[fiche.id][0]
         assert flat(fiche.title) in flat(texts[printed - 1]), f"{fiche.title!r} not on page {printed}"
     for kind, title in (("partners", "Index des partenaires"), ("themes", "Index des thèmes"),
                         ("territories", "Index des territoires")):
-        printed = re.search(re.escape(title) + r"[ .]*?\.{3,}[ .]*(\d+)", contents)
+        printed = re.search(re.escape(title) + LEADER, contents)
         assert printed and int(printed.group(1)) == info.index_pages[kind]
         assert title in texts[info.index_pages[kind] - 1]
 
