@@ -66,8 +66,9 @@ def source_date_epoch(publication_date: str | None) -> int:
 def build(root: Path, options: BuildOptions, report: Report, stages: Stages | None = None) -> dict:
     """Build the edition of `root` into `options.out`. Raises InputError on bad input, in
     which case nothing in `options.out` has changed. Returns what was written."""
-    from generator import assemble, layouts, project, uptodate
+    from generator import uptodate
     from generator.output import Staging
+    from generator.render.jobs import warm_workers, worker_count
 
     stages = stages or Stages()
     started_ns = time.time_ns()
@@ -80,6 +81,13 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
+    with warm_workers(worker_count(options) if "pdf" in options.formats else 0):
+        return _build(root, options, report, stages, started_ns, epoch_env)
+
+
+def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
+    from generator import assemble, layouts, project
+
     with stages("read"):
         proj = project.read_project(root, report, drafts=options.drafts)
         if proj is None or report.failed():

@@ -213,12 +213,31 @@ def _canonical_widths() -> None:
 _known_faces: set[str] = set()
 
 
+def warm_up() -> None:
+    """What a worker process does first, while the project is being read: WeasyPrint
+    imported, its font configuration made, its fonts patched."""
+    global _font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    import generator.fonts  # noqa: F401  (quietens fontTools about Lato's dates)
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    try:
+        _canonical_widths()
+    except Exception:  # another WeasyPrint: see render_part
+        pass
+
+
 def render_part(job: PartJob) -> Part:
     """Lay out and write one part; `job.anchors` are the HTML ids whose page is wanted.
 
     The shared stylesheet is applied after the document's own <style>, which holds only
     what is particular to the part."""
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # fontTools stamps subsets otherwise
+    # A part carries no date (the booklet's come from its metadata), whichever process
+    # renders it and whenever that process was started; fontTools would stamp the clock.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         _canonical_widths()
     except Exception:  # another WeasyPrint: parts may need a few more font dictionaries
@@ -228,6 +247,10 @@ def render_part(job: PartJob) -> Part:
         return _render_part(job)
     finally:
         _known_faces.clear()
+        if epoch is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
 
 
 def _render_part(job: PartJob) -> Part:

@@ -50,11 +50,11 @@ def page_href(plan: Plan, index_pages: dict[str, int]):
     return href
 
 
-def fiche_batches(fiches: list, average: int = 4, longest: int = 8) -> list[list]:
+def fiche_batches(fiches: list, average: int = 3, longest: int = 6) -> list[list]:
     """The fiches in consecutive runs laid out together, each run one WeasyPrint document.
 
     One document per fiche costs ~15 ms of setup a fiche (styles, fonts, PDF writing);
-    about four a document halves that. Where a run ends depends on the fiche that ends it
+    about three a document halves that. Where a run ends depends on the fiche that ends it
     (a hash of its id), never on its position: adding, removing or moving a fiche changes
     the runs around it only, and every other run keeps its cache entry (issue 6)."""
     batches, current = [], []
