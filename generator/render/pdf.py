@@ -113,6 +113,11 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
         return PartJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces())
 
     with stages("booklet: fiches"):
+        # The contents' length, from provisional numbers (three pages a fiche: as many
+        # digits as the real ones, or more); asked for first, so that nothing waits for
+        # it once the fiches are laid out.
+        guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
+        provisional = runner.part(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -124,10 +129,6 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
             run_futures.append(runner.part(job(b.part([b.article(f) for f in batch],
                                                       CONTENT_ONLY_CSS + own_page, batch), ids),
                                            lambda n=len(batch): advance(n)))
-        # The contents' length, from provisional numbers (three pages a fiche: as many
-        # digits as the real ones, or more).
-        guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        provisional = runner.part(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
         runs = [f.result() for f in run_futures]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
