@@ -69,12 +69,17 @@ def fiche_batches(fiches: list, average: int = 3, longest: int = 6) -> list[list
     return batches
 
 
+# A furniture document's pages cost more the longer it is (WeasyPrint keeps every page
+# laid out so far): long catalogues get more chunks rather than longer ones.
+FURNITURE_PAGES = 120
+
+
 def furniture_chunks(edition: Edition, plan: Plan, jobs: int) -> list[list]:
     """The fiches in runs of about the same number of pages, a few per worker. A run
     boundary is a fiche boundary, so a run's document depends on its own fiches' pages
     and first page only."""
     total = plan.back_start - plan.front_pages - 1
-    size = max(16, -(-total // (jobs * 3)))
+    size = max(16, min(FURNITURE_PAGES, -(-total // (jobs * 3))))
     chunks, current, pages_in = [], [], 0
     for f in edition.fiches:
         current.append(f)
