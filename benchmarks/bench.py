@@ -43,23 +43,30 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def tree_rss(pid: int) -> int:
-    """Memory of `pid` and all its descendants (PSS, shared pages counted once), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
             continue
-        children.setdefault(ppid, []).append(int(entry))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Memory of `pid` and all its descendants (PSS, shared pages counted once), from
+    /proc. Children come from /proc/PID/task/*/children, not from a scan of every
+    process: the sampler runs beside the build and must cost it next to nothing."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         total += _pss(p)
-        todo += children.get(p, [])
+        todo += _children(p)
     return total
 
 
