@@ -192,3 +192,15 @@ def test_damaged_entries_are_rebuilt(tmp_path):
             entry.write_bytes(bytes(raw[: len(raw) // 3]))
     _build(root, out)
     _same_as_clean(root, out)
+
+
+def test_a_moved_project_gives_what_a_clean_build_gives(tmp_path):
+    # WeasyPrint names each image after its path: parts cached where the project was
+    # would carry the old names, and the booklet would differ from a clean build's.
+    root = make_catalogue(tmp_path / "ici", 8, seed=3)
+    assert any("image:" in p.read_text(encoding="utf-8") for p in (root / "fiches").rglob("*.md"))
+    _build(root, root / "output")
+    moved = tmp_path / "ailleurs"
+    root.rename(moved)
+    _build(moved, moved / "output")
+    _same_as_clean(moved, moved / "output")

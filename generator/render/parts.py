@@ -11,7 +11,8 @@ dictionary and one font program per face, whatever the number of parts.
 
 A part depends on its job only (`PartJob`): its HTML, the stylesheet every part shares,
 the files they reference, Recueil's and WeasyPrint's versions. `part_key` hashes all of
-that, so a cache can reuse a fiche wherever it lands in the booklet.
+that, so a cache can reuse a fiche wherever it lands in the booklet (but not after the
+project moved: WeasyPrint names images after their paths).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ FURNITURE_CSS = "@page { marks: none !important; }"
 
 # What a part's PDF is written with; part of every part's cache key.
 PART_PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
-RENDERER = "parts 4"  # bump when a part's bytes would change for the same inputs
+RENDERER = "parts 5"  # bump when a part's bytes would change for the same inputs
 
 
 def offset_css(first_page: int) -> str:
@@ -95,40 +96,51 @@ _URL = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')\s]+)["
 
 
 def part_key(job: PartJob, digest) -> str | None:
-    """The cache key of a part: its HTML and stylesheet with this machine's paths
-    replaced by the sha256 of the files they name, the fetch rules, the renderer's
-    versions. None when the part reads something a key cannot describe (a remote
-    resource, or a local file that is missing)."""
+    """The cache key of a part: its HTML and stylesheet, the sha256 of every file they
+    name, the fetch rules, the renderer's versions. None when the part reads something a
+    key cannot describe (a remote resource, or a local file that is missing).
+
+    Paths stay in the key as they are: WeasyPrint names an image in the PDF after its
+    URL, so a project moved elsewhere must not reuse the parts made where it was."""
     from weasyprint import __version__ as weasyprint_version
 
     from generator.cache import key
 
-    files = {}
-    for text in (job.html, job.stylesheet):
-        for m in _URL.finditer(text):
-            url = urllib.parse.urljoin(job.base_url, m.group(1) or m.group(2))
-            scheme = urllib.parse.urlsplit(url).scheme
-            if scheme == "data":
-                continue
-            if scheme != "file":
-                return None
-            path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
-            sha = digest(path)
-            if sha is None:
-                return None
-            files[url] = sha
-    # Paths become placeholders: the same project built elsewhere keys the same.
-    places = {job.base_url: "<out>/", job.fetch.project_root.as_uri(): "<project>"}
-    places.update({root.as_uri(): f"<root{i}>" for i, root in enumerate(job.fetch.extra_roots)})
+    files = []
+    for text, remember in ((job.html, False), (job.stylesheet, True)):
+        found = _files(text, job.base_url, digest, remember)
+        if found is None:
+            return None
+        files += found
+    return key(RENDERER, weasyprint_version, job.base_url, job.html, job.stylesheet, sorted(files),
+               list(job.anchors), str(job.fetch), sorted(PART_PDF_OPTIONS.items()))
 
-    def normal(text: str) -> str:
-        for prefix, name in sorted(places.items(), key=lambda kv: -len(kv[0])):
-            text = text.replace(prefix, name)
-        return text
 
-    relative = sorted((normal(url), sha) for url, sha in files.items())
-    return key(RENDERER, weasyprint_version, normal(job.html), normal(job.stylesheet), relative,
-               list(job.anchors), job.fetch.allow_remote, sorted(PART_PDF_OPTIONS.items()))
+_scanned: dict[tuple[str, str], tuple] = {}
+
+
+def _files(text: str, base_url: str, digest, remember: bool = False) -> list[tuple[str, str]] | None:
+    """(URL, sha256) of every file `text` names; None if one is remote or missing.
+    `remember`: the stylesheet, the same for every part, is scanned once (the files'
+    digests are memoised by `digest` itself)."""
+    urls = _scanned.get((base_url, text)) if remember else None
+    if urls is None:
+        urls = tuple(urllib.parse.urljoin(base_url, m.group(1) or m.group(2)) for m in _URL.finditer(text))
+        if remember:
+            _scanned.clear()  # one stylesheet a build: keep the last one only
+            _scanned[(base_url, text)] = urls
+    out = []
+    for url in urls:
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme == "data":
+            continue
+        if scheme != "file":
+            return None
+        sha = digest(Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)))
+        if sha is None:
+            return None
+        out.append((url, sha))
+    return out
 
 
 # --- rendering (in workers) -----------------------------------------------------------
