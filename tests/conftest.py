@@ -90,7 +90,9 @@ class FolderStage:
         return p
 
     def staged(self) -> list[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        # The build cache may live in this folder too (out=root); it is never an output.
+        return sorted(rel for rel in (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+                      if not rel.startswith(".recueil-cache/"))
 
 
 def png_bytes(width: int, height: int, rgb=(30, 90, 140), *, pixels: bool = True, comment: bytes | None = None) -> bytes:
