@@ -68,7 +68,7 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
     which case nothing in `options.out` has changed. Returns what was written."""
     from generator import uptodate
     from generator.output import Staging
-    from generator.render.jobs import warm_workers, worker_count
+    from generator import workers
 
     stages = stages or Stages()
     started_ns = time.time_ns()
@@ -81,7 +81,9 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
-    with warm_workers(worker_count(options) if "pdf" in options.formats else 0):
+    from generator.render.parts import warm_up
+
+    with workers.started(workers.count(options), warm_up if "pdf" in options.formats else None):
         return _build(root, options, report, stages, started_ns, epoch_env)
 
 
@@ -126,6 +128,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
     fetch_roots = list(layout.dirs) + [builtin_fonts()]
     fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
     written: list[str] = []
+    docx_written = None  # the Word files still being written, if any
     pages = None
     out = options.out
     with Staging(out) as stage:
@@ -136,7 +139,12 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
             from generator.render import docx
 
             with stages("docx"):
-                written += docx.render_docx(edition, layout, stage, options)
+                docx_written = docx.start_docx(edition, layout, stage, options)
+                # The archive lists in its build.json what was staged before it; other
+                # booklets let the Word files be written while they make their HTML.
+                if options.archive or "pdf" not in options.formats:
+                    written += docx_written()
+                    docx_written = None
         if "handouts" in options.formats:
             from generator.render import handout
 
@@ -162,6 +170,9 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 with stages("impose"):
                     impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
                 written.append("booklet-imposed.pdf")
+        if docx_written is not None:
+            with stages("docx: rest"):
+                written += docx_written()
         with stages("write"):
             write_manifest(stage, edition, pages, written)
             stage.commit()

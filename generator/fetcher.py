@@ -15,11 +15,8 @@ ordinary exception, which it logs before skipping the resource; the render goes 
 from __future__ import annotations
 
 import contextlib
-import io
 import mimetypes
-import re
 import stat
-import warnings
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -27,10 +24,9 @@ from urllib import parse, request
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from generator.pixels import MAX_PIXELS, pixel_count
+
 DATA_URL_MAX = 2_000_000  # characters of the URL itself, about 1.5 MB once decoded
-# A few kilobytes of PNG can claim a gigapixel: decoding it would exhaust memory. 50
-# megapixels is an A3 page at 600 dpi, more than any print needs.
-MAX_PIXELS = 50_000_000
 _SHOWN = 120  # characters of a URL quoted in a message: data: URLs can be huge
 
 
@@ -49,26 +45,6 @@ def is_allowed_path(path: Path | str, roots: list[Path]) -> bool:
     except (OSError, RuntimeError, ValueError):  # missing, symlink loop, NUL in path
         return False
     return any(real.is_relative_to(root.resolve()) for root in roots)
-
-
-def pixel_count(data: bytes) -> int | None:
-    """Width x height of a raster image, read from its header without decoding the
-    pixels; None for what Pillow does not take as an image (SVG, text...)."""
-    from PIL import Image  # WeasyPrint's own dependency
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-    except Image.DecompressionBombError as bomb:
-        # Pillow refuses to open it at all past twice its own limit; the size is in
-        # the message, and "huge" is all that matters here anyway.
-        found = re.search(r"\((\d+) pixels\)", str(bomb))
-        return int(found[1]) if found else 2 * Image.MAX_IMAGE_PIXELS
-    except Exception:  # noqa: BLE001 - any unreadable header: not ours to judge here
-        return None
-    return width * height
 
 
 def _shown(url: str) -> str:

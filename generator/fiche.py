@@ -15,7 +15,7 @@ from typing import Callable
 
 from generator import markdown, schema
 from generator.diagnostics import Report
-from generator.fetcher import MAX_PIXELS, pixel_count
+from generator.pixels import MAX_PIXELS, pixel_count
 from generator.frontmatter import YamlError, load_yaml, split
 from generator.matching import fold
 from generator.model import Contact, Fiche, Image, KeyFigure, Partner, PartnerRef, Territory

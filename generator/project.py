@@ -162,7 +162,7 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tupl
     if not files:
         report.warning("fiches", None, "no fiche found: write them as fiches/NAME.md (`recueil new \"Title\"` makes one)")
     ids: dict[str, str] = {}  # id_key(id) -> rel of the first file with it
-    fiches = []
+    todo = []
     for path in files:
         rel = path.relative_to(root).as_posix()
         if not path.resolve().is_relative_to(root):
@@ -173,14 +173,41 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tupl
             report.error(rel, None, f"id '{path.stem}' is already used by {ids[key]}: fiche ids are file names, compared ignoring case; rename one of them")
             continue
         ids[key] = rel
-        own = Report()
-        fiche, is_draft = read_fiche(path, rel, ctx, own)
+        todo.append((path, rel))
+    fiches = []
+    for fiche, is_draft, items in _read_all(todo, ctx):
         if is_draft and not drafts:
-            for d in own.items:
+            for d in items:
                 report.warning(d.path, d.line, f"(draft, not published) {d.message}")
             continue
-        report.items += own.items
+        report.items += items
         if fiche is not None:
             fiches.append(fiche)
     return fiches, set(ids)
+
+
+# Below this, sending fiches to the workers and back costs more than it saves.
+PARALLEL_FROM = 60
+
+
+def _read_all(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list]]:
+    """read_fiche over `todo`, in order: in the build's workers when there are some and
+    enough fiches (Markdown parsing is most of a catalogue's reading time)."""
+    from generator import workers
+
+    pool = workers.shared()
+    if pool is None or len(todo) < PARALLEL_FROM:
+        return _read_chunk(todo, ctx)
+    size = max(8, len(todo) // 16)
+    futures = [pool.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
+    return [result for f in futures for result in f.result()]
+
+
+def _read_chunk(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list]]:
+    out = []
+    for path, rel in todo:
+        own = Report()
+        fiche, is_draft = read_fiche(path, rel, ctx, own)
+        out.append((fiche, is_draft, own.items))
+    return out
 

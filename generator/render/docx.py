@@ -15,9 +15,11 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 
 from generator import fonts as faces
+from generator import workers as build_workers
 from generator.cache import Cache
 from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
@@ -66,6 +68,13 @@ def render_fiche_docx(fiche: Fiche, edition: Edition, reference: Reference, font
 
 def render_docx(edition: Edition, layout, stage, options) -> list[str]:
     """Write fiches/ID.docx for every fiche of the edition; return the paths written."""
+    return start_docx(edition, layout, stage, options)()
+
+
+def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[str]]:
+    """Start writing the edition's Word files; the function returned waits for them and
+    returns the paths written. With the build's workers running, the fiches are written
+    there while the caller goes on (the booklet's HTML, in a build)."""
     jobs = getattr(options, "jobs", None)
     workers = min(os.cpu_count() or 1, 8) if jobs is None else max(1, int(jobs))
     fiches = edition.fiches
@@ -74,20 +83,28 @@ def render_docx(edition: Edition, layout, stage, options) -> list[str]:
     reference, fonts = prepare_docx(edition, layout, cache)
     labels = _layout_labels(layout, edition.publication.lang)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
+    state = (reference, fonts, edition.publication, labels)
+    pool = build_workers.shared()
+    futures = []
     if workers == 1 or len(fiches) < PARALLEL_FROM:
-        _start_worker(reference, fonts, edition.publication, labels)
-        for task in tasks:
-            _write(task)
+        _write_chunk(state, tasks)
+    elif pool is not None:  # each chunk brings the shared parts: the workers were started before them
+        size = max(1, len(tasks) // (build_workers.count(options) * 4))
+        futures = [pool.submit(_write_chunk, state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
     else:
         workers = min(workers, max(1, len(fiches) // 2))
         chunk = max(1, len(tasks) // (workers * 4))
-        with ProcessPoolExecutor(workers, initializer=_start_worker,
-                                 initargs=(reference, fonts, edition.publication, labels)) as pool:
-            list(pool.map(_write, tasks, chunksize=chunk))
-    written = [f"fiches/{fiche.id}.docx" for fiche in fiches]
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
+            list(own.map(_write, tasks, chunksize=chunk))
     shared = _shared(reference, fonts, _pub_key(edition.publication), _labels_key(labels))
     stage.path(BOOKLET).write_bytes(booklet_package(edition, reference, shared, labels.get("contents")))
-    return written + [BOOKLET]
+    written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
+
+    def finish() -> list[str]:
+        for f in futures:
+            f.result()
+        return written
+    return finish
 
 
 # per process ------------------------------------------------------------------------
@@ -97,6 +114,12 @@ _WORKER: dict = {}
 def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels) -> None:
     _WORKER.update(reference=reference, pub=pub,
                    shared=_shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
+
+
+def _write_chunk(state: tuple, tasks: list[tuple[Fiche, str]]) -> None:
+    _start_worker(*state)
+    for task in tasks:
+        _write(task)
 
 
 def _write(task: tuple[Fiche, str]) -> None:

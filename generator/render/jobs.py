@@ -8,39 +8,11 @@ result is a future already done. Results are stored in the cache by the main pro
 
 from __future__ import annotations
 
-import contextlib
-import os
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.cache import Cache, FileDigests
-from generator.render.parts import Part, PartJob, part_key, render_part, warm_up
-
-_warm: ProcessPoolExecutor | None = None
-
-
-def worker_count(options) -> int:
-    return max(1, getattr(options, "jobs", None) or os.cpu_count() or 1)
-
-
-@contextlib.contextmanager
-def warm_workers(count: int):
-    """Worker processes started now, ready (fonts configured) by the time the booklet
-    needs them: a build started by a one-word edit then waits for its one render, not
-    for workers to start. The Runners made meanwhile use them."""
-    global _warm
-    if count <= 1 or _warm is not None:
-        yield
-        return
-    pool = ProcessPoolExecutor(max_workers=count, initializer=warm_up)
-    for _ in range(count):
-        pool.submit(int)  # processes start on demand: ask for all of them now
-    _warm = pool
-    try:
-        yield
-    finally:
-        _warm = None
-        pool.shutdown(wait=True, cancel_futures=True)
-
+from generator import workers
+from generator.render.parts import Part, PartJob, part_key, render_part
 
 def _done(value) -> Future:
     f: Future = Future()
@@ -50,7 +22,7 @@ def _done(value) -> Future:
 
 class Runner:
     def __init__(self, options, cache: Cache):
-        self.jobs = worker_count(options)
+        self.jobs = workers.count(options)
         self.cache = cache
         self.digest = FileDigests()
         self._pool: ProcessPoolExecutor | None = None
@@ -59,7 +31,7 @@ class Runner:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._pool is not None and self._pool is not _warm:
+        if self._pool is not None and self._pool is not workers.shared():
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 
@@ -72,7 +44,7 @@ class Runner:
                 f.set_exception(e)
                 return f
         if self._pool is None:  # only when a render is needed
-            self._pool = _warm or ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = workers.shared() or ProcessPoolExecutor(max_workers=self.jobs)
         return self._pool.submit(fn, *args)
 
     def part(self, job: PartJob, done=None) -> Future:

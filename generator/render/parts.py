@@ -17,6 +17,7 @@ project moved: WeasyPrint names images after their paths).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -102,8 +103,6 @@ def part_key(job: PartJob, digest) -> str | None:
 
     Paths stay in the key as they are: WeasyPrint names an image in the PDF after its
     URL, so a project moved elsewhere must not reuse the parts made where it was."""
-    from weasyprint import __version__ as weasyprint_version
-
     from generator.cache import key
 
     files = []
@@ -112,8 +111,15 @@ def part_key(job: PartJob, digest) -> str | None:
         if found is None:
             return None
         files += found
-    return key(RENDERER, weasyprint_version, job.base_url, job.html, job.stylesheet, sorted(files),
+    return key(RENDERER, _weasyprint_version(), job.base_url, job.html, job.stylesheet, sorted(files),
                list(job.anchors), str(job.fetch), sorted(PART_PDF_OPTIONS.items()))
+
+
+@functools.lru_cache(maxsize=1)
+def _weasyprint_version() -> str:
+    from importlib import metadata  # not `import weasyprint`: the main process need not load it
+
+    return metadata.version("weasyprint")
 
 
 _scanned: dict[tuple[str, str], tuple] = {}
