@@ -93,7 +93,7 @@ def subset_bytes(data: bytes, *, unicodes=(), gids=(), retain_gids: bool = False
                  layout: bool = True, drop_tables: tuple[str, ...] = ("DSIG",)) -> bytes:
     """The font `data` cut down to the glyphs of `unicodes` and `gids`, every name
     record kept, with all its layout features (`layout`) or none. HarfBuzz's subsetter:
-    about a hundred times faster than fontTools' on these faces (issue 6), and it never
+    about a hundred times faster than fontTools' on these faces, and it never
     touches the head table's dates, so the bytes depend on the inputs only."""
     face = hb.Face(data)
     request = hb.SubsetInput()

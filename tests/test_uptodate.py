@@ -41,9 +41,7 @@ def _same_as_clean(root: Path, out: Path, capsys, **options) -> None:
 
 @pytest.fixture
 def project(tmp_path):
-    """A small catalogue with one warning. Built fresh in each test's folder: booklet parts
-    are cached under path-free keys, yet WeasyPrint names images after their URL, so a copy
-    of an OUT built elsewhere does not equal a clean build there (a known cache issue)."""
+    """A small catalogue with one warning, built fresh in each test's folder."""
     root = make_catalogue(tmp_path / "projet", 3, seed=7)
     first = sorted((root / "fiches").rglob("*.md"))[0]
     first.write_text(first.read_text(encoding="utf-8").replace("---\n", "---\nkeyword: x\n", 1), encoding="utf-8")

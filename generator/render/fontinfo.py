@@ -1,6 +1,6 @@
 """One font dictionary and one font program per face in the booklet, however many parts.
 
-Why (issue 6, the booklet was 1.56× a single-document render): every part carried its
+Why (the booklet was 1.56× the size of a single-document render): every part carried its
 own Type0 font, CIDFont, FontDescriptor, /W widths and ToUnicode CMap for each face, and
 the font programs were kept hinted.
 

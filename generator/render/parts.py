@@ -2,7 +2,7 @@
 furniture) as an independent WeasyPrint document, in a worker process or not.
 
 Why parts: WeasyPrint's time and memory grow faster than the page count on one big
-document; many small documents, laid out in parallel, grow linearly (issue 6).
+document; many small documents, laid out in parallel, grow linearly.
 
 Each part comes back "font-stripped" (see fontinfo.py): every font dictionary of a
 vendored face is replaced by a small dictionary naming the face (the sha256 of its file)

@@ -1,7 +1,7 @@
 """The PDF booklet: cover, contents, fiches, indexes, with page numbers read from the
 rendered pages, never guessed.
 
-How (issue 6: one big WeasyPrint document grows superlinearly in time and memory):
+How (one big WeasyPrint document grows superlinearly in time and memory):
   1. the fiches are laid out a few to a document (plan.fiche_batches: runs whose ends
      depend on the fiches, not their positions), each fiche from a new page, without
      running heads or folios, in worker processes (parts.py); each fiche's page count
@@ -169,7 +169,10 @@ def _fiche_pages(batches: list[list], runs: list[Part]) -> tuple[dict[str, tuple
     at, counts = {}, {}
     for r, (batch, run) in enumerate(zip(batches, runs)):
         starts = [run.anchors.get(H.anchor(f.id)) for f in batch]
-        if starts[0] != 0 or any(a is None or b is None or a >= b for a, b in zip(starts, starts[1:] + [run.pages])):
+        if None in starts:
+            raise RuntimeError("the layout's fiche template must give each fiche's <article> the id "
+                               "{{ anchor }}: the contents, the indexes and the links point at it")
+        if starts[0] != 0 or any(a >= b for a, b in zip(starts, starts[1:] + [run.pages])):
             raise RuntimeError(f"fiches {[f.id for f in batch]} start on pages {starts} of {run.pages}")  # a bug
         for f, first, end in zip(batch, starts, starts[1:] + [run.pages]):
             at[f.id] = (r, first)

@@ -56,7 +56,7 @@ def fiche_batches(fiches: list, average: int = 3, longest: int = 6) -> list[list
     One document per fiche costs ~15 ms of setup a fiche (styles, fonts, PDF writing);
     about three a document halves that. Where a run ends depends on the fiche that ends it
     (a hash of its id), never on its position: adding, removing or moving a fiche changes
-    the runs around it only, and every other run keeps its cache entry (issue 6)."""
+    the runs around it only, and every other run keeps its cache entry."""
     batches, current = [], []
     for fiche in fiches:
         current.append(fiche)
