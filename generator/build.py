@@ -81,19 +81,23 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
-    from generator.render.parts import warm_up
-
-    with workers.started(workers.count(options), warm_up if "pdf" in options.formats else None):
+    with workers.started(workers.count(options)):
         return _build(root, options, report, stages, started_ns, epoch_env)
 
 
 def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
-    from generator import assemble, layouts, project
+    from generator import assemble, layouts, project, workers
 
     with stages("read"):
         proj = project.read_project(root, report, drafts=options.drafts)
         if proj is None or report.failed():
             raise InputError(report)
+    if "pdf" in options.formats:
+        # The fiches are read: the workers load WeasyPrint now (the main process does the
+        # same meanwhile), not before, which would hold the reading up.
+        from generator.render.parts import warm_up
+
+        workers.each(warm_up)
     with stages("assemble"):
         edition = assemble.assemble(proj, options.selects, report)
         if report.failed():
@@ -117,7 +121,6 @@ def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
 def _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env) -> dict:
     from generator import layouts, uptodate
     from generator.cache import Cache
-    from generator.fetcher import make_fetcher
     from generator.manifest import write_manifest
     from generator.output import Staging
     from generator.paths import builtin_fonts
@@ -126,7 +129,14 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
         report.warning(".", None, message)
 
     fetch_roots = list(layout.dirs) + [builtin_fonts()]
-    fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
+    if options.archive or "handouts" in options.formats:  # WeasyPrint renders here, or in forks of here
+        from generator.fetcher import make_fetcher
+
+        fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
+    else:  # only workers render: this process need not load WeasyPrint (0.6 s)
+        from generator.render.parts import FetchRules
+
+        fetcher = FetchRules([proj.root, *fetch_roots], proj.publication.allow_remote, warn)
     written: list[str] = []
     docx_written = None  # the Word files still being written, if any
     pages = None

@@ -1,10 +1,10 @@
 """The build's worker processes: started as a build begins, shared by every stage that
 has work for them (reading fiches, Word files, the booklet's renders).
 
-Starting them first lets them warm up (WeasyPrint imported, fonts configured) while the
-main process checks and reads the project: a build after a one-word edit then waits for
-its one render, not for processes to start. Workers are forked, so whatever a task
-needs that the main process already holds travels with the task.
+Started first, they read the fiches, then warm up for the booklet (WeasyPrint imported,
+fonts configured) while the main process goes on: a build after a one-word edit then
+waits for its one render, not for processes to start. Workers are forked before the
+project is read, so a task brings what it needs with it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,14 @@ def count(options) -> int:
 def shared() -> ProcessPoolExecutor | None:
     """The running build's workers, or None (one job, or no build running)."""
     return _shared
+
+
+def each(fn) -> None:
+    """Have every worker run `fn` (which must be idempotent) after the tasks already
+    queued: a stage that will need them readies them while others still run."""
+    if _shared is not None:
+        for _ in range(_shared._max_workers):
+            _shared.submit(fn)
 
 
 @contextlib.contextmanager

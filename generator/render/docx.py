@@ -96,8 +96,10 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
         chunk = max(1, len(tasks) // (workers * 4))
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
             list(own.map(_write, tasks, chunksize=chunk))
-    shared = _shared(reference, fonts, _pub_key(edition.publication), _labels_key(labels))
-    stage.path(BOOKLET).write_bytes(booklet_package(edition, reference, shared, labels.get("contents")))
+    if futures:
+        futures.append(pool.submit(_write_booklet, state, edition, str(stage.path(BOOKLET))))
+    else:
+        _write_booklet(state, edition, str(stage.path(BOOKLET)))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
 
     def finish() -> list[str]:
@@ -120,6 +122,12 @@ def _write_chunk(state: tuple, tasks: list[tuple[Fiche, str]]) -> None:
     _start_worker(*state)
     for task in tasks:
         _write(task)
+
+
+def _write_booklet(state: tuple, edition: Edition, path: str) -> None:
+    reference, fonts, pub, labels = state
+    shared = _shared(reference, fonts, _pub_key(pub), _labels_key(labels))
+    Path(path).write_bytes(booklet_package(edition, reference, shared, labels.get("contents")))
 
 
 def _write(task: tuple[Fiche, str]) -> None:

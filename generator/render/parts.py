@@ -25,8 +25,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from generator.fetcher import make_fetcher
 from generator.render.fontinfo import strip_fonts
 
 # A fiche part is the fiche alone: running heads, folios and crop marks are drawn by the
@@ -60,8 +60,24 @@ class FetchSpec:
     allow_remote: bool
 
     def make(self, warnings: list[str]):
+        from generator.fetcher import make_fetcher  # WeasyPrint's: only where parts are rendered
+
         return make_fetcher(self.project_root, list(self.extra_roots), allow_remote=self.allow_remote,
                             warn=warnings.append)
+
+
+@dataclass
+class FetchRules:
+    """What the booklet asks of the safe fetcher (generator.fetcher) when only workers
+    render: its roots, its rule on remote files, where its warnings go. Has no fetching
+    of its own, and needs no WeasyPrint."""
+
+    roots: list[Path]
+    allow_remote: bool
+    _warn: Callable[[str], None] | None = None
+
+    def __post_init__(self):
+        self.roots = [Path(r).resolve() for r in self.roots]  # as SafeFetcher keeps them
 
 
 @dataclass
