@@ -489,16 +489,21 @@ def test_reference_docx_is_the_script_output(tmp_path):
         "run scripts/make_reference_docx.py and commit layouts/brochure/reference.docx"
 
 
-def test_styles_are_found_by_name_in_a_reference_saved_by_french_word(built, tmp_path):
-    # French Word saves « heading 1 » under the id « Titre1 »: the name is what counts.
+def _reference_with(folder: Path, edit_styles) -> Path:
+    """A copy of the brochure's reference.docx in `folder`, its word/styles.xml edited."""
     source = REPO / "layouts" / "brochure" / "reference.docx"
-    localized = tmp_path / "reference.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(localized, "w") as zout:
+    copy = folder / "reference.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(copy, "w") as zout:
         for item in zin.infolist():
             data = zin.read(item)
-            if item.filename == "word/styles.xml":
-                data = data.replace(b'"Heading1"', b'"Titre1"').replace(b'"ListBullet"', b'"Listepuces"')
-            zout.writestr(item, data)
+            zout.writestr(item, edit_styles(data) if item.filename == "word/styles.xml" else data)
+    return copy
+
+
+def test_styles_are_found_by_name_in_a_reference_saved_by_french_word(built, tmp_path):
+    # French Word saves « heading 1 » under the id « Titre1 »: the name is what counts.
+    localized = _reference_with(tmp_path, lambda styles: styles.replace(b'"Heading1"', b'"Titre1"')
+                                .replace(b'"ListBullet"', b'"Listepuces"'))
     edition = built["edition"]
     written = docx.render_docx(edition, StandInLayout(localized), FolderStage(tmp_path / "out"), Options(jobs=1))
     path = tmp_path / "out" / written[0]
@@ -523,16 +528,14 @@ def test_a_broken_reference_docx_is_an_input_error_naming_it(built, tmp_path):
 def test_a_reference_docx_cannot_pull_a_local_file_into_the_fiches(built, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("CANARY-7f3a")
-    source = REPO / "layouts" / "brochure" / "reference.docx"
-    hostile = tmp_path / "reference.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "word/styles.xml":
-                data = data.replace(b"?>\n<w:styles", f'?>\n<!DOCTYPE w:styles [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<w:styles'.encode(), 1)
-                data = data.replace(b'w:val="Normal"/>', b'w:val="Normal&x;"/>', 1)
-                assert b"<!DOCTYPE" in data and b"&x;" in data
-            zout.writestr(item, data)
+
+    def with_entity(styles: bytes) -> bytes:
+        styles = styles.replace(b"?>\n<w:styles", f'?>\n<!DOCTYPE w:styles [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<w:styles'.encode(), 1)
+        styles = styles.replace(b'w:val="Normal"/>', b'w:val="Normal&x;"/>', 1)
+        assert b"<!DOCTYPE" in styles and b"&x;" in styles
+        return styles
+
+    hostile = _reference_with(tmp_path, with_entity)
     with pytest.raises(InputError):
         docx.render_docx(built["edition"], StandInLayout(hostile), FolderStage(tmp_path / "out"), Options())
 
