@@ -66,9 +66,8 @@ def source_date_epoch(publication_date: str | None) -> int:
 def build(root: Path, options: BuildOptions, report: Report, stages: Stages | None = None) -> dict:
     """Build the edition of `root` into `options.out`. Raises InputError on bad input, in
     which case nothing in `options.out` has changed. Returns what was written."""
-    from generator import uptodate
+    from generator import uptodate, workers
     from generator.output import Staging
-    from generator import workers
 
     stages = stages or Stages()
     started_ns = time.time_ns()
@@ -93,8 +92,8 @@ def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
         if proj is None or report.failed():
             raise InputError(report)
     if "pdf" in options.formats:
-        # The fiches are read: the workers load WeasyPrint now (the main process does the
-        # same meanwhile), not before, which would hold the reading up.
+        # The fiches are read: the workers load WeasyPrint now, not before, which would
+        # hold the reading up.
         from generator.render.parts import warm_up
 
         workers.each(warm_up)

@@ -14,6 +14,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 _shared: ProcessPoolExecutor | None = None
+_size = 0
 
 
 def count(options) -> int:
@@ -30,23 +31,23 @@ def each(fn) -> None:
     """Have every worker run `fn` (which must be idempotent) after the tasks already
     queued: a stage that will need them readies them while others still run."""
     if _shared is not None:
-        for _ in range(_shared._max_workers):
+        for _ in range(_size):
             _shared.submit(fn)
 
 
 @contextlib.contextmanager
-def started(n: int, initializer=None):
+def started(n: int):
     """`n` worker processes for the duration of the block (none when n <= 1)."""
-    global _shared
+    global _shared, _size
     if n <= 1 or _shared is not None:
         yield
         return
-    pool = ProcessPoolExecutor(max_workers=n, initializer=initializer)
+    pool = ProcessPoolExecutor(max_workers=n)
     for _ in range(n):
         pool.submit(int)  # processes start on demand: ask for all of them now
-    _shared = pool
+    _shared, _size = pool, n
     try:
         yield
     finally:
-        _shared = None
+        _shared, _size = None, 0
         pool.shutdown(wait=True, cancel_futures=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from generator.cache import Cache, FileDigests
 from generator import workers
+from generator.cache import Cache, FileDigests
 from generator.render.parts import Part, PartJob, part_key, render_part
+
 
 def _done(value) -> Future:
     f: Future = Future()
