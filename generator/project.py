@@ -210,4 +210,3 @@ def _read_chunk(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche 
         fiche, is_draft = read_fiche(path, rel, ctx, own)
         out.append((fiche, is_draft, own.items))
     return out
-

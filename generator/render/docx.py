@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from generator import fonts as faces
 from generator import workers as build_workers
