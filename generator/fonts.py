@@ -8,7 +8,6 @@ small. The subsets are deterministic: no timestamp is recalculated on save.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -137,7 +136,7 @@ def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dic
     out = {}
     for face in FACES:
         path = font_dir / face.file
-        k = key("subset", SUBSETTER, _file_sha256(path), chars)
+        k = key("subset", SUBSETTER, face_sha256(path), chars)
         found = cache.get("subset", k) if cache is not None else None
         if found is not None:
             out[face.file] = found[0]
@@ -149,8 +148,12 @@ def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dic
 
 
 @lru_cache(maxsize=64)
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def face_sha256(path: Path) -> str:
+    """The sha256 of a font file, read once a process: cache keys and the booklet's
+    parts name a face by it."""
+    from generator.manifest import sha256_file
+
+    return sha256_file(path)
 
 
 @lru_cache(maxsize=32)

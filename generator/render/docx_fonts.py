@@ -63,7 +63,9 @@ def prepare_fonts(chars: str, font_dir: Path | None = None, cache=None) -> Embed
     `cache` (a generator.cache.Cache) keeps the subsets between builds."""
     font_dir = font_dir or builtin_fonts()
     embedded = []
-    for n, (face, program) in enumerate(zip(faces.FACES, faces.edition_subsets(chars, cache, font_dir).values()), start=1):
+    subsets = faces.edition_subsets(chars, cache, font_dir)
+    for n, face in enumerate(faces.FACES, start=1):
+        program = subsets[face.file]
         names = TTFont(io.BytesIO(program), lazy=True)["name"]
         family = str(names.getName(1, 3, 1, 0x409) or names.getDebugName(1))
         style = str(names.getName(2, 3, 1, 0x409) or names.getDebugName(2)).lower()

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from generator import progress
 from generator.cache import Cache, key
-from generator.fonts import FACES, SUBSETTER, edition_chars, edition_subsets
+from generator.fonts import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
@@ -77,16 +77,9 @@ def _cache(options) -> Cache:
     return Cache.for_output(out, getattr(options, "cache", True)) if out else Cache(None)
 
 
-_FACE_FILES = None
-
-
 def _faces() -> tuple[tuple[str, str], ...]:
     """(file name, sha256) of every vendored face: how parts name them."""
-    global _FACE_FILES
-    if _FACE_FILES is None:
-        _FACE_FILES = tuple((f.file, hashlib.sha256((builtin_fonts() / f.file).read_bytes()).hexdigest())
-                            for f in FACES)
-    return _FACE_FILES
+    return tuple((f.file, face_sha256(builtin_fonts() / f.file)) for f in FACES)
 
 
 @dataclass
