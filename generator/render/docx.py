@@ -12,7 +12,6 @@ fiche then costs its own XML and a zip made of ready parts (see docx_package).
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -75,8 +74,9 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     """Start writing the edition's Word files; the function returned waits for them and
     returns the paths written. With the build's workers running, the fiches are written
     there while the caller goes on (the booklet's HTML, in a build)."""
-    jobs = getattr(options, "jobs", None)
-    workers = min(os.cpu_count() or 1, 8) if jobs is None else max(1, int(jobs))
+    workers = build_workers.count(options)
+    if getattr(options, "jobs", None) is None:
+        workers = min(workers, 8)  # a pool of its own, outside a build: more cost more to start
     fiches = edition.fiches
     out = getattr(options, "out", None)
     cache = Cache.for_output(out, getattr(options, "cache", True)) if out else None
@@ -89,7 +89,7 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     if workers == 1 or len(fiches) < PARALLEL_FROM:
         _write_chunk(state, tasks)
     elif pool is not None:  # each chunk brings the shared parts: the workers were started before them
-        size = max(1, len(tasks) // (build_workers.count(options) * 4))
+        size = max(1, len(tasks) // (workers * 4))
         futures = [pool.submit(_write_chunk, state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
     else:
         workers = min(workers, max(1, len(fiches) // 2))
