@@ -230,7 +230,7 @@ def _canonical_widths() -> None:
         init(self, *args, **kwargs)
         if not _known_faces:  # outside render_part (a handout, the single document): as WeasyPrint does
             return
-        digest = hashlib.sha256(self.file_content).hexdigest()
+        digest = self.recueil_sha256 = hashlib.sha256(self.file_content).hexdigest()  # for _face_digests
         if digest not in _known_faces:
             return
         if digest not in _advances:
@@ -318,8 +318,9 @@ def _face_digests(document, faces: dict[str, str]) -> dict[str, str]:
         from weasyprint.text.fonts import get_hb_object_data
 
         for font in document.fonts.values():
-            data = get_hb_object_data(font.hb_face)
-            digest = hashlib.sha256(data).hexdigest()
+            digest = getattr(font, "recueil_sha256", None)  # set by _canonical_widths, same bytes
+            if digest is None:
+                digest = hashlib.sha256(get_hb_object_data(font.hb_face)).hexdigest()
             if digest in known:
                 out[font.name.decode("latin-1").lstrip("/")] = digest
     except Exception:  # another WeasyPrint: keep each part's own fonts
