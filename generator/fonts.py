@@ -129,21 +129,16 @@ def _tag(name: str) -> int:
 def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dict[str, bytes]:
     """Face file name -> that face subset to `chars`, for every vendored face. `cache`
     (generator.cache.Cache) keeps them between builds, shared by every renderer."""
-    from generator.cache import key
+    from generator.cache import Cache, key
     from generator.paths import builtin_fonts
 
     font_dir = font_dir or builtin_fonts()
+    cache = cache or Cache(None)
     out = {}
     for face in FACES:
         path = font_dir / face.file
         k = key("subset", SUBSETTER, face_sha256(path), chars)
-        found = cache.get("subset", k) if cache is not None else None
-        if found is not None:
-            out[face.file] = found[0]
-            continue
-        out[face.file] = subset_font(path, chars)
-        if cache is not None:
-            cache.put("subset", k, out[face.file])
+        out[face.file] = cache.memo("subset", k, lambda: (subset_font(path, chars), {}))[0]
     return out
 
 

@@ -208,10 +208,7 @@ def _cut_fonts(cache: Cache):
         out = {}
         for face, gids in sorted(glyphs.items()):
             k = key("cut", SUBSETTER, face, sorted(gids))
-            found = cache.get("font", k)
-            out[face] = found[0] if found is not None else cut_font(files[face].read_bytes(), sorted(gids))
-            if found is None:
-                cache.put("font", k, out[face])
+            out[face] = cache.memo("font", k, lambda: (cut_font(files[face].read_bytes(), sorted(gids)), {}))[0]
         return out
     return cut
 
