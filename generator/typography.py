@@ -34,24 +34,29 @@ _PROTECTED = re.compile(
 # A double punctuation mark is written after a word, and followed by a space, the end,
 # or a closing mark: that keeps query strings and code-like text ("a?b") untouched.
 _AFTER = r"(?=\s|$|[»)\]\"’'.,…;:!?])"
-_RULES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"(?<=[^\W\d_])'"), "’"),
-    (re.compile(rf"(?<=[^\s;!?(\[«]){_SP}*(?=[;!?]+{_AFTER})"), NNBSP),
-    (re.compile(rf"(?<=[^\s:;!?(\[/«]){_SP}*(?=:{_AFTER})"), NBSP),
-    (re.compile(rf"«{_SP}*(?=\S)"), "«" + NBSP),
-    (re.compile(rf"(?<=[^\s«]){_SP}*»"), NBSP + "»"),
-    (re.compile(rf"(?<=\d){_SP}?(?=[%‰€$£])"), NNBSP),
-    (re.compile(r"(?<=\d) (?=[^\W\d_])"), NBSP),
+# Each rule with the characters one of which a text must hold for the rule to act: most
+# texts hold few of them, and a test for a character is much cheaper than a search.
+_RULES: list[tuple[re.Pattern, str, str]] = [
+    (re.compile(r"(?<=[^\W\d_])'"), "’", "'"),
+    (re.compile(rf"(?<=[^\s;!?(\[«]){_SP}*(?=[;!?]+{_AFTER})"), NNBSP, ";!?"),
+    (re.compile(rf"(?<=[^\s:;!?(\[/«]){_SP}*(?=:{_AFTER})"), NBSP, ":"),
+    (re.compile(rf"«{_SP}*(?=\S)"), "«" + NBSP, "«"),
+    (re.compile(rf"(?<=[^\s«]){_SP}*»"), NBSP + "»", "»"),
+    (re.compile(rf"(?<=\d){_SP}?(?=[%‰€$£])"), NNBSP, "%‰€$£"),
+    (re.compile(r"(?<=\d) (?=[^\W\d_])"), NBSP, "0123456789"),
 ]
+_DIGITS = "0123456789"
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?!\d)")
 # Most text nodes of a catalogue hold none of the characters a rule acts on: skip them.
 _TRIGGER = re.compile(r"[';!?:«»%‰€$£\d]")
 
 
 def _gap(text: str) -> str:
-    text = _THOUSANDS.sub(lambda m: re.sub("[ \u00a0]", NNBSP, m.group()), text)
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    if any(d in text for d in _DIGITS):
+        text = _THOUSANDS.sub(lambda m: re.sub("[ \u00a0]", NNBSP, m.group()), text)
+    for pattern, replacement, needs in _RULES:
+        if any(c in text for c in needs):
+            text = pattern.sub(replacement, text)
     return text
 
 
