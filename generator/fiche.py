@@ -166,7 +166,7 @@ def check_local(src: str, fiche_path: Path, root: Path) -> tuple[Path | None, st
         return None, f"image '{src[:80]}' is outside the project folder: copy it into the project (e.g. images/) and refer to it from there"
     if not target.is_file():
         return None, f"image '{src[:80]}' not found (looked for {target.relative_to(root).as_posix()})"
-    pixels = pixel_count(target.read_bytes())
+    pixels = pixel_count(target)
     if pixels is None and target.suffix.lower() != ".svg":
         return None, f"'{src[:80]}' is not an image Recueil can read: use PNG, JPEG, GIF, WebP or SVG"
     if pixels is not None and pixels > MAX_PIXELS:

@@ -7,21 +7,23 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from pathlib import Path
 
 # A few kilobytes of PNG can claim a gigapixel: decoding it would exhaust memory. 50
 # megapixels is an A3 page at 600 dpi, more than any print needs.
 MAX_PIXELS = 50_000_000
 
 
-def pixel_count(data: bytes) -> int | None:
-    """Width x height of a raster image, read from its header without decoding the
-    pixels; None for what Pillow does not take as an image (SVG, text...)."""
+def pixel_count(data: bytes | Path) -> int | None:
+    """Width x height of a raster image (its bytes, or a file, of which only the header
+    is read), without decoding the pixels; None for what Pillow does not take as an
+    image (SVG, text...)."""
     from PIL import Image  # WeasyPrint's own dependency
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as image:
                 width, height = image.size
     except Image.DecompressionBombError as bomb:
         # Pillow refuses to open it at all past twice its own limit; the size is in
