@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from generator import schema
 from generator.diagnostics import Report
@@ -21,11 +22,13 @@ MAX_YAML_BYTES = 1_000_000
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
 
 
-def read_project(root: Path, report: Report, *, drafts: bool = False) -> Project | None:
+def read_project(root: Path, report: Report, *, drafts: bool = False,
+                 meanwhile: Callable[[], None] | None = None) -> Project | None:
     """The project in `root`, or None when it has errors (all of them in `report`).
 
     Drafts are read and checked either way; without `drafts` they are left out, and
     their problems are only warnings, so that a draft in progress never blocks a build.
+    `meanwhile()` is called while the build's workers read the fiches, if they do.
     """
     root = Path(root)
     if not root.is_dir():
@@ -40,7 +43,7 @@ def read_project(root: Path, report: Report, *, drafts: bool = False) -> Project
         allow_remote=pub.allow_remote,
         registry={key: p for p in registry for key in [fold(p.name), *map(fold, p.aliases)]},
     )
-    fiches, all_ids = _read_fiches(root, ctx, report, drafts)
+    fiches, all_ids = _read_fiches(root, ctx, report, drafts, meanwhile)
     _check_sections(pub, pub_lines, fiches, all_ids, report)
     if pub.lang.startswith("fr"):
         _french_publication(pub)
@@ -156,7 +159,8 @@ def fiche_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tuple[list[Fiche], set[str]]:
+def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool,
+                 meanwhile: Callable[[], None] | None = None) -> tuple[list[Fiche], set[str]]:
     """The fiches to publish, and the id_key of every fiche on disk, drafts included."""
     files = fiche_files(root)
     if not files:
@@ -175,7 +179,7 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tupl
         ids[key] = rel
         todo.append((path, rel))
     fiches = []
-    for fiche, is_draft, items in _read_all(todo, ctx):
+    for fiche, is_draft, items in _read_all(todo, ctx, meanwhile):
         if is_draft and not drafts:
             for d in items:
                 report.warning(d.path, d.line, f"(draft, not published) {d.message}")
@@ -190,7 +194,8 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool) -> tupl
 PARALLEL_FROM = 60
 
 
-def _read_all(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list]]:
+def _read_all(todo: list[tuple[Path, str]], ctx: Context,
+              meanwhile: Callable[[], None] | None = None) -> list[tuple[Fiche | None, bool, list]]:
     """read_fiche over `todo`, in order: in the build's workers when there are some and
     enough fiches (Markdown parsing is most of a catalogue's reading time)."""
     from generator import workers
@@ -200,6 +205,8 @@ def _read_all(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | 
         return _read_chunk(todo, ctx)
     size = max(8, len(todo) // 16)
     futures = [pool.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
+    if meanwhile is not None:
+        meanwhile()
     return [result for f in futures for result in f.result()]
 
 
