@@ -61,6 +61,22 @@ def key(*parts) -> str:
     return h.hexdigest()
 
 
+_code: str | None = None
+
+
+def code_digest() -> str:
+    """A sha256 of Recueil's own source: entries made by one state of the code are not
+    read by another, even between two builds of the same version."""
+    global _code
+    if _code is None:
+        h = hashlib.sha256()
+        top = Path(__file__).resolve().parent
+        for path in sorted(top.rglob("*.py")):
+            h.update(path.relative_to(top).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _code = h.hexdigest()
+    return _code
+
+
 class FileDigests:
     """sha256 of local files, memoised by (path, size, mtime_ns) for one build."""
 
@@ -99,6 +115,11 @@ class Cache:
 
     def get(self, kind: str, k: str) -> tuple[bytes, dict] | None:
         """(payload, meta) of a whole, checked entry, or None."""
+        found = self.lookup(kind, k)
+        return None if found is None else found[:2]
+
+    def lookup(self, kind: str, k: str) -> tuple[bytes, dict, str] | None:
+        """(payload, meta, the payload's sha256) of a whole, checked entry, or None."""
         if self.root is None:
             return None
         path = self._path(kind, k)
@@ -119,10 +140,35 @@ class Cache:
         self.hits += 1
         return entry
 
-    def put(self, kind: str, k: str, payload: bytes, meta: dict | None = None) -> None:
+    def recorded_sha(self, kind: str, k: str) -> str | None:
+        """The sha256 an entry records for its payload, read from its header alone (the
+        payload is not read, so not checked): to tell whether a file already holds what
+        the entry would give, without reading the entry through."""
         if self.root is None:
-            return
-        header = json.dumps({"key": k, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload),
+            return None
+        path = self._path(kind, k)
+        try:
+            with open(path, "rb") as f:
+                head = f.read(4096)
+            header = json.loads(head[len(MAGIC):head.index(b"\n", len(MAGIC))]) if head.startswith(MAGIC) else None
+            sha = header["sha256"] if header and header.get("key") == k else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not (isinstance(sha, str) and len(sha) == 64):
+            return None
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        self.hits += 1
+        return sha
+
+    def put(self, kind: str, k: str, payload: bytes, meta: dict | None = None) -> str:
+        """Store the entry; return the payload's sha256."""
+        sha = hashlib.sha256(payload).hexdigest()
+        if self.root is None:
+            return sha
+        header = json.dumps({"key": k, "sha256": sha, "size": len(payload),
                              "meta": meta or {}}, sort_keys=True, ensure_ascii=True).encode()
         path = self._path(kind, k)
         try:
@@ -137,6 +183,7 @@ class Cache:
                 raise
         except OSError:
             pass  # a cache that cannot be written is only slower
+        return sha
 
     def memo(self, kind: str, k: str, compute: Callable[[], tuple[bytes, dict]]) -> tuple[bytes, dict]:
         """The cached (payload, meta) for `k`, or compute(), stored, then returned."""
@@ -177,7 +224,7 @@ class Cache:
         return removed
 
 
-def _parse(raw: bytes, k: str) -> tuple[bytes, dict] | None:
+def _parse(raw: bytes, k: str) -> tuple[bytes, dict, str] | None:
     if not raw.startswith(MAGIC):
         return None
     end = raw.find(b"\n", len(MAGIC))
@@ -194,4 +241,4 @@ def _parse(raw: bytes, k: str) -> tuple[bytes, dict] | None:
             return None
     except (ValueError, KeyError, TypeError):
         return None
-    return payload, meta
+    return payload, meta, header["sha256"]

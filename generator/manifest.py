@@ -35,9 +35,11 @@ def manifest_data(
     edition: Edition,
     booklet_pages: dict[str, tuple[int, int]] | None,
     outputs: dict[str, Path],
+    known: dict[str, str] | None = None,
 ) -> dict:
     """The manifest as a mapping; `outputs` maps each output's path in OUT (POSIX) to
-    the file holding its bytes now."""
+    the file holding its bytes now; `known`, the sha256 of some of them, already computed."""
+    known = known or {}
     pub = edition.publication
     fiches = []
     for fiche in edition.fiches:  # booklet order: the order a reader meets them
@@ -65,7 +67,7 @@ def manifest_data(
         },
         "fiches": fiches,
         "outputs": [
-            {"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size}
+            {"path": rel, "sha256": known.get(rel) or sha256_file(path), "size": path.stat().st_size}
             for rel, path in sorted(outputs.items())
         ],
     }
@@ -87,5 +89,6 @@ def write_manifest(
     missing = sorted(set(outputs) - staged)
     if missing:
         raise ValueError(f"build.json would list outputs that were never staged: {', '.join(missing)}")
-    files = {rel: stage.root / rel for rel in set(outputs) if rel != MANIFEST}
-    stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files)), encoding="utf-8")
+    files = {rel: stage.source(rel) for rel in set(outputs) if rel != MANIFEST}
+    known = {rel: d for rel in files if (d := stage.digest(rel)) is not None}
+    stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files, known)), encoding="utf-8")

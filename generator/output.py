@@ -19,6 +19,9 @@ What a reader of OUT can rely on:
     sha256), are ever deleted: a user's own file in OUT is never touched. Removing them
     before the new manifest arrives means a commit killed half-way still leaves the old
     manifest in place, so the next build finishes the clean-up.
+  - An output the build makes identical to the file already in OUT may be kept as it
+    is (`keep()`): it is listed in build.json but neither staged nor moved, so an
+    unchanged Word file keeps its date.
   - One build at a time per OUT: the lock `OUT/.recueil.lock` is held from enter to exit.
     A second build waits for it up to `wait` seconds, then refuses with `OutputBusy`.
 """
@@ -78,6 +81,8 @@ class Staging:
         self.root: Path | None = None  # the staging folder, once entered
         self._lock_fd: int | None = None
         self._committed = False
+        self._synced: dict[str, tuple[str, int]] = {}  # rel -> (sha256, size), see synced()
+        self._kept: dict[str, tuple[str, int]] = {}  # rel -> (sha256, size), see keep()
 
     # entering and leaving ----------------------------------------------------------
     def __enter__(self) -> Staging:
@@ -155,13 +160,44 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    def synced(self, path: str | Path, sha256: str) -> None:
+        """Say that the staged file at `path` (from path()) is on disk already (fsynced)
+        and holds bytes of this sha256: the commit and the manifest need not read it
+        again. Workers that write many files do so, in parallel."""
+        rel = Path(path).relative_to(self.root).as_posix()
+        self._synced[rel] = (sha256, Path(path).stat().st_size)
+
+    def keep(self, path: str | Path, sha256: str) -> None:
+        """Say that the output at `path` (in OUT) is already what this build makes, with
+        this sha256 (checked by the caller against the file itself): it stays as it is,
+        and is listed with the build's outputs without being staged. A Word file whose
+        fiche did not change keeps its date, and costs the build no write."""
+        rel = _clean_rel(Path(path).relative_to(self.out).as_posix())
+        self._kept[rel] = (sha256, Path(path).stat().st_size)
+
+    def digest(self, rel: str) -> str | None:
+        """The sha256 given to synced() or keep() for `rel`, if its file still has that size."""
+        known = self._synced.get(rel) or self._kept.get(rel)
+        if known is None or self.root is None:
+            return None
+        try:
+            return known[0] if self.source(rel).stat().st_size == known[1] else None
+        except OSError:
+            return None
+
+    def source(self, rel: str) -> Path:
+        """Where the bytes of output `rel` are now: staged, or kept in OUT."""
+        if self.root is None:
+            raise RuntimeError("Staging.source() outside of its `with` block")
+        return self.out / rel if rel in self._kept and not (self.root / rel).exists() else self.root / rel
+
     def staged(self) -> list[str]:
-        """Every file staged so far, as sorted POSIX paths relative to OUT."""
+        """Every output of this build so far (files staged, and files kept, see keep()),
+        as sorted POSIX paths relative to OUT."""
         if self.root is None:
             return []
-        return sorted(
-            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file() and not p.is_symlink()
-        )
+        found = {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file() and not p.is_symlink()}
+        return sorted(found | set(self._kept))
 
     # committing --------------------------------------------------------------------
     def commit(self) -> list[str]:
@@ -170,12 +206,14 @@ class Staging:
             raise RuntimeError("Staging.commit() outside of its `with` block, or twice")
         produced = self.staged()
         previous = self._previous_outputs()
-        outputs = [rel for rel in produced if rel != MANIFEST]
+        outputs = [rel for rel in produced if rel != MANIFEST and self.source(rel) != self.out / rel]
         has_manifest = MANIFEST in produced
 
         # Check everything that can fail before the first rename, so that a refusal here
         # still leaves OUT as it was.
         for rel in produced:
+            if rel != MANIFEST and rel not in outputs:
+                continue  # kept as it is
             dest = self.out / rel
             if dest.is_dir() and not dest.is_symlink():
                 raise OutputError(f"{dest} is a folder: move it away so the build can write this file")
@@ -183,7 +221,8 @@ class Staging:
                 dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as failure:
                 raise OutputError(f"cannot create {dest.parent}: {failure.strerror}") from None
-            _fsync_path(self.root / rel)
+            if self.digest(rel) is None:
+                _fsync_path(self.root / rel)
 
         touched_dirs: set[Path] = set()
         for rel in outputs:

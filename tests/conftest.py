@@ -89,6 +89,15 @@ class FolderStage:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
+    def synced(self, path, sha256: str) -> None:
+        pass  # what Staging does with it (skip an fsync, a hash) has no effect here
+
+    def keep(self, path, sha256: str) -> None:
+        pass  # a file kept in OUT: here OUT is this folder, where it already is
+
+    def source(self, rel: str) -> Path:
+        return self.root / rel
+
     def staged(self) -> list[str]:
         # The build cache may live in this folder too (out=root); it is never an output.
         return sorted(rel for rel in (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())

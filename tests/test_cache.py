@@ -204,3 +204,77 @@ def test_a_moved_project_gives_what_a_clean_build_gives(tmp_path):
     root.rename(moved)
     _build(moved, moved / "output")
     _same_as_clean(moved, moved / "output")
+
+
+# --- Word files --------------------------------------------------------------------------
+
+def _docx_build(root: Path, out: Path, cache: bool = True) -> None:
+    build(root, BuildOptions(out=out, formats=("docx",), cache=cache, jobs=1), Report())
+
+
+def test_word_files_are_made_once_and_unchanged_ones_stay_untouched(tmp_path, monkeypatch):
+    from generator.render import docx
+    from tests.conftest import png_bytes
+
+    made = []
+    real = docx.fiche_package
+    monkeypatch.setattr(docx, "fiche_package", lambda fiche, *a: made.append(fiche.id) or real(fiche, *a))
+    root = make_catalogue(tmp_path / "projet", 6, seed=4)
+    out = root / "output"
+    _docx_build(root, out)
+    assert sorted(made) == [f"f{i:04d}" for i in range(6)]
+    # Pretend the files are old: one whose fiche did not change must keep its date.
+    past = time.time_ns() - 10**12
+    for path in (out / "fiches").glob("*.docx"):
+        os.utime(path, ns=(past, past))
+
+    fiche = root / "fiches" / "f0002.md"
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("\n\n", "\n\nUne phrase de plus.\n\n", 1),
+                     encoding="utf-8")
+    made.clear()
+    _docx_build(root, out)
+    assert made == ["f0002"], "only the edited fiche's Word file is made again"
+    dates = {p.stem: p.stat().st_mtime_ns for p in (out / "fiches").glob("*.docx")}
+    assert dates.pop("f0002") != past and set(dates.values()) == {past}, "the others are left as they were"
+    _same_docx_as_clean(root, out)
+
+    # The image a fiche shows changes: its Word file is made again, no other.
+    (root / "images" / "photo-1.png").write_bytes(png_bytes(40, 30, (200, 30, 30)))
+    made.clear()
+    _docx_build(root, out)
+    users = sorted(p.stem for p in (root / "fiches").glob("*.md") if "photo-1.png" in p.read_text(encoding="utf-8"))
+    assert sorted(made) == users and users
+    _same_docx_as_clean(root, out)
+
+    # A Word file changed in OUT by hand is written again, not kept.
+    (out / "fiches" / "f0003.docx").write_bytes(b"edited in Word")
+    made.clear()
+    _docx_build(root, out)
+    assert made == [], "its document comes from the cache"
+    _same_docx_as_clean(root, out)
+
+    # The publication's title is in every file's header: all are made again.
+    publication = root / "publication.yaml"
+    publication.write_text(publication.read_text(encoding="utf-8").replace(
+        "Initiatives solidaires en région", "Initiatives solidaires, deuxième édition"), encoding="utf-8")
+    made.clear()
+    _docx_build(root, out)
+    assert len(made) == 6
+    _same_docx_as_clean(root, out)
+
+
+def _same_docx_as_clean(root: Path, cached_out: Path) -> None:
+    import hashlib
+    import json
+
+    clean = root / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    _docx_build(root, clean, cache=False)
+    a, b = _outputs(cached_out), _outputs(clean)
+    assert a.keys() == b.keys()
+    for rel in a:
+        assert a[rel] == b[rel], f"{rel} differs from a clean build"
+    listed = json.loads(a["build.json"])["outputs"]
+    assert {e["path"] for e in listed} == set(a) - {"build.json"}
+    for entry in listed:
+        assert entry["sha256"] == hashlib.sha256(a[entry["path"]]).hexdigest(), entry["path"]

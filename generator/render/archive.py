@@ -166,7 +166,7 @@ def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]])
     staged so far, except booklet.pdf (which cannot hold its own checksum)."""
     from generator.manifest import MANIFEST, dumps, manifest_data
 
-    outputs = {rel: stage.root / rel for rel in stage.staged() if rel not in ("booklet.pdf", MANIFEST)}
+    outputs = {rel: stage.source(rel) for rel in stage.staged() if rel not in ("booklet.pdf", MANIFEST)}
     return dumps(manifest_data(edition, pages, outputs)).encode("utf-8")
 
 

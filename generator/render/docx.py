@@ -12,6 +12,9 @@ fiche then costs its own XML and a zip made of ready parts (see docx_package).
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -19,8 +22,9 @@ from typing import Callable
 
 from generator import fonts as faces
 from generator import workers as build_workers
-from generator.cache import Cache
+from generator.cache import Cache, FileDigests, code_digest, key
 from generator.diagnostics import InputError, Report
+from generator.manifest import sha256_file
 from generator.model import Edition, Fiche, Publication
 from generator.render.docx_booklet import booklet_package
 from generator.render.docx_fiche import SharedParts, fiche_package, shared_parts
@@ -82,58 +86,121 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     cache = Cache.for_output(out, getattr(options, "cache", True)) if out else None
     reference, fonts = prepare_docx(edition, layout, cache)
     labels = _layout_labels(layout, edition.publication.lang)
-    tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx"))) for fiche in fiches]
-    state = (reference, fonts, edition.publication, labels)
-    pool = build_workers.shared()
-    futures = []
-    if workers == 1 or len(fiches) < PARALLEL_FROM:
-        _write_chunk(state, tasks)
-    elif pool is not None:  # each chunk brings the shared parts: the workers were started before them
-        size = max(1, len(tasks) // (workers * 4))
-        futures = [pool.submit(_write_chunk, state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
-    else:
-        workers = min(workers, max(1, len(fiches) // 2))
-        chunk = max(1, len(tasks) // (workers * 4))
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
-            list(own.map(_write, tasks, chunksize=chunk))
-    if futures:
-        futures.append(pool.submit(_write_booklet, state, edition, str(stage.path(BOOKLET))))
-    else:
-        _write_booklet(state, edition, str(stage.path(BOOKLET)))
+    tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx")), _final(out, f"fiches/{fiche.id}.docx"))
+             for fiche in fiches]
+    store = None
+    if cache is not None and cache.enabled:
+        store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest,
+                                      pickle.dumps(edition.publication), _pub_key(edition.publication),
+                                      _labels_key(labels)))
+    state = (reference, fonts, edition.publication, labels, store)
+    booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
+    if build_workers.shared() is not None and workers > 1 and len(fiches) >= PARALLEL_FROM:
+        # The booklet's renders go before these (see workers.trickle): chunks small enough
+        # that a render waits for one at most ~0.1 s, and booklet.docx, the longest, last.
+        size = max(8, min(25, len(tasks) // (workers * 4)))
+        chunks = [("fiches", state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
+        chunks.append(("booklet", state, edition, booklet))
+        wait = build_workers.trickle(_write_chunk, chunks)
+    else:
+        if workers == 1 or len(fiches) < PARALLEL_FROM:
+            synced = _write_chunk(("fiches", state, tasks))
+        else:
+            workers = min(workers, max(1, len(fiches) // 2))
+            chunk = max(1, len(tasks) // (workers * 4))
+            with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
+                synced = list(own.map(_write, tasks, chunksize=chunk))
+        synced += _write_chunk(("booklet", state, edition, booklet))
+        wait = lambda: [synced]  # noqa: E731
 
     def finish() -> list[str]:
-        for f in futures:
-            f.result()
+        for chunk in wait():
+            for how, path, digest in chunk:
+                (stage.keep if how == "kept" else stage.synced)(path, digest)
         return written
     return finish
+
+
+def _final(out, rel: str) -> str | None:
+    return str(Path(out) / rel) if out else None
 
 
 # per process ------------------------------------------------------------------------
 _WORKER: dict = {}
 
 
-def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels) -> None:
-    _WORKER.update(reference=reference, pub=pub,
+def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels,
+                  store: tuple[str, str] | None = None) -> None:
+    _WORKER.update(reference=reference, pub=pub, store=store,
                    shared=_shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
 
 
-def _write_chunk(state: tuple, tasks: list[tuple[Fiche, str]]) -> None:
+def _write_chunk(task: tuple) -> list[tuple[str, str, str]]:
+    """A worker's task: ("fiches", state, [(fiche, path, final)...]) or ("booklet",
+    state, edition, (path, final)), `path` in the staging folder, `final` in OUT.
+    Returns what _output does for each file."""
+    kind, state, *rest = task
     _start_worker(*state)
-    for task in tasks:
-        _write(task)
+    if kind == "booklet":
+        edition, (path, final) = rest
+        labels = state[3]
+        return [_output(path, final, edition, [f.images() for f in edition.fiches], lambda: booklet_package(
+            edition, _WORKER["reference"], _WORKER["shared"], labels.get("contents")))]
+    return [_write(t) for t in rest[0]]
 
 
-def _write_booklet(state: tuple, edition: Edition, path: str) -> None:
-    reference, fonts, pub, labels = state
-    shared = _shared(reference, fonts, _pub_key(pub), _labels_key(labels))
-    Path(path).write_bytes(booklet_package(edition, reference, shared, labels.get("contents")))
+def _write(task: tuple[Fiche, str, str | None]) -> tuple[str, str, str]:
+    fiche, path, final = task
+    return _output(path, final, fiche, [fiche.images()], lambda: fiche_package(
+        fiche, _WORKER["pub"], _WORKER["reference"], _WORKER["shared"]))
 
 
-def _write(task: tuple[Fiche, str]) -> None:
-    fiche, path = task
-    data = fiche_package(fiche, _WORKER["pub"], _WORKER["reference"], _WORKER["shared"])
-    Path(path).write_bytes(data)
+def _output(path: str, final: str | None, model, images: list[list[Path]],
+            make: Callable[[], bytes]) -> tuple[str, str, str]:
+    """The Word file of `model` (a fiche, or the edition for booklet.docx): ("kept",
+    final, sha256) when the file in OUT already holds it, else ("synced", path, sha256)
+    once written to `path`, on disk. make() runs only when the cache has no entry for
+    the same model, images and shared state (see start_docx); the model is keyed whole,
+    pickled: all it holds goes into its document."""
+    store = _WORKER.get("store")
+    if store is None:
+        data = make()
+        return _save(path, data, hashlib.sha256(data).hexdigest())
+    root, state_key = store
+    files = [(str(p), _digests(p)) for group in images for p in group]
+    k = key(state_key, pickle.dumps(model), files)
+    cache = Cache(Path(root))
+    recorded = cache.recorded_sha("docx", k)
+    if recorded is not None and final is not None and _file_sha(final) == recorded:
+        return "kept", final, recorded
+    found = cache.lookup("docx", k)
+    if found is not None:
+        return _save(path, found[0], found[2])
+    data = make()
+    return _save(path, data, cache.put("docx", k, data))
+
+
+def _file_sha(path: str) -> str | None:
+    try:
+        if os.path.islink(path) or not os.path.isfile(path):
+            return None
+        return sha256_file(Path(path))
+    except OSError:
+        return None
+
+
+def _save(path: str, data: bytes, sha: str) -> tuple[str, str, str]:
+    # On disk and hashed here, in parallel, rather than one by one when the build
+    # commits and lists its outputs.
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return "synced", path, sha
+
+
+_digests = FileDigests()
 
 
 @lru_cache(maxsize=8)
