@@ -253,8 +253,17 @@ def test_word_files_are_made_once_and_unchanged_ones_stay_untouched(tmp_path, mo
     assert made == [], "its document comes from the cache"
     _same_docx_as_clean(root, out)
 
-    # The publication's title is in every file's header: all are made again.
+    # A section renamed in publication.yaml: the fiches' own documents do not change.
     publication = root / "publication.yaml"
+    text = publication.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.startswith("- title: "))
+    publication.write_text(text.replace(first, first + " (suite)"), encoding="utf-8")
+    made.clear()
+    _docx_build(root, out)
+    assert made == []
+    _same_docx_as_clean(root, out)
+
+    # The publication's title is in every file's header: all are made again.
     publication.write_text(publication.read_text(encoding="utf-8").replace(
         "Initiatives solidaires en région", "Initiatives solidaires, deuxième édition"), encoding="utf-8")
     made.clear()

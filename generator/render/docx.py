@@ -12,6 +12,7 @@ fiche then costs its own XML and a zip made of ready parts (see docx_package).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -90,9 +91,11 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
              for fiche in fiches]
     store = None
     if cache is not None and cache.enabled:
-        store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest,
-                                      pickle.dumps(edition.publication), _pub_key(edition.publication),
-                                      _labels_key(labels)))
+        # The publication less its sections and its file's bytes: adding a fiche to a
+        # section does not change the other fiches' documents.
+        pub = dataclasses.replace(edition.publication, sections=[], raw=None)
+        store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, pickle.dumps(pub),
+                                      _pub_key(pub), _labels_key(labels)))
     state = (reference, fonts, edition.publication, labels, store)
     booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
