@@ -13,7 +13,19 @@ import re
 from dataclasses import dataclass, replace
 
 _FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _escape(text: str) -> str:
+    # str.translate with a mapping costs ~5 µs a call; most text holds none of these.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    return text
 
 
 def clean(text: str | None) -> str:
@@ -22,7 +34,7 @@ def clean(text: str | None) -> str:
 
 def esc(text: str | None) -> str:
     """Text or attribute value: cleaned and escaped."""
-    return clean(text).translate(_ESCAPES)
+    return _escape(clean(text))
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,7 @@ def run(text: str, props: str = "") -> str:
             if j:
                 pieces.append("<w:tab/>")
             if chunk:
-                pieces.append(f'<w:t xml:space="preserve">{chunk.translate(_ESCAPES)}</w:t>')
+                pieces.append(f'<w:t xml:space="preserve">{_escape(chunk)}</w:t>')
     return f"<w:r>{props}{''.join(pieces)}</w:r>"
 
 
