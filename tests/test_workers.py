@@ -33,9 +33,26 @@ def test_trickle_keeps_the_workers_free_for_what_comes_later():
     with workers.started(2):
         wait = workers.trickle(_finished_at, list(range(40)))
         # Submitted after 40 tasks of 10 ms each: it does not wait for all of them.
-        marker = workers.shared().submit(_finished_at, -1).result()
+        marker = workers.submit(_finished_at, -1).result()
         ends = wait()
         assert sum(end > marker for end in ends) >= 20
+
+
+def _slept(seconds: float) -> tuple[float, float]:
+    start = time.time()
+    time.sleep(seconds)
+    return start, time.time()
+
+
+def test_a_render_asked_for_later_goes_before_trickled_work():
+    with workers.started(2):
+        busy = [workers.submit(_slept, 0.3) for _ in range(2)]
+        trickled = workers.trickle(_slept, [0.05] * 4)
+        time.sleep(0.1)
+        later = workers.submit(_slept, 0.01).result()
+        starts = [start for start, _ in trickled()]
+        assert all(f.done() for f in busy)
+        assert later[0] <= min(starts), "no Word file starts before the render asked for meanwhile"
 
 
 def test_trickle_raises_the_first_failure():

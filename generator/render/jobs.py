@@ -46,6 +46,8 @@ class Runner:
                 return f
         if self._pool is None:  # only when a render is needed
             self._pool = workers.shared() or ProcessPoolExecutor(max_workers=self.jobs)
+        if self._pool is workers.shared():
+            return workers.submit(fn, *args)  # before the Word files
         return self._pool.submit(fn, *args)
 
     def part(self, job: PartJob, done=None) -> Future:
