@@ -149,11 +149,10 @@ class Cache:
         path = self._path(kind, k)
         try:
             with open(path, "rb") as f:
-                head = f.read(4096)
-            header = json.loads(head[len(MAGIC):head.index(b"\n", len(MAGIC))]) if head.startswith(MAGIC) else None
-            sha = header["sha256"] if header and header.get("key") == k else None
-        except (OSError, ValueError, KeyError, TypeError):
+                found = _header(f.read(4096), k)
+        except OSError:
             return None
+        sha = found[0].get("sha256") if found else None
         if not (isinstance(sha, str) and len(sha) == 64):
             return None
         try:
@@ -224,7 +223,9 @@ class Cache:
         return removed
 
 
-def _parse(raw: bytes, k: str) -> tuple[bytes, dict, str] | None:
+def _header(raw: bytes, k: str) -> tuple[dict, int] | None:
+    """The header of an entry's bytes (or of their beginning), and where its payload
+    starts; None unless it is whole and names the key `k`."""
     if not raw.startswith(MAGIC):
         return None
     end = raw.find(b"\n", len(MAGIC))
@@ -232,13 +233,25 @@ def _parse(raw: bytes, k: str) -> tuple[bytes, dict, str] | None:
         return None
     try:
         header = json.loads(raw[len(MAGIC):end])
-        payload = raw[end + 1:]
-        if (header["key"] != k or header["size"] != len(payload)
-                or header["sha256"] != hashlib.sha256(payload).hexdigest()):
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or header.get("key") != k:
+        return None
+    return header, end + 1
+
+
+def _parse(raw: bytes, k: str) -> tuple[bytes, dict, str] | None:
+    found = _header(raw, k)
+    if found is None:
+        return None
+    header, start = found
+    payload = raw[start:]
+    try:
+        if header["size"] != len(payload) or header["sha256"] != hashlib.sha256(payload).hexdigest():
             return None
         meta = header["meta"]
         if not isinstance(meta, dict):
             return None
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
     return payload, meta, header["sha256"]

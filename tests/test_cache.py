@@ -47,6 +47,25 @@ def test_entry_round_trip_and_corruption_is_a_miss(tmp_path):
     assert not list((tmp_path / "c").rglob("*.tmp"))
 
 
+def test_an_entry_records_its_payload_digest(tmp_path):
+    import hashlib
+
+    store = C.Cache(tmp_path / "c")
+    k = C.key("docx", "fiche")
+    sha = store.put("docx", k, b"PK word bytes")
+    assert sha == hashlib.sha256(b"PK word bytes").hexdigest()
+    assert store.recorded_sha("docx", k) == sha
+    assert store.lookup("docx", k) == (b"PK word bytes", {}, sha)
+    assert store.recorded_sha("docx", C.key("docx", "other")) is None
+    path = store._path("docx", k)
+    other = store._path("docx", "f" * 64)  # an entry moved under another key's name
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_bytes(path.read_bytes())
+    assert store.recorded_sha("docx", "f" * 64) is None and store.get("docx", "f" * 64) is None
+    path.write_bytes(C.MAGIC + b"{not json\n" + b"PK")
+    assert store.recorded_sha("docx", k) is None and store.get("docx", k) is None
+
+
 def test_key_depends_on_every_part():
     assert C.key("a", "b") != C.key("ab") != C.key("a", b"b")
     assert C.key("a", {"x": 1, "y": 2}) == C.key("a", {"y": 2, "x": 1})
