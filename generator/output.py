@@ -206,14 +206,15 @@ class Staging:
             raise RuntimeError("Staging.commit() outside of its `with` block, or twice")
         produced = self.staged()
         previous = self._previous_outputs()
-        outputs = [rel for rel in produced if rel != MANIFEST and self.source(rel) != self.out / rel]
+        kept = {rel for rel in produced if self.source(rel) == self.out / rel}
+        outputs = [rel for rel in produced if rel != MANIFEST and rel not in kept]
         has_manifest = MANIFEST in produced
 
         # Check everything that can fail before the first rename, so that a refusal here
         # still leaves OUT as it was.
         for rel in produced:
-            if rel != MANIFEST and rel not in outputs:
-                continue  # kept as it is
+            if rel in kept:
+                continue
             dest = self.out / rel
             if dest.is_dir() and not dest.is_symlink():
                 raise OutputError(f"{dest} is a folder: move it away so the build can write this file")
