@@ -101,21 +101,22 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
     if build_workers.shared() is not None and workers > 1 and len(fiches) >= PARALLEL_FROM:
         # The booklet's renders go before these (see workers.trickle): chunks small enough
-        # that a render waits for one at most ~0.1 s, and booklet.docx, the longest, last.
+        # that a render waits for one at most ~0.1 s; booklet.docx, a second's work that
+        # nothing needs before the end, last.
         size = max(8, min(25, len(tasks) // (workers * 4)))
         chunks = [("fiches", state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
         chunks.append(("booklet", state, edition, booklet))
         wait = build_workers.trickle(_write_chunk, chunks)
     else:
         if workers == 1 or len(fiches) < PARALLEL_FROM:
-            synced = _write_chunk(("fiches", state, tasks))
+            done = _write_chunk(("fiches", state, tasks))
         else:
             workers = min(workers, max(1, len(fiches) // 2))
             chunk = max(1, len(tasks) // (workers * 4))
             with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
-                synced = list(own.map(_write, tasks, chunksize=chunk))
-        synced += _write_chunk(("booklet", state, edition, booklet))
-        wait = lambda: [synced]  # noqa: E731
+                done = list(own.map(_write, tasks, chunksize=chunk))
+        done += _write_chunk(("booklet", state, edition, booklet))
+        wait = lambda: [done]  # noqa: E731
 
     def finish() -> list[str]:
         for chunk in wait():
