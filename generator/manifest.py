@@ -89,6 +89,12 @@ def write_manifest(
     missing = sorted(set(outputs) - staged)
     if missing:
         raise ValueError(f"build.json would list outputs that were never staged: {', '.join(missing)}")
-    files = {rel: stage.source(rel) for rel in set(outputs) if rel != MANIFEST}
-    known = {rel: d for rel in files if (d := stage.digest(rel)) is not None}
+    files, known = staged_files(stage, outputs)
     stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files, known)), encoding="utf-8")
+
+
+def staged_files(stage: Staging, outputs) -> tuple[dict[str, Path], dict[str, str]]:
+    """For manifest_data: where the bytes of each of `outputs` (but build.json) are now,
+    staged or kept, and the sha256 of those the workers already gave."""
+    files = {rel: stage.source(rel) for rel in set(outputs) if rel != MANIFEST}
+    return files, {rel: d for rel in files if (d := stage.digest(rel)) is not None}

@@ -98,6 +98,9 @@ class FolderStage:
     def source(self, rel: str) -> Path:
         return self.root / rel
 
+    def digest(self, rel: str) -> str | None:
+        return None  # nothing hashed ahead: the manifest reads the file
+
     def staged(self) -> list[str]:
         # The build cache may live in this folder too (out=root); it is never an output.
         return sorted(rel for rel in (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())

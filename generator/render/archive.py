@@ -164,10 +164,10 @@ def archive_layout(edition: Edition, layout):
 def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
     """build.json as it can be embedded: the fiches with their pages and every output
     staged so far, except booklet.pdf (which cannot hold its own checksum)."""
-    from generator.manifest import MANIFEST, dumps, manifest_data
+    from generator.manifest import dumps, manifest_data, staged_files
 
-    outputs = {rel: stage.source(rel) for rel in stage.staged() if rel not in ("booklet.pdf", MANIFEST)}
-    return dumps(manifest_data(edition, pages, outputs)).encode("utf-8")
+    files, known = staged_files(stage, [rel for rel in stage.staged() if rel != "booklet.pdf"])
+    return dumps(manifest_data(edition, pages, files, known)).encode("utf-8")
 
 
 def render_archive(edition: Edition, layout, stage, options, fetcher, manifest_bytes: bytes | None = None):
