@@ -66,8 +66,9 @@ def source_date_epoch(publication_date: str | None) -> int:
 def build(root: Path, options: BuildOptions, report: Report, stages: Stages | None = None) -> dict:
     """Build the edition of `root` into `options.out`. Raises InputError on bad input, in
     which case nothing in `options.out` has changed. Returns what was written."""
-    from generator import uptodate, workers
-    from generator.output import Staging
+    from generator.write import uptodate
+    from generator import pool
+    from generator.write.staging import Staging
 
     stages = stages or Stages()
     started_ns = time.time_ns()
@@ -80,7 +81,7 @@ def build(root: Path, options: BuildOptions, report: Report, stages: Stages | No
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
-    with workers.started(workers.count(options)):
+    with pool.started(pool.count(options)):
         return _build(root, options, report, stages, started_ns, epoch_env)
 
 
@@ -98,20 +99,22 @@ def _renderers_readied(options):
         if done:
             return
         done.append(True)
-        from generator import workers
+        from generator import pool
 
         if "pdf" in options.formats:
-            from generator.render import pdf  # noqa: F401
-            from generator.render.parts import warm_up
+            from generator.render import booklet as pdf  # noqa: F401
+            from generator.render.booklet.parts import warm_up
 
-            workers.each(warm_up)
+            pool.each(warm_up)
         if "docx" in options.formats:
-            from generator.render import docx  # noqa: F401
+            from generator.render import word as docx  # noqa: F401
     return prepare
 
 
 def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
-    from generator import assemble, layouts, project
+    from generator.edition.select import make_edition
+    from generator.read import layouts
+    from generator.read import project
 
     prepare = _renderers_readied(options)
     with stages("read"):
@@ -120,7 +123,7 @@ def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
             raise InputError(report)
     prepare()
     with stages("assemble"):
-        edition = assemble.assemble(proj, options.selects, report)
+        edition = make_edition(proj, options.selects, report)
         if report.failed():
             raise InputError(report)
         if not edition.fiches:
@@ -140,10 +143,11 @@ def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
 
 
 def _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env) -> dict:
-    from generator import layouts, uptodate
+    from generator.read import layouts
+    from generator.write import uptodate
     from generator.cache import Cache
-    from generator.manifest import write_manifest
-    from generator.output import Staging
+    from generator.write.manifest import write_manifest
+    from generator.write.staging import Staging
     from generator.paths import builtin_fonts
 
     def warn(message: str) -> None:
@@ -151,11 +155,11 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
 
     fetch_roots = list(layout.dirs) + [builtin_fonts()]
     if options.archive or "handouts" in options.formats:  # WeasyPrint renders here, or in forks of here
-        from generator.fetcher import make_fetcher
+        from generator.render.fetcher import make_fetcher
 
         fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
     else:  # only workers render: this process need not load WeasyPrint (0.6 s)
-        from generator.render.parts import FetchRules
+        from generator.render.booklet.parts import FetchRules
 
         fetcher = FetchRules([proj.root, *fetch_roots], proj.publication.allow_remote, warn)
     written: list[str] = []
@@ -167,7 +171,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
         # Word files and handouts first: the archive booklet embeds a build.json that
         # lists every output staged before it.
         if "docx" in options.formats:
-            from generator.render import docx
+            from generator.render import word as docx
 
             with stages("docx"):
                 docx_written = docx.start_docx(edition, layout, stage, options)
@@ -189,7 +193,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 with stages("booklet (PDF/A)"):
                     info = archive.render_archive(edition, layout, stage, options, fetcher)
             else:
-                from generator.render import pdf
+                from generator.render import booklet as pdf
 
                 # The booklet times its own steps (fiches, front and indexes, assembly...).
                 info = pdf.render_booklet(edition, layout, stage, options, fetcher, stages=stages)
@@ -219,7 +223,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
 def run(root: Path, options: BuildOptions) -> int:
     """The `recueil build` command: 0 built, 1 bad input or busy output (nothing written)."""
     from generator.diagnostics import print_report
-    from generator.output import OutputBusy, OutputError
+    from generator.write.staging import OutputBusy, OutputError
 
     from generator import progress
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator import __version__
-from generator.manifest import sha256_file
+from generator.write.manifest import sha256_file
 
 DIRNAME = ".recueil-cache"
 MAGIC = b"RECUEIL-CACHE 1\n"

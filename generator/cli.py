@@ -188,16 +188,16 @@ def _positive(text: str) -> int:
 # Commands --------------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
-    from generator.assemble import assemble
+    from generator.edition.select import make_edition
     from generator.diagnostics import Report
-    from generator.project import read_project
+    from generator.read.project import read_project
 
     report = Report()
     project = read_project(Path(args.dir), report, drafts=args.drafts)
     n = 0
     if project is not None:
         n = len(project.fiches)
-        assemble(project, [], report)
+        make_edition(project, [], report)
         _preflight(project, report)
     print_report(report, args.strict, f"{n} fiche{'s' * (n != 1)} checked" if project else "check failed")
     return EXIT_INPUT if report.failed(args.strict) else EXIT_OK
@@ -206,10 +206,10 @@ def cmd_check(args) -> int:
 def _preflight(project, report) -> None:
     """What a build would stop on besides the fiches (the layout, its reference.docx),
     and print-quality warnings."""
-    from generator import layouts
+    from generator.read import layouts
     from generator.diagnostics import InputError
-    from generator.preflight import preflight
-    from generator.render.docx import checked_reference
+    from generator.read.preflight import preflight
+    from generator.render.word import checked_reference
 
     settings = {}
     try:
@@ -222,16 +222,16 @@ def _preflight(project, report) -> None:
 
 
 def cmd_list(args) -> int:
-    from generator.assemble import assemble
+    from generator.edition.select import make_edition
     from generator.diagnostics import Report
-    from generator.project import read_project
+    from generator.read.project import read_project
 
     report = Report()
     project = read_project(Path(args.dir), report, drafts=args.drafts)
     if project is None:
         print_report(report, summary="cannot list")
         return EXIT_INPUT
-    edition = assemble(project, [], report)
+    edition = make_edition(project, [], report)
     for d in report.sorted():
         print(d, file=sys.stderr)
     for f in edition.fiches:
@@ -258,7 +258,7 @@ def cmd_new(args, parser) -> int:
 
 def _lang(folder: Path) -> str:
     """The project's language, for the skeleton's placeholders; French when unsure."""
-    from generator.frontmatter import YamlError, load_yaml
+    from generator.read.frontmatter import YamlError, load_yaml
 
     try:
         data = load_yaml((folder / "publication.yaml").read_text("utf-8")).value

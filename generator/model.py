@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.markdown import Node
+from generator.read.markdown import Node
 
 
 @dataclass(frozen=True)

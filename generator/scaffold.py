@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.matching import id_key
-from generator.project import fiche_files
+from generator.read.matching import id_key
+from generator.read.project import fiche_files
 
 MAX_SLUG = 60
 

@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.render.docx_package import (app_properties, content_types, core_properties, package,  # noqa: E402
+from generator.render.word.package import (app_properties, content_types, core_properties, package,  # noqa: E402
                                            part, relationships)
 
 ACCENT = "1F5F8B"

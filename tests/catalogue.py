@@ -199,16 +199,17 @@ def make_catalogue(root: Path, n: int, seed: int = 0, **publication) -> Path:
 def load_edition(root: Path):
     """The edition of a project, as a build sees it.
 
-    Uses the reader (`project.read_project`, `assemble.assemble`) when it works; while it
+    Uses the reader (`project.read_project`, `select.make_edition`) when it works; while it
     is being written, a small stand-in reader that is enough for the renderer's tests."""
     from generator.diagnostics import Report
 
     report = Report()
     try:
-        from generator import assemble, project
+        from generator.edition.select import make_edition
+        from generator.read import project
 
         proj = project.read_project(Path(root), report)
-        edition = assemble.assemble(proj, [], report) if proj is not None else None
+        edition = make_edition(proj, [], report) if proj is not None else None
         if edition is not None and not report.failed():
             return edition
     except Exception:  # the reader is work in progress in the shared tree
@@ -217,10 +218,10 @@ def load_edition(root: Path):
 
 
 def _stand_in_edition(root: Path):
-    from generator import markdown
+    from generator.read import markdown
     from generator.model import (Contact, Edition, Fiche, Image, KeyFigure, Partner, PartnerRef, Project,
                                  Publication, Section, SectionSpec, Territory)
-    from generator.typography import french, french_tree
+    from generator.read.typography import french, french_tree
 
     root = root.resolve()
     pub_doc = yaml.safe_load((root / "publication.yaml").read_text(encoding="utf-8")) or {}

@@ -15,7 +15,9 @@ import weasyprint
 from PIL import Image as PILImage
 
 from conftest import FolderStage, SHARED, fiche_text, minimal_front, write_project
-from generator import assemble, layouts, project
+from generator.edition.select import make_edition
+from generator.read import layouts
+from generator.read import project
 from generator.diagnostics import Report
 from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
 
@@ -28,7 +30,7 @@ def read(root: Path, drafts: bool = False):
     report = Report()
     proj = project.read_project(root, report, drafts=drafts)
     assert proj is not None, [str(d) for d in report.items]
-    return assemble.assemble(proj, [], report)
+    return make_edition(proj, [], report)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,7 @@ def test_finish_pdfa_makes_links_printable():
 @pytest.fixture(scope="module")
 def archived(sample, tmp_path_factory):
     from generator.build import BuildOptions
-    from generator.fetcher import make_fetcher
+    from generator.render.fetcher import make_fetcher
     from generator.paths import builtin_fonts
     from generator.render.archive import render_archive
 

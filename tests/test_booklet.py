@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from generator.build import BuildOptions
-from generator.fetcher import make_fetcher
-from generator.indexes import build_indexes
-from generator.layouts import load_layout
+from generator.render.fetcher import make_fetcher
+from generator.edition.indexes import build_indexes
+from generator.read.layouts import load_layout
 from generator.paths import builtin_fonts
-from generator.render import pdf
+from generator.render import booklet as pdf
 from tests.catalogue import load_edition, make_catalogue
 
 N = 30

@@ -14,14 +14,14 @@ from types import SimpleNamespace
 import pytest
 
 from generator import cache as C
-from generator.assemble import assemble
-from generator.project import read_project
+from generator.edition.select import make_edition
+from generator.read.project import read_project
 from generator.build import BuildOptions, build
 from generator.diagnostics import Report
 from generator.paths import builtin_layouts
-from generator.render import jobs
+from generator.render.booklet import runner as jobs
 from generator.render.html import anchor
-from generator.render.plan import fiche_batches
+from generator.render.booklet.plan import fiche_batches
 from tests.catalogue import make_catalogue
 
 FORMATS = ("pdf", "handouts")
@@ -134,7 +134,7 @@ def _fiche_runs(jobs_: list) -> list[tuple[str, ...]]:
 
 
 def _themes_seen_before(root: Path, fiche_id: str) -> bool:
-    edition = assemble(read_project(root, Report()), [], Report())
+    edition = make_edition(read_project(root, Report()), [], Report())
     seen: set[str] = set()
     for fiche in edition.fiches:
         if fiche.id == fiche_id:
@@ -232,7 +232,7 @@ def _docx_build(root: Path, out: Path, cache: bool = True) -> None:
 
 
 def test_word_files_are_made_once_and_unchanged_ones_stay_untouched(tmp_path, monkeypatch):
-    from generator.render import docx
+    from generator.render import word as docx
     from tests.conftest import png_bytes
 
     made = []

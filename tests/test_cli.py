@@ -124,7 +124,8 @@ def test_an_unreadable_setting_file_is_an_input_error(project):
 
 
 def test_an_internal_error_is_one_line_asking_for_a_bug_report(project, monkeypatch, capsys):
-    from generator import cli, project as project_module
+    from generator import cli
+    from generator.read import project as project_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
@@ -159,7 +160,8 @@ def test_a_busy_output_folder_is_a_clear_error(project, monkeypatch, capsys):
     import fcntl
     import functools
 
-    from generator import cli, output
+    from generator import cli
+    from generator.write import staging as output
 
     monkeypatch.setattr(output, "Staging", functools.partial(output.Staging, wait=0.2))
     root = project({"a": minimal_front()})

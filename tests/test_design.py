@@ -137,7 +137,7 @@ def test_french_typography_in_print(built, laid_out):
 
 
 def test_adjacent_footnote_calls_are_separated():
-    from generator.markdown import parse
+    from generator.read.markdown import parse
 
     node, _ = parse("Voir le site[^1][^2] et m<sup>2</sup>[^1].\n\n[^1]: Une.\n[^2]: Deux.\n", 1)
     out = str(H.body_html(node))

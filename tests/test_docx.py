@@ -16,11 +16,12 @@ import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from generator import assemble, project
+from generator.edition.select import make_edition
+from generator.read import project
 from generator.diagnostics import InputError, Report
-from generator.markdown import Node
-from generator.render import docx
-from generator.render.docx_fonts import obfuscate
+from generator.read.markdown import Node
+from generator.render import word as docx
+from generator.render.word.fonts import obfuscate
 from conftest import FolderStage, REPO, SHARED, fiche_text, minimal_front, png_bytes, write_project
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -89,7 +90,7 @@ def _edition(root: Path):
     report = Report()
     proj = project.read_project(root, report)
     assert proj is not None and not report.failed(), [str(d) for d in report.items]
-    return assemble.assemble(proj, [], report)
+    return make_edition(proj, [], report)
 
 
 @pytest.fixture(scope="module")
@@ -382,7 +383,7 @@ def test_forbidden_xml_characters_are_dropped_not_fatal(built):
 
 def test_a_note_called_from_a_note_stays_inside_a_word_footnote(built):
     edition = built["edition"]
-    from generator import markdown
+    from generator.read import markdown
 
     tree, _ = markdown.parse("Texte[^1] et encore[^1].\n\n[^1]: Première, qui cite[^2].\n\n[^2]: Seconde.\n")
     fiche = dataclasses.replace(edition.fiches[0], body=tree,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from generator.fetcher import DATA_URL_MAX, MAX_PIXELS, is_allowed_path, make_fetcher, pixel_count
+from generator.render.fetcher import DATA_URL_MAX, MAX_PIXELS, is_allowed_path, make_fetcher, pixel_count
 
 from conftest import png_bytes
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.frontmatter import YamlError, load_yaml, split
+from generator.read.frontmatter import YamlError, load_yaml, split
 
 
 def test_every_key_and_item_keeps_its_file_line():

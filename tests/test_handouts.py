@@ -11,9 +11,11 @@ import pytest
 from PIL import Image
 
 from conftest import FolderStage, fiche_text, minimal_front, write_project
-from generator import assemble, layouts, project
+from generator.edition.select import make_edition
+from generator.read import layouts
+from generator.read import project
 from generator.diagnostics import Report
-from generator.fetcher import make_fetcher
+from generator.render.fetcher import make_fetcher
 from generator.paths import builtin_fonts
 from generator.render.handout import render_handouts
 
@@ -51,7 +53,7 @@ def built(tmp_path_factory):
     report = Report()
     proj = project.read_project(root, report)
     assert proj is not None, [str(d) for d in report.items]
-    edition = assemble.assemble(proj, [], report)
+    edition = make_edition(proj, [], report)
     layout = layouts.load_layout(proj, "handout")
     fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()], warn=lambda m: report.warning(".", None, m))
     outs = {}

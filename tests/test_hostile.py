@@ -25,7 +25,7 @@ pytest.importorskip("generator.cli", reason="the command line does not exist yet
 # Failing builds need only the reader; succeeding ones need every renderer.
 needs_renderers = pytest.mark.skipif(
     any(importlib.util.find_spec(m) is None
-        for m in ("generator.render.pdf", "generator.render.docx", "generator.render.handout")),
+        for m in ("generator.render.booklet", "generator.render.word", "generator.render.handout")),
     reason="the renderers do not exist yet",
 )
 

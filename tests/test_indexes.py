@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.indexes import build_indexes, collation_key
-from generator.markdown import Node
+from generator.edition.indexes import build_indexes, collation_key
+from generator.read.markdown import Node
 from generator.model import Edition, Fiche, Partner, PartnerRef, Project, Publication, Section, Territory
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from generator.diagnostics import InputError
-from generator.layouts import load_layout
+from generator.read.layouts import load_layout
 from generator.model import Project, Publication
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import generator
-from generator.manifest import sha256_file, write_manifest
-from generator.markdown import Node
+from generator.write.manifest import sha256_file, write_manifest
+from generator.read.markdown import Node
 from generator.model import Edition, Fiche, Project, Publication, Section, Territory
-from generator.output import Staging
+from generator.write.staging import Staging
 
 
 def fiche(root: Path, fid: str, title: str) -> Fiche:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.manifest import sha256_file
-from generator.output import OutputBusy, OutputError, Staging
+from generator.write.manifest import sha256_file
+from generator.write.staging import OutputBusy, OutputError, Staging
 from conftest import REPO
 
 
@@ -178,7 +178,7 @@ def test_the_lock_holds_across_processes(out):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from generator.output import Staging
+            from generator.write.staging import Staging
             with Staging({str(out)!r}):
                 print("locked", flush=True)
                 time.sleep(30)
@@ -201,7 +201,7 @@ def test_the_lock_holds_across_processes(out):
 KILLED_BUILD = """
 import sys
 from pathlib import Path
-from generator.output import Staging
+from generator.write.staging import Staging
 
 out, phase = Path(sys.argv[1]), sys.argv[2]
 new = {f"fiches/f{i:03}.docx": bytes([65 + i % 26]) * 20_000 for i in range(150)}

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
-from generator import markdown
+from generator.read import markdown
 from generator.diagnostics import Report
-from generator.isbn import format as format_isbn
-from generator.isbn import to_isbn13, valid_isbn
+from generator.read.isbn import format as format_isbn
+from generator.read.isbn import to_isbn13, valid_isbn
 from generator.model import Fiche, Image, Partner, PartnerRef, Project, Publication, Territory
-from generator.preflight import preflight
+from generator.read.preflight import preflight
 
 
 def png(path: Path, width: int, height: int = 10) -> Path:

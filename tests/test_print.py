@@ -9,10 +9,12 @@ import pikepdf
 import pytest
 
 from conftest import FolderStage, SHARED, minimal_front, write_project
-from generator import assemble, layouts, project
+from generator.edition.select import make_edition
+from generator.read import layouts
+from generator.read import project
 from generator.build import BuildOptions
 from generator.diagnostics import Report
-from generator.fetcher import make_fetcher
+from generator.render.fetcher import make_fetcher
 from generator.paths import builtin_fonts
 
 BLEED = 3 / 25.4 * 72  # 3 mm in points: 8.504
@@ -22,7 +24,7 @@ A4 = (595.28, 841.89)
 
 @pytest.fixture(scope="module")
 def booklet(tmp_path_factory):
-    from generator.render.pdf import render_booklet
+    from generator.render.booklet import render_booklet
 
     tmp = tmp_path_factory.mktemp("print")
     root = write_project(tmp / "projet", {
@@ -31,7 +33,7 @@ def booklet(tmp_path_factory):
     }, {"title": "Recueil à imprimer", "date": "2026-03-01"})
     report = Report()
     proj = project.read_project(root, report)
-    edition = assemble.assemble(proj, [], report)
+    edition = make_edition(proj, [], report)
     layout = layouts.load_layout(proj, "brochure")
     fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()])
     stage = FolderStage(tmp / "out")

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from generator.diagnostics import Report
-from generator.project import read_project
+from generator.read.project import read_project
 
 from conftest import REPO, fiche_text, minimal_front, png_bytes
 

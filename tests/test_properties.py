@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.markdown import Node, parse
+from generator.read.markdown import Node, parse
 
 FEW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -88,8 +88,8 @@ def test_deep_nesting_parses(text):
 
 # Front matter through the whole reader -------------------------------------------------
 
-HAS_READER = importlib.util.find_spec("generator.project") is not None
-needs_reader = pytest.mark.skipif(not HAS_READER, reason="generator.project does not exist yet")
+HAS_READER = importlib.util.find_spec("generator.read.project") is not None
+needs_reader = pytest.mark.skipif(not HAS_READER, reason="generator.read.project does not exist yet")
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True),
@@ -113,7 +113,7 @@ VALID = {"title": "T", "summary": "S", "themes": ["Insertion"], "territory": "Mo
 def reading(files: dict[str, str]):
     """The project made of `files`, read: (Project or None, report, folder)."""
     from generator.diagnostics import Report
-    from generator.project import read_project
+    from generator.read.project import read_project
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "projet"
@@ -225,8 +225,8 @@ def test_any_body_the_reader_accepts_renders_to_well_formed_safe_html(text):
                 assert value.lower().startswith(("http://", "https://", "mailto:", "#", "file:", "data:")), value
 
 
-needs_docx = pytest.mark.skipif(importlib.util.find_spec("generator.render.docx") is None,
-                                reason="generator.render.docx does not exist yet")
+needs_docx = pytest.mark.skipif(importlib.util.find_spec("generator.render.word") is None,
+                                reason="generator.render.word does not exist yet")
 
 
 @needs_reader
@@ -240,10 +240,11 @@ def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(fiches):
 
     from lxml import etree
 
-    from generator import assemble, layouts
+    from generator.edition.select import make_edition
+    from generator.read import layouts
     from generator.build import BuildOptions
-    from generator.output import Staging
-    from generator.render.docx import render_docx
+    from generator.write.staging import Staging
+    from generator.render.word import render_docx
 
     files = {f"fiches/f{i}.md": f"---\n{front_text({**VALID, 'title': title or 'T'})}---\n{body}"
              for i, (body, title) in enumerate(fiches)}
@@ -251,7 +252,7 @@ def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(fiches):
         check_outcome(project, report)
         if project is None:
             return
-        edition = assemble.assemble(project, [], report)
+        edition = make_edition(project, [], report)
         layout = layouts.load_layout(project, project.publication.layout)
         options = BuildOptions(out=tmp / "out", formats=("docx",), jobs=1)
         with Staging(tmp / "out") as stage:

@@ -123,7 +123,7 @@ def test_section_naming_a_missing_fiche_points_at_publication_yaml(project):
 
 
 def test_billion_laughs_is_refused_in_well_under_a_second():
-    from generator.frontmatter import YamlError, load_yaml
+    from generator.read.frontmatter import YamlError, load_yaml
 
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
         f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")

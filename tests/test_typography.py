@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.diagnostics import Report
-from generator.markdown import parse
-from generator.project import read_project
-from generator.typography import NBSP, NNBSP, french, french_tree
+from generator.read.markdown import parse
+from generator.read.project import read_project
+from generator.read.typography import NBSP, NNBSP, french, french_tree
 
 from conftest import fiche_text, minimal_front
 

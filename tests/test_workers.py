@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from generator import workers
+from generator import pool
 
 
 def _square(n: int) -> int:
@@ -18,10 +18,10 @@ def _square(n: int) -> int:
 
 
 def test_trickle_gives_every_result_in_order():
-    with workers.started(2):
-        wait = workers.trickle(_square, list(range(12)))
+    with pool.started(2):
+        wait = pool.trickle(_square, list(range(12)))
         assert wait() == [n * n for n in range(12)]
-        assert workers.trickle(_square, [])() == []
+        assert pool.trickle(_square, [])() == []
 
 
 def _finished_at(n: int) -> float:
@@ -30,10 +30,10 @@ def _finished_at(n: int) -> float:
 
 
 def test_trickle_keeps_the_workers_free_for_what_comes_later():
-    with workers.started(2):
-        wait = workers.trickle(_finished_at, list(range(40)))
+    with pool.started(2):
+        wait = pool.trickle(_finished_at, list(range(40)))
         # Submitted after 40 tasks of 10 ms each: it does not wait for all of them.
-        marker = workers.submit(_finished_at, -1).result()
+        marker = pool.submit(_finished_at, -1).result()
         ends = wait()
         assert sum(end > marker for end in ends) >= 20
 
@@ -45,23 +45,23 @@ def _slept(seconds: float) -> tuple[float, float]:
 
 
 def test_a_render_asked_for_later_goes_before_trickled_work():
-    with workers.started(2):
-        busy = [workers.submit(_slept, 0.3) for _ in range(2)]
-        trickled = workers.trickle(_slept, [0.05] * 4)
+    with pool.started(2):
+        busy = [pool.submit(_slept, 0.3) for _ in range(2)]
+        trickled = pool.trickle(_slept, [0.05] * 4)
         time.sleep(0.1)
-        later = workers.submit(_slept, 0.01).result()
+        later = pool.submit(_slept, 0.01).result()
         starts = [start for start, _ in trickled()]
         assert all(f.done() for f in busy)
         assert later[0] <= min(starts), "no Word file starts before the render asked for meanwhile"
 
 
 def test_trickle_raises_the_first_failure():
-    with workers.started(2):
-        wait = workers.trickle(_square, list(range(20)))
+    with pool.started(2):
+        wait = pool.trickle(_square, list(range(20)))
         with pytest.raises(ValueError, match="thirteen"):
             wait()
 
 
 def test_without_workers_the_tasks_run_here():
-    wait = workers.trickle(_square, [2, 3])
+    wait = pool.trickle(_square, [2, 3])
     assert wait() == [4, 9]

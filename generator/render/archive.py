@@ -154,7 +154,7 @@ def finish_pdfa(pdf_bytes: bytes, extra: list[tuple[str, bytes, str, str]] = (),
 def archive_layout(edition: Edition, layout):
     """The archive layout, what it `extends:` (the brochure) underneath. load_layout
     resolves `extends:` itself now; this stays for callers that name it."""
-    from generator import layouts
+    from generator.read import layouts
 
     if layout.bases or "extends" not in layout.settings:
         return layout
@@ -164,7 +164,7 @@ def archive_layout(edition: Edition, layout):
 def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
     """build.json as it can be embedded: the fiches with their pages and every output
     staged so far, except booklet.pdf (which cannot hold its own checksum)."""
-    from generator.manifest import dumps, manifest_data, staged_files
+    from generator.write.manifest import dumps, manifest_data, staged_files
 
     files, known = staged_files(stage, [rel for rel in stage.staged() if rel != "booklet.pdf"])
     return dumps(manifest_data(edition, pages, files, known)).encode("utf-8")
@@ -178,7 +178,7 @@ def render_archive(edition: Edition, layout, stage, options, fetcher, manifest_b
     of this render and the outputs already staged (render the handouts and Word files
     first for them to be listed).
     """
-    from generator.render import pdf
+    from generator.render import booklet as pdf
 
     layout = archive_layout(edition, layout)
     info = pdf.render_booklet_single(

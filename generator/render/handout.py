@@ -27,7 +27,7 @@ import weasyprint
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
 
-from generator.fonts import FACES
+from generator.render.faces import FACES
 from generator.model import Edition, Fiche
 from generator.paths import builtin_fonts
 

@@ -25,9 +25,9 @@ from typing import Callable, Iterable
 import segno
 from markupsafe import Markup, escape
 
-from generator.fonts import FACES
-from generator.indexes import Index
-from generator.markdown import Node
+from generator.render.faces import FACES
+from generator.edition.indexes import Index
+from generator.read.markdown import Node
 from generator.model import Edition, Fiche
 
 UrlFor = Callable[[Path], str]

@@ -11,11 +11,11 @@ update fields on opening, as Pandoc does (LibreOffice: Tools > Update > Update A
 from __future__ import annotations
 
 from generator.model import Edition
-from generator.render.docx_body import BodyWriter
-from generator.render.docx_fiche import SharedParts, document_package, fiche_xml
-from generator.render.docx_package import Part, core_properties, part
-from generator.render.docx_reference import SETTINGS_ORDER, Reference, insert_ordered, parse
-from generator.render.docx_runs import paragraph, run
+from generator.render.word.body import BodyWriter
+from generator.render.word.fiche import SharedParts, document_package, fiche_xml
+from generator.render.word.package import Part, core_properties, part
+from generator.render.word.reference import SETTINGS_ORDER, Reference, insert_ordered, parse
+from generator.render.word.runs import paragraph, run
 
 CONTENTS = {"fr": "Sommaire", "en": "Contents"}
 

@@ -8,7 +8,7 @@ section lists follow in a last section; without sections, one untitled section b
 from __future__ import annotations
 
 from generator.diagnostics import Report
-from generator.matching import fold
+from generator.read.matching import fold
 from generator.model import Edition, Fiche, Project, Section
 
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
@@ -22,7 +22,7 @@ def others_title(lang: str) -> str:
     return _OTHERS.get(lang.split("-")[0], _OTHERS["en"])
 
 
-def assemble(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
+def make_edition(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
     fiches = list(project.fiches)
     for key, value in selects:
         key = key.strip().lower()
@@ -35,7 +35,7 @@ def assemble(project: Project, selects: list[tuple[str, str]], report: Report) -
             report.error(CLI, None, f"--select {key}={value}: no fiche matches{_known(project, key)}")
         fiches = kept
     if not project.fiches:
-        from generator.project import fiche_files
+        from generator.read.project import fiche_files
 
         if fiche_files(project.root):  # all drafts: fine for check, `build` says it has nothing to do
             report.warning("fiches", None, "nothing to publish yet: every fiche is a draft "

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from generator.render.fontinfo import strip_fonts
+from generator.render.booklet.fontmerge import strip_fonts
 
 # A fiche part is the fiche alone: running heads, folios and crop marks are drawn by the
 # furniture part and laid under it, so that the fiche's layout never depends on the page
@@ -60,7 +60,7 @@ class FetchSpec:
     allow_remote: bool
 
     def make(self, warnings: list[str]):
-        from generator.fetcher import make_fetcher  # WeasyPrint's: only where parts are rendered
+        from generator.render.fetcher import make_fetcher  # WeasyPrint's: only where parts are rendered
 
         return make_fetcher(self.project_root, list(self.extra_roots), allow_remote=self.allow_remote,
                             warn=warnings.append)
@@ -68,7 +68,7 @@ class FetchSpec:
 
 @dataclass
 class FetchRules:
-    """What the booklet asks of the safe fetcher (generator.fetcher) when only workers
+    """What the booklet asks of the safe fetcher (generator.render.fetcher) when only workers
     render: its roots, its rule on remote files, where its warnings go. Has no fetching
     of its own, and needs no WeasyPrint."""
 
@@ -253,7 +253,7 @@ def warm_up() -> None:
     global _font_config
     from weasyprint.text.fonts import FontConfiguration
 
-    import generator.fonts  # noqa: F401  (quietens fontTools about Lato's dates)
+    import generator.render.faces  # noqa: F401  (quietens fontTools about Lato's dates)
 
     if _font_config is None:
         _font_config = FontConfiguration()

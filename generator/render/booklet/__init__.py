@@ -38,16 +38,16 @@ from pathlib import Path
 
 from generator import progress
 from generator.cache import Cache, key
-from generator.fonts import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256
+from generator.render.faces import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.render.assembly import Metadata, PageSource, assemble_pdf
-from generator.render.booklet_html import BookletHtml
-from generator.render.fontinfo import cut_font
-from generator.render.jobs import Runner
-from generator.render.parts import CONTENT_ONLY_CSS, Part, PartJob, offset_css
-from generator.render.plan import (BookletInfo, Plan, chunk_first_page, fiche_batches, furniture_chunks, info,
+from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
+from generator.render.booklet.document import BookletHtml
+from generator.render.booklet.fontmerge import cut_font
+from generator.render.booklet.runner import Runner
+from generator.render.booklet.parts import CONTENT_ONLY_CSS, Part, PartJob, offset_css
+from generator.render.booklet.plan import (BookletInfo, Plan, chunk_first_page, fiche_batches, furniture_chunks, info,
                                    make_plan, outline, page_href)
 
 __all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]

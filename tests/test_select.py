@@ -1,10 +1,10 @@
-"""assemble: which fiches an edition holds, in which order and sections."""
+"""make_edition: which fiches an edition holds, in which order and sections."""
 
 from __future__ import annotations
 
-from generator.assemble import assemble
+from generator.edition.select import make_edition
 from generator.diagnostics import Report
-from generator.project import read_project
+from generator.read.project import read_project
 
 from conftest import minimal_front
 
@@ -15,7 +15,7 @@ def edition(root, selects=(), **kw):
     report = Report()
     proj = read_project(root, report, **kw)
     assert proj is not None, [str(d) for d in report.items]
-    ed = assemble(proj, list(selects), report)
+    ed = make_edition(proj, list(selects), report)
     return ed, report
 
 

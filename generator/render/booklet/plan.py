@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from generator.model import Edition
-from generator.render.assembly import Bookmark, page_link
+from generator.render.booklet.join import Bookmark, page_link
 
 
 @dataclass

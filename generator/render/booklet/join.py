@@ -24,7 +24,7 @@ from typing import Callable
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.render.fontinfo import FontMerger
+from generator.render.booklet.fontmerge import FontMerger
 
 PAGE_LINK = "https://recueil.invalid/page/"
 _PAGE_LINK = re.compile(re.escape(PAGE_LINK) + r"(\d+)$")

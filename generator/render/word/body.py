@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from generator.markdown import Node
-from generator.render.docx_package import Part, part
-from generator.render.docx_reference import Reference
-from generator.render.docx_runs import Fmt, Styles, clean, esc, paragraph, rpr, run
+from generator.read.markdown import Node
+from generator.render.word.package import Part, part
+from generator.render.word.reference import Reference
+from generator.render.word.runs import Fmt, Styles, clean, esc, paragraph, rpr, run
 
 EMU_PER_TWIP = 635
 LIST_INDENT = 425  # twips per level, as in reference.docx's numbering: continuation paragraphs align with it

@@ -10,13 +10,13 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from generator import schema
+from generator.read import schema
 from generator.diagnostics import Report
-from generator.fiche import Context, read_fiche, read_source
-from generator.frontmatter import Doc, YamlError, load_yaml
-from generator.matching import fold, id_key
+from generator.read.fiche import Context, read_fiche, read_source
+from generator.read.frontmatter import Doc, YamlError, load_yaml
+from generator.read.matching import fold, id_key
 from generator.model import Fiche, Partner, Project, Publication, SectionSpec
-from generator.typography import french
+from generator.read.typography import french
 
 MAX_YAML_BYTES = 1_000_000
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
@@ -198,13 +198,13 @@ def _read_all(todo: list[tuple[Path, str]], ctx: Context,
               meanwhile: Callable[[], None] | None = None) -> list[tuple[Fiche | None, bool, list]]:
     """read_fiche over `todo`, in order: in the build's workers when there are some and
     enough fiches (Markdown parsing is most of a catalogue's reading time)."""
-    from generator import workers
+    from generator import pool
 
-    pool = workers.shared()
-    if pool is None or len(todo) < PARALLEL_FROM:
+    workers = pool.shared()
+    if workers is None or len(todo) < PARALLEL_FROM:
         return _read_chunk(todo, ctx)
     size = max(8, len(todo) // 16)
-    futures = [pool.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
+    futures = [workers.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
     if meanwhile is not None:
         meanwhile()
     return [result for f in futures for result in f.result()]

@@ -24,7 +24,7 @@ from urllib import parse, request
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from generator.pixels import MAX_PIXELS, pixel_count
+from generator.read.pixels import MAX_PIXELS, pixel_count
 
 DATA_URL_MAX = 2_000_000  # characters of the URL itself, about 1.5 MB once decoded
 _SHOWN = 120  # characters of a URL quoted in a message: data: URLs can be huge

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from generator.model import Fiche, Publication
-from generator.render.docx_body import EMU_PER_TWIP, BodyWriter, Ctx
-from generator.render.docx_fonts import EmbeddedFonts, font_table
-from generator.render.docx_package import (Part, app_properties, content_types, core_properties, package, part,
+from generator.render.word.body import EMU_PER_TWIP, BodyWriter, Ctx
+from generator.render.word.fonts import EmbeddedFonts, font_table
+from generator.render.word.package import (Part, app_properties, content_types, core_properties, package, part,
                                            relationships)
-from generator.render.docx_reference import Reference, styles_for_language
-from generator.render.docx_runs import Fmt, Styles, clean, paragraph, rpr, run
+from generator.render.word.reference import Reference, styles_for_language
+from generator.render.word.runs import Fmt, Styles, clean, paragraph, rpr, run
 
 NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '

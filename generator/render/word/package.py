@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-from generator.render.docx_runs import esc
+from generator.render.word.runs import esc
 
 # 1980-01-01 00:00:00, the first date a zip can hold: the build's clock never shows.
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1

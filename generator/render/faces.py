@@ -146,7 +146,7 @@ def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dic
 def face_sha256(path: Path) -> str:
     """The sha256 of a font file, read once a process: cache keys and the booklet's
     parts name a face by it."""
-    from generator.manifest import sha256_file
+    from generator.write.manifest import sha256_file
 
     return sha256_file(path)
 

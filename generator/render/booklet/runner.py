@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from generator import workers
+from generator import pool
 from generator.cache import Cache, FileDigests
-from generator.render.parts import Part, PartJob, part_key, render_part
+from generator.render.booklet.parts import Part, PartJob, part_key, render_part
 
 
 def _done(value) -> Future:
@@ -23,7 +23,7 @@ def _done(value) -> Future:
 
 class Runner:
     def __init__(self, options, cache: Cache):
-        self.jobs = workers.count(options)
+        self.jobs = pool.count(options)
         self.cache = cache
         self.digest = FileDigests()
         self._pool: ProcessPoolExecutor | None = None
@@ -32,7 +32,7 @@ class Runner:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._pool is not None and self._pool is not workers.shared():
+        if self._pool is not None and self._pool is not pool.shared():
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 
@@ -45,9 +45,9 @@ class Runner:
                 f.set_exception(e)
                 return f
         if self._pool is None:  # only when a render is needed
-            self._pool = workers.shared() or ProcessPoolExecutor(max_workers=self.jobs)
-        if self._pool is workers.shared():
-            return workers.submit(fn, *args)  # before the Word files
+            self._pool = pool.shared() or ProcessPoolExecutor(max_workers=self.jobs)
+        if self._pool is pool.shared():
+            return pool.submit(fn, *args)  # before the Word files
         return self._pool.submit(fn, *args)
 
     def part(self, job: PartJob, done=None) -> Future:

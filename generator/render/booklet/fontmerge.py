@@ -217,6 +217,6 @@ def _cmap(pdf: pikepdf.Pdf, text: dict[int, str]) -> pikepdf.Object:
 def cut_font(data: bytes, gids: list[int]) -> bytes:
     """The font file cut down to `gids`, glyph ids kept, without hinting nor shaping
     tables (shaping is done: the PDF needs outlines and metrics)."""
-    from generator.fonts import subset_bytes
+    from generator.render.faces import subset_bytes
 
     return subset_bytes(data, gids=gids, retain_gids=True, hinting=False, layout=False)

@@ -13,9 +13,9 @@ import difflib
 import re
 from typing import Any
 
-from generator import isbn as isbn_digits
+from generator.read import isbn as isbn_digits
 from generator.diagnostics import Report
-from generator.frontmatter import Doc
+from generator.read.frontmatter import Doc
 
 FICHE_KEYS = (
     "title", "summary", "themes", "territory", "partners", "subtitle", "date", "audience",

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator import markdown, schema
+from generator.read import markdown
+from generator.read import schema
 from generator.diagnostics import Report
-from generator.pixels import MAX_PIXELS, pixel_count
-from generator.frontmatter import YamlError, load_yaml, split
-from generator.matching import fold
+from generator.read.pixels import MAX_PIXELS, pixel_count
+from generator.read.frontmatter import YamlError, load_yaml, split
+from generator.read.matching import fold
 from generator.model import Contact, Fiche, Image, KeyFigure, Partner, PartnerRef, Territory
-from generator.typography import french, french_tree
+from generator.read.typography import french, french_tree
 
 MAX_BYTES = 2_000_000  # a fiche is a few kilobytes; anything this big is a mistake
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

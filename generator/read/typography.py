@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from generator.markdown import Node
+from generator.read.markdown import Node
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
-from generator.manifest import MANIFEST, sha256_file
+from generator.write.manifest import MANIFEST, sha256_file
 
 LOCK = ".recueil.lock"
 STAGING_PREFIX = ".recueil-staging-"

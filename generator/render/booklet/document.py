@@ -15,11 +15,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from generator.indexes import build_indexes
+from generator.edition.indexes import build_indexes
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.render.parts import FURNITURE_CSS, FetchSpec, offset_css
+from generator.render.booklet.parts import FURNITURE_CSS, FetchSpec, offset_css
 
 
 def stylesheet(layout, edition: Edition, print_edition: bool) -> str:

@@ -18,7 +18,7 @@ import urllib.parse
 from pathlib import Path
 
 from generator.diagnostics import Report
-from generator.manifest import MANIFEST, sha256_file
+from generator.write.manifest import MANIFEST, sha256_file
 
 STAMP = "last-build.json"
 STAMP_FORMAT = 1
@@ -72,7 +72,7 @@ def _input_digest(root: Path, options, extra: list[str], out: Path, epoch_env: s
     out = out.resolve()
     h = hashlib.sha256(f"recueil {__version__} up-to-date {STAMP_FORMAT}\0".encode())
     h.update(json.dumps([_options_digest(options), _versions(), epoch_env]).encode())
-    code = Path(__file__).resolve().parent
+    code = Path(__file__).resolve().parent.parent  # the generator package
     places = [root / "fiches", root / "layouts", builtin_layouts(), builtin_fonts()]
     files = [root / "publication.yaml", root / "partners.yaml"]
     for place in places:

@@ -18,10 +18,10 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from generator import fonts as faces
+from generator.render import faces
 from generator.paths import builtin_fonts
-from generator.render.docx_package import Part, part
-from generator.render.docx_reference import insert_ordered, parse
+from generator.render.word.package import Part, part
+from generator.render.word.reference import insert_ordered, parse
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -21,16 +21,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from generator import fonts as faces
-from generator import workers as build_workers
+from generator.render import faces
+from generator import pool
 from generator.cache import Cache, FileDigests, code_digest, key
 from generator.diagnostics import InputError, Report
-from generator.manifest import sha256_file
+from generator.write.manifest import sha256_file
 from generator.model import Edition, Fiche, Publication
-from generator.render.docx_booklet import booklet_package
-from generator.render.docx_fiche import SharedParts, fiche_package, shared_parts
-from generator.render.docx_fonts import EmbeddedFonts, prepare_fonts
-from generator.render.docx_reference import Reference, ReferenceError, load_reference, reference_path
+from generator.render.word.booklet import booklet_package
+from generator.render.word.fiche import SharedParts, fiche_package, shared_parts
+from generator.render.word.fonts import EmbeddedFonts, prepare_fonts
+from generator.render.word.reference import Reference, ReferenceError, load_reference, reference_path
 
 BOOKLET = "booklet.docx"
 # Fiches. A fiche costs ~2 ms once the shared parts exist; below this, starting workers
@@ -79,7 +79,7 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     """Start writing the edition's Word files; the function returned waits for them and
     returns the paths written. With the build's workers running, the fiches are written
     there while the caller goes on (the booklet's HTML, in a build)."""
-    workers = build_workers.count(options)
+    workers = pool.count(options)
     if getattr(options, "jobs", None) is None:
         workers = min(workers, 8)  # a pool of its own, outside a build: more cost more to start
     fiches = edition.fiches
@@ -99,14 +99,14 @@ def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[st
     state = (reference, fonts, edition.publication, labels, store)
     booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
-    if build_workers.shared() is not None and workers > 1 and len(fiches) >= PARALLEL_FROM:
+    if pool.shared() is not None and workers > 1 and len(fiches) >= PARALLEL_FROM:
         # The booklet's renders go before these (see workers.trickle): chunks small enough
         # that a render waits for one at most ~0.1 s; booklet.docx, a second's work that
         # nothing needs before the end, last.
         size = max(8, min(25, len(tasks) // (workers * 4)))
         chunks = [("fiches", state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
         chunks.append(("booklet", state, edition, booklet))
-        wait = build_workers.trickle(_write_chunk, chunks)
+        wait = pool.trickle(_write_chunk, chunks)
     else:
         if workers == 1 or len(fiches) < PARALLEL_FROM:
             done = _write_chunk(("fiches", state, tasks))

@@ -17,7 +17,7 @@ import generator
 
 if TYPE_CHECKING:  # output imports sha256_file from here
     from generator.model import Edition
-    from generator.output import Staging
+    from generator.write.staging import Staging
 
 MANIFEST = "build.json"
 FORMAT = 1  # bumped when a key changes meaning, for scripts that read the file
