@@ -121,3 +121,6 @@ def png_bytes(width: int, height: int, rgb=(30, 90, 140), *, pixels: bool = True
     text = chunk(b"tEXt", b"Comment\0" + comment) if comment is not None else b""
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + text
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+from browser import browser, page  # noqa: E402,F401  (fixtures for the browser tests)
