@@ -95,13 +95,14 @@ class Sampler:
 
 def child_build(project: str, out: str, formats: str, cache: bool) -> None:
     """Runs in a fresh process: one build, and a JSON line of per-stage time and memory."""
-    from generator.build import BuildOptions, Stages, build
+    from generator.build import BuildOptions, build
+    from generator.context import Timings
     from generator.diagnostics import Report
 
     sampler = Sampler(os.getpid())
     results: dict[str, dict] = {}
 
-    class Measured(Stages):
+    class Measured(Timings):
         @contextmanager
         def __call__(self, name):
             sampler.reset()

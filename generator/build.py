@@ -1,237 +1,191 @@
-"""One build: read → assemble → render → write, in that order and only that order."""
+"""One build: read → assemble → render → write, in that order and only that order.
+
+`build()` is the one place that runs a build, top to bottom. It makes the build's
+context (context.BuildContext: date, staging, cache, workers, fetch rules, report) and
+hands it to each renderer of RENDERERS, one per output format.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from generator.context import FORMATS, BuildContext, BuildOptions, FetchRules, Timings, build_epoch
 from generator.diagnostics import InputError, Report
+from generator.pool import Pool
 
-FORMATS = ("pdf", "handouts", "docx")
+__all__ = ["BuildOptions", "FORMATS", "build", "run"]
 
 
 @dataclass
-class BuildOptions:
-    out: Path
-    formats: tuple[str, ...] = FORMATS
-    layout: str | None = None  # overrides publication.yaml's layout
-    selects: list[tuple[str, str]] = field(default_factory=list)  # --select KEY=VALUE
-    drafts: bool = False
-    print_edition: bool = False  # --print: bleed, crop marks, TrimBox/BleedBox
-    impose: bool = False
-    archive: bool = False  # PDF/A-3 with the sources embedded
-    timings: bool = False
-    jobs: int | None = None  # worker processes; None: one per core
-    cache: bool = True
+class Rendered:
+    """What a renderer staged: paths relative to OUT, and the booklet's pages when it made it."""
+
+    files: list[str]
+    pages: dict[str, tuple[int, int]] | None = None
 
 
-class Stages:
-    """Times each stage, for `--timings`; a build is judged stage by stage."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str):
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-
-    def lines(self) -> list[str]:
-        total = sum(self.seconds.values())
-        rows = [f"{name:<16}{secs:8.2f} s" for name, secs in self.seconds.items()]
-        return rows + [f"{'total':<16}{total:8.2f} s"]
+# A renderer starts its work and returns a function that waits for it (the Word files
+# are written in the workers' free time while the booklet renders). `layouts` holds the
+# edition's layout ("booklet") and the handouts' ("handout") when they are made.
+Start = Callable[[object, dict, BuildContext], Callable[[], Rendered]]
 
 
-def source_date_epoch(publication_date: str | None) -> int:
-    """The build's one date: SOURCE_DATE_EPOCH if set, else the publication's date."""
-    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if env.isdigit():
-        return int(env)
-    if publication_date:
-        import datetime as dt
+def _word(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
+    from generator.render import word
 
-        parts = [int(p) for p in publication_date.split("-")] + [1, 1]
-        day = dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
-        return int(day.timestamp())
-    return 0
+    wait = word.start_docx(edition, layouts["booklet"], ctx)
+    return lambda: Rendered(wait())
 
 
-def build(root: Path, options: BuildOptions, report: Report, stages: Stages | None = None) -> dict:
+def _handouts(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
+    from generator.render import handout
+
+    with ctx.timings("handouts"):
+        files = handout.render_handouts(edition, layouts["handout"], ctx)
+    return lambda: Rendered(files)
+
+
+def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
+    layout = layouts["booklet"]
+    files = ["booklet.pdf", "booklet.html"]
+    if ctx.options.archive:
+        from generator.render import archive
+
+        with ctx.timings("booklet (PDF/A)"):
+            info = archive.render_archive(edition, layout, ctx)
+    else:
+        from generator.render import booklet
+
+        info = booklet.render_booklet(edition, layout, ctx)  # it times its own steps
+    if ctx.options.impose:
+        from generator.render.impose import impose
+
+        with ctx.timings("impose"):
+            impose(ctx.stage.path("booklet.pdf"), ctx.stage.path("booklet-imposed.pdf"))
+        files.append("booklet-imposed.pdf")
+    return lambda: Rendered(files, info.pages)
+
+
+# In this order: the Word files start first and trickle into the workers' free time;
+# the archive booklet embeds a build.json listing what was staged before it.
+RENDERERS: dict[str, Start] = {"docx": _word, "handouts": _handouts, "pdf": _booklet}
+
+
+def build(root: Path, options: BuildOptions, report: Report, timings: Timings | None = None) -> dict:
     """Build the edition of `root` into `options.out`. Raises InputError on bad input, in
     which case nothing in `options.out` has changed. Returns what was written."""
     from generator.write import uptodate
-    from generator import pool
     from generator.write.staging import Staging
 
-    stages = stages or Stages()
+    timings = timings or Timings()
     started_ns = time.time_ns()
-    epoch_env = os.environ.get("SOURCE_DATE_EPOCH")  # before this build sets it from the publication
+    epoch_env = os.environ.get("SOURCE_DATE_EPOCH")
     if options.cache and uptodate.stamp_path(options.out).is_file():
-        with stages("up to date?"), Staging(options.out).locked():  # no build commits meanwhile
+        with timings("up to date?"), Staging(options.out).locked():  # no build commits meanwhile
             previous = uptodate.previous_if_unchanged(root, options, options.out, epoch_env)
         if previous is not None:
             for path, line, message in previous["warnings"]:
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
-    with pool.started(pool.count(options)):
-        return _build(root, options, report, stages, started_ns, epoch_env)
+    with Pool(options.workers()) as pool:
+        return _build(root, options, report, timings, pool, started_ns, epoch_env)
 
 
-def _renderers_readied(options):
-    """A function, doing its work once, that readies what the renderers need while the
-    fiches are being read: the workers load WeasyPrint after their reading (not before,
-    which would hold it up), this process imports the renderers (0.3 s).
-
-    Tried and left: this process loading WeasyPrint while the workers read, then forking
-    new workers that have it loaded. It spends less of the machine, but reading takes
-    longer by as much, and an edit's rebuild was no faster."""
-    done = []
-
-    def prepare() -> None:
-        if done:
-            return
-        done.append(True)
-        from generator import pool
-
-        if "pdf" in options.formats:
-            from generator.render import booklet as pdf  # noqa: F401
-            from generator.render.booklet.parts import warm_up
-
-            pool.each(warm_up)
-        if "docx" in options.formats:
-            from generator.render import word as docx  # noqa: F401
-    return prepare
-
-
-def _build(root, options, report, stages, started_ns, epoch_env) -> dict:
+def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) -> dict:
+    from generator.cache import Cache
     from generator.edition.select import make_edition
-    from generator.read import layouts
-    from generator.read import project
+    from generator.paths import builtin_fonts
+    from generator.read import layouts, project
+    from generator.write import uptodate
+    from generator.write.manifest import write_manifest
+    from generator.write.staging import Staging
 
-    prepare = _renderers_readied(options)
-    with stages("read"):
-        proj = project.read_project(root, report, drafts=options.drafts, meanwhile=prepare)
+    with timings("read"):
+        proj = project.read_project(root, report, drafts=options.drafts, pool=pool,
+                                    meanwhile=lambda: _ready_workers(pool, options))
         if proj is None or report.failed():
             raise InputError(report)
-    prepare()
-    with stages("assemble"):
+    with timings("assemble"):
         edition = make_edition(proj, options.selects, report)
         if report.failed():
             raise InputError(report)
         if not edition.fiches:
             report.error("fiches", None, "nothing to build: no fiche is published")
             raise InputError(report)
-        default_layout = "archive" if options.archive else proj.publication.layout
-        layout = layouts.load_layout(proj, options.layout or default_layout)
-
-    # Every date printed or stamped comes from here, never from the clock; fontTools
-    # reads the variable when it subsets fonts inside WeasyPrint.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(source_date_epoch(proj.publication.date)))
-    try:
-        return _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env)
-    finally:
-        if epoch_env is None:  # the next build in this process decides its own date again
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-
-
-def _render_and_write(root, options, report, stages, proj, edition, layout, started_ns, epoch_env) -> dict:
-    from generator.read import layouts
-    from generator.write import uptodate
-    from generator.cache import Cache
-    from generator.write.manifest import write_manifest
-    from generator.write.staging import Staging
-    from generator.paths import builtin_fonts
-
-    def warn(message: str) -> None:
-        report.warning(".", None, message)
-
-    fetch_roots = list(layout.dirs) + [builtin_fonts()]
-    if options.archive or "handouts" in options.formats:  # WeasyPrint renders here, or in forks of here
-        from generator.render.fetcher import make_fetcher
-
-        fetcher = make_fetcher(proj.root, fetch_roots, allow_remote=proj.publication.allow_remote, warn=warn)
-    else:  # only workers render: this process need not load WeasyPrint (0.6 s)
-        from generator.render.booklet.parts import FetchRules
-
-        fetcher = FetchRules([proj.root, *fetch_roots], proj.publication.allow_remote, warn)
-    written: list[str] = []
-    docx_written = None  # the Word files still being written, if any
-    pages = None
-    out = options.out
-    with Staging(out) as stage:
-        uptodate.forget(out)  # this build's outputs replace the ones the record describes
-        # Word files and handouts first: the archive booklet embeds a build.json that
-        # lists every output staged before it.
-        if "docx" in options.formats:
-            from generator.render import word as docx
-
-            with stages("docx"):
-                docx_written = docx.start_docx(edition, layout, stage, options)
-                # The archive lists in its build.json what was staged before it; other
-                # booklets let the Word files be written while they make their HTML.
-                if options.archive or "pdf" not in options.formats:
-                    written += docx_written()
-                    docx_written = None
+        used = {"booklet": layouts.load_layout(
+            proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
         if "handouts" in options.formats:
-            from generator.render import handout
+            used["handout"] = layouts.load_layout(proj, "handout")
 
-            handout_layout = layouts.load_layout(proj, "handout")
-            with stages("handouts"):
-                written += handout.render_handouts(edition, handout_layout, stage, options, fetcher)
-        if "pdf" in options.formats:
-            if options.archive:
-                from generator.render import archive
-
-                with stages("booklet (PDF/A)"):
-                    info = archive.render_archive(edition, layout, stage, options, fetcher)
-            else:
-                from generator.render import booklet as pdf
-
-                # The booklet times its own steps (fiches, front and indexes, assembly...).
-                info = pdf.render_booklet(edition, layout, stage, options, fetcher, stages=stages)
-            pages = info.pages
-            written += ["booklet.pdf", "booklet.html"]
-            if options.impose:
-                from generator.render.impose import impose
-
-                with stages("impose"):
-                    impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
-                written.append("booklet-imposed.pdf")
-        if docx_written is not None:
-            with stages("docx: rest"):
-                written += docx_written()
-        with stages("write"):
-            write_manifest(stage, edition, pages, written)
+    out = options.out
+    roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]
+    fetch = FetchRules.of(proj.root, roots, proj.publication.allow_remote)
+    cache = Cache.for_output(out, options.cache)
+    with Staging(out) as stage:
+        ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings)
+        uptodate.forget(out)  # this build's outputs replace the ones the record describes
+        done, waiting = Rendered([]), []
+        for name, start in RENDERERS.items():
+            if name not in options.formats:
+                continue
+            if name == "pdf" and options.archive:
+                waiting = _finish(waiting, done, timings)
+            waiting.append((name, start(edition, used, ctx)))
+        _finish(waiting, done, timings)
+        with timings("write"):
+            write_manifest(stage, edition, done.pages, done.files)
             stage.commit()
             # Still under OUT's lock: no other build uses the cache while it is pruned.
-            Cache.for_output(out, options.cache).prune()
-            used = [layout] + ([handout_layout] if "handouts" in options.formats else [])
-            extra = uptodate.extra_inputs(proj, used) if options.cache else None
+            cache.prune()
+            extra = uptodate.extra_inputs(proj, list(used.values())) if options.cache else None
             if extra is not None:
                 uptodate.record(root, options, out, extra, report, len(edition.fiches), started_ns, epoch_env)
-    return {"edition": edition, "written": written, "pages": pages}
+    return {"edition": edition, "written": done.files, "pages": done.pages}
+
+
+def _finish(waiting: list, done: Rendered, timings: Timings) -> list:
+    """Wait for the renderers still at work; what they staged goes into `done`."""
+    for name, wait in waiting:
+        with timings(f"{name}: rest"):
+            result = wait()
+        done.files += result.files
+        done.pages = result.pages if result.pages is not None else done.pages
+    return []
+
+
+def _ready_workers(pool: Pool, options: BuildOptions) -> None:
+    """While the workers read the fiches: have them load WeasyPrint afterwards (not
+    before, which would hold the reading up), and import the renderers here.
+
+    Tried and left: this process loading WeasyPrint while the workers read, then forking
+    new workers that have it loaded. It spends less of the machine, but reading takes
+    longer by as much, and an edit's rebuild was no faster."""
+    if "pdf" in options.formats or "handouts" in options.formats:
+        from generator.render import booklet  # noqa: F401
+        from generator.render.weasy import warm_up
+
+        pool.each(warm_up)
+    if "docx" in options.formats:
+        from generator.render import word  # noqa: F401
 
 
 def run(root: Path, options: BuildOptions) -> int:
     """The `recueil build` command: 0 built, 1 bad input or busy output (nothing written)."""
+    from generator import progress
     from generator.diagnostics import print_report
     from generator.write.staging import OutputBusy, OutputError
 
-    from generator import progress
-
     report = Report()
-    stages = Stages()
+    timings = Timings()
     try:
         with progress.bar():
-            result = build(root, options, report, stages)
+            result = build(root, options, report, timings)
     except InputError as e:
         if e.report is not report:  # a renderer found bad input of its own (a layout file)
             report.items += e.report.items
@@ -248,6 +202,6 @@ def run(root: Path, options: BuildOptions) -> int:
         n = len(result["edition"].fiches)
         print_report(report, summary=f"built {n} fiche{'s' * (n != 1)} into {options.out}")
     if options.timings:
-        for line in stages.lines():
+        for line in timings.lines():
             print(line, file=sys.stderr)
     return 0

@@ -16,11 +16,10 @@ import textwrap
 from pathlib import Path
 
 from generator import __version__
+from generator.context import FORMATS, SELECT_KEYS
 from generator.diagnostics import print_report
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
-FORMATS = ("pdf", "handouts", "docx")
-SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
 
 
 def _doc(text: str) -> str:
@@ -143,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build the booklet, handouts and Word documents",
                        description=BUILD_HELP, epilog=BUILD_EPILOG, formatter_class=fmt)
+    b.set_defaults(parser=b)
     b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     b.add_argument("--out", metavar="OUT", help="where to write (default: DIR/output)")
     b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
@@ -158,17 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="check fiches and settings, build nothing",
                        description=CHECK_HELP, epilog=CHECK_EPILOG, formatter_class=fmt)
+    c.set_defaults(parser=c)
     c.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
     c.add_argument("--drafts", action="store_true", help="check drafts as if they were published (their problems become errors)")
 
     ls = sub.add_parser("list", help="one line per fiche: id, title, themes, territory",
                         description=LIST_HELP, epilog=LIST_EPILOG, formatter_class=fmt)
+    ls.set_defaults(parser=ls)
     ls.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     ls.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
 
     n = sub.add_parser("new", help="write a new fiche skeleton and print its path",
                        description=NEW_HELP, epilog=NEW_EPILOG, formatter_class=fmt)
+    n.set_defaults(parser=n)
     n.add_argument("args", nargs="+", metavar="[DIR] TITLE", help="the publication folder (default: the current folder), then the fiche's title")
     return parser
 
@@ -316,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    sub = parser._subparsers._group_actions[0].choices[args.command]
+    sub = args.parser  # the command's own parser, for its usage errors
     try:
         if args.command == "build":
             return cmd_build(args, sub)

@@ -1,87 +1,132 @@
-"""The build's worker processes: started as a build begins, shared by every stage that
-has work for them (reading fiches, Word files, the booklet's renders).
+"""The build's worker processes: one pool for everything a build runs in parallel
+(reading fiches, the booklet's renders, handouts, Word files), started as the build
+begins and gone when it ends.
 
-Started first, they read the fiches, then warm up for the booklet (WeasyPrint imported,
-fonts configured) while the main process goes on: a build after a one-word edit then
-waits for its one render, not for processes to start. Workers are forked before the
-project is read, so a task brings what it needs with it.
+Workers die with their build, however it ends. Each holds the read end of a pipe whose
+only write end the build keeps: when the build closes it (at the end, or at once when
+it is interrupted) or is killed (kill -9 closes it too), a thread blocked on that pipe
+in every worker sees the end of the file and ends the worker's process. Workers ignore
+SIGINT and SIGTERM: Ctrl-C reaches the whole process group, and the build alone decides
+what stops; it then stops its workers itself.
+
+Work comes in two kinds. `submit` is work the build waits for (a render); `trickle` is
+work that may wait (Word files): a trickled task is handed to the workers only while
+fewer awaited tasks are pending than there are workers, so a render asked for later
+never queues behind it.
+
+With one job (`--jobs 1`), or inside a worker, everything runs in the calling process.
 """
 
 from __future__ import annotations
 
-import contextlib
+import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
-_shared: ProcessPoolExecutor | None = None
-_size = 0
 
-
-def count(options) -> int:
-    """How many worker processes a build uses: --jobs, else one per core."""
-    return max(1, getattr(options, "jobs", None) or os.cpu_count() or 1)
-
-
-def shared() -> ProcessPoolExecutor | None:
-    """The running build's workers, or None (one job, or no build running)."""
-    return _shared
-
-
-def each(fn) -> None:
-    """Have every worker run `fn` (which must be idempotent) after the tasks already
-    queued: a stage that will need them readies them while others still run."""
-    if _shared is not None:
-        for _ in range(_size):
-            _shared.submit(fn)
-
-
-def submit(fn, *args) -> Future:
-    """Submit work the build waits for (a render) to the workers: it goes before any
-    trickled work (see trickle)."""
-    global _awaited
-    with _state:
-        _awaited += 1
+def _done(fn, *args) -> Future:
+    future: Future = Future()
     try:
-        future = _shared.submit(fn, *args)
-    except BaseException:
-        _one_less()
-        raise
-    future.add_done_callback(_one_less)
+        future.set_result(fn(*args))
+    except Exception as e:  # noqa: BLE001 - handed to whoever waits for the result
+        future.set_exception(e)
     return future
 
 
-def _one_less(_=None) -> None:
-    global _awaited
-    with _state:
-        _awaited -= 1
-        waiting = list(_trickles)
-    for t in waiting:
-        t.submit_more()
+class Pool:
+    """`with Pool(jobs) as pool: pool.submit(fn, *args)` — see the module docstring."""
 
+    def __init__(self, jobs: int):
+        self.jobs = max(1, jobs)
+        self._executor: ProcessPoolExecutor | None = None
+        self._lifeline: int | None = None  # the write end of the workers' pipe
+        self._read_end: int | None = None
+        self._lock = threading.Lock()
+        self._awaited = 0  # submitted tasks not finished yet
+        self._trickles: list[_Trickle] = []
 
-def trickle(fn, tasks: list) -> Callable[[], list]:
-    """Run fn(task) for each task in the workers, in the time they have free, and return
-    a function that waits for them and gives their results in order.
+    @property
+    def parallel(self) -> bool:
+        return self._executor is not None
 
-    A trickled task is handed to the pool only while there are fewer tasks the build waits
-    for (see submit) than workers: Word files fill the time the workers would otherwise
-    wait (while the booklet is assembled, say), and a render asked for later never
-    queues behind them. Without workers, the tasks run here and now."""
-    if _shared is None:
-        results = [fn(task) for task in tasks]
-        return lambda: results
-    return _Trickle(_shared, fn, tasks).wait
+    def __enter__(self) -> Pool:
+        if self.jobs > 1 and not _in_worker:
+            self._read_end, self._lifeline = os.pipe()
+            context = multiprocessing.get_context("fork")  # a worker starts with what the build has loaded
+            self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+                                                 initargs=(self._read_end, self._lifeline))
+            for _ in range(self.jobs):
+                self._executor.submit(int)  # processes start on demand: start them all now
+        return self
 
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(interrupted=exc_type is not None)
 
-_state = threading.Lock()
-_awaited = 0  # tasks submitted with submit() not finished yet
-_trickles: list[_Trickle] = []
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers: after their work, or at once when the build failed or was
+        interrupted (what they were doing is of no use any more)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if interrupted:
+            executor.shutdown(wait=False, cancel_futures=True)
+            self._cut_lifeline()
+            executor.shutdown(wait=True)
+        else:
+            executor.shutdown(wait=True)
+            self._cut_lifeline()
+
+    def _cut_lifeline(self) -> None:
+        for fd in (self._lifeline, self._read_end):
+            if fd is not None:
+                os.close(fd)
+        self._lifeline = self._read_end = None
+
+    def submit(self, fn, *args) -> Future:
+        """Run fn(*args) in a worker; it goes before any trickled work."""
+        if self._executor is None:
+            return _done(fn, *args)
+        with self._lock:
+            self._awaited += 1
+        try:
+            future = self._executor.submit(fn, *args)
+        except BaseException:
+            self._one_less()
+            raise
+        future.add_done_callback(self._one_less)
+        return future
+
+    def each(self, fn) -> None:
+        """Have the workers run `fn` (idempotent: a worker may run it twice) after the
+        tasks already queued: a stage readies them while others still run."""
+        if self._executor is not None:
+            for _ in range(self.jobs):
+                self._executor.submit(fn)
+
+    def trickle(self, fn, tasks: list) -> Callable[[], list]:
+        """Run fn(task) for each task in the workers' free time; return a function that
+        waits for them and gives their results in order (raising the first failure)."""
+        if self._executor is None:
+            results = [fn(task) for task in tasks]
+            return lambda: results
+        return _Trickle(self, fn, tasks).wait
+
+    def _one_less(self, _=None) -> None:
+        with self._lock:
+            self._awaited -= 1
+            waiting = list(self._trickles)
+        for t in waiting:
+            t.submit_more()
+
+    def _room(self, running: int) -> int:
+        return self.jobs - self._awaited - running
 
 
 class _Trickle:
-    def __init__(self, pool: ProcessPoolExecutor, fn, tasks: list):
+    def __init__(self, pool: Pool, fn, tasks: list):
         self._pool, self._fn, self._tasks = pool, fn, tasks
         self._lock = threading.Lock()
         self._next = 0
@@ -93,23 +138,26 @@ class _Trickle:
         if not tasks:
             self._done.set()
             return
-        with _state:
-            _trickles.append(self)
+        with pool._lock:
+            pool._trickles.append(self)
         self.submit_more()
 
     def submit_more(self) -> None:
-        """Hand the pool as many tasks as it has room for. Called from the pool's own
-        thread as tasks finish: no exception may escape."""
+        """Hand the workers as many tasks as they have room for. Called from the pool's
+        own thread as tasks finish: no exception may escape."""
         while True:
             with self._lock:
-                room = _size - _awaited - self._running
-                if room <= 0 or self._next >= len(self._tasks) or self._error is not None:
+                if (self._pool._room(self._running) <= 0 or self._next >= len(self._tasks)
+                        or self._error is not None):
                     return
                 i = self._next
                 self._next += 1
                 self._running += 1
+            executor = self._pool._executor
             try:
-                future = self._pool.submit(self._fn, self._tasks[i])
+                if executor is None:
+                    raise RuntimeError("the build's workers stopped before finishing their tasks")
+                future = executor.submit(self._fn, self._tasks[i])
             except BaseException as e:  # noqa: BLE001 - the pool is shut or broken: wait() raises it
                 self._fail(e)
                 return
@@ -137,9 +185,9 @@ class _Trickle:
             self._finish()
 
     def _finish(self) -> None:
-        with _state:
-            if self in _trickles:
-                _trickles.remove(self)
+        with self._pool._lock:
+            if self in self._pool._trickles:
+                self._pool._trickles.remove(self)
         self._done.set()
 
     def wait(self) -> list:
@@ -149,21 +197,30 @@ class _Trickle:
         return self._results
 
 
-@contextlib.contextmanager
-def started(n: int):
-    """`n` worker processes for the duration of the block (none when n <= 1)."""
-    global _shared, _size
-    if n <= 1 or _shared is not None:
-        yield
-        return
-    global _awaited
-    pool = ProcessPoolExecutor(max_workers=n)
-    for _ in range(n):
-        pool.submit(int)  # processes start on demand: ask for all of them now
-    _shared, _size, _awaited = pool, n, 0
-    _trickles.clear()
-    try:
-        yield
-    finally:
-        _shared, _size = None, 0
-        pool.shutdown(wait=True, cancel_futures=True)
+# In a worker ------------------------------------------------------------------------
+
+_in_worker = False  # a worker runs its own work itself: no pool inside a pool
+
+
+def _start_worker(read_end: int, lifeline: int) -> None:
+    global _in_worker
+    _in_worker = True
+    os.close(lifeline)  # the build's end: only the build may keep the pipe open
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # fontTools, which WeasyPrint falls back to without HarfBuzz's subsetter, stamps the
+    # fonts it writes with the clock unless this is set: a worker's renders carry no date.
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    threading.Thread(target=_die_with_build, args=(read_end,), daemon=True, name="lifeline").start()
+
+
+def _die_with_build(read_end: int) -> None:
+    while True:
+        try:
+            if not os.read(read_end, 1):
+                break
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    os._exit(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -124,3 +125,23 @@ def png_bytes(width: int, height: int, rgb=(30, 90, 140), *, pixels: bool = True
 
 
 from browser import browser, page  # noqa: E402,F401  (fixtures for the browser tests)
+
+
+@contextlib.contextmanager
+def renderer_context(edition, layouts, out: Path, *, report=None, **options):
+    """The context of a build for testing one renderer on its own: writing straight into
+    `out` (FolderStage), the cache in `out` unless `cache=False`, one worker process per
+    `jobs` (default 1: this one), the fetch rules of `layouts` (a layout or a list)."""
+    from generator.cache import Cache
+    from generator.context import BuildContext, BuildOptions, FetchRules, build_epoch
+    from generator.diagnostics import Report
+    from generator.paths import builtin_fonts
+    from generator.pool import Pool
+
+    options = BuildOptions(out=Path(out), **{"jobs": 1, **options})
+    layouts = layouts if isinstance(layouts, (list, tuple)) else [layouts]
+    roots = [d for layout in layouts for d in layout.dirs] + [builtin_fonts()]
+    fetch = FetchRules.of(edition.project.root, roots, edition.publication.allow_remote)
+    with Pool(options.workers()) as pool:
+        yield BuildContext(options, build_epoch(edition.publication.date), FolderStage(Path(out)),
+                           Cache.for_output(Path(out), options.cache), pool, fetch, report or Report())

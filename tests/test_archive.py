@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -14,11 +15,12 @@ import pytest
 import weasyprint
 from PIL import Image as PILImage
 
-from conftest import FolderStage, SHARED, fiche_text, minimal_front, write_project
+from conftest import SHARED, fiche_text, minimal_front, renderer_context, write_project
 from generator.edition.select import make_edition
 from generator.read import layouts
 from generator.read import project
 from generator.diagnostics import Report
+from generator.context import build_epoch
 from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
 
 PDF_CHECK = SHARED / "tools" / "pdf-check"
@@ -73,16 +75,22 @@ def pdfa_with(attachments) -> bytes:
     return finish_pdfa(raw)
 
 
+def build_date(edition) -> dt.datetime:
+    return dt.datetime.fromtimestamp(build_epoch(edition.publication.date), dt.timezone.utc)
+
+
 @pytest.fixture(scope="module")
 def finished(sample):
     with pytest.MonkeyPatch.context() as mp:  # a build earlier in the run may have set it
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-        return pdfa_with(archive_attachments(read(sample), MANIFEST))
+        edition = read(sample)
+        return pdfa_with(archive_attachments(edition, MANIFEST, build_date(edition)))
 
 
 def test_source_date_epoch_dates_the_attachments(sample, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
-    attachment = archive_attachments(read(sample), None)[0]
+    edition = read(sample)
+    attachment = archive_attachments(edition, None, build_date(edition))[0]
     assert attachment.created.isoformat() == attachment.modified.isoformat() == "1970-01-02T00:00:00+00:00"
 
 
@@ -130,7 +138,8 @@ def test_pdf_check_pdfa_and_links_printable(finished, tmp_path):
 
 def test_finish_pdfa_is_deterministic(sample):
     edition = read(sample)
-    assert pdfa_with(archive_attachments(edition, MANIFEST)) == pdfa_with(archive_attachments(edition, MANIFEST))
+    when = build_date(edition)
+    assert pdfa_with(archive_attachments(edition, MANIFEST, when)) == pdfa_with(archive_attachments(edition, MANIFEST, when))
 
 
 def test_finish_pdfa_makes_links_printable():
@@ -147,20 +156,17 @@ def test_finish_pdfa_makes_links_printable():
 
 @pytest.fixture(scope="module")
 def archived(sample, tmp_path_factory):
-    from generator.build import BuildOptions
-    from generator.render.fetcher import make_fetcher
-    from generator.paths import builtin_fonts
     from generator.render.archive import render_archive
 
     edition = read(sample)
     layout = layouts.load_layout(edition.project, "archive")
-    fetcher = make_fetcher(edition.project.root, list(layout.dirs) + [builtin_fonts()])
     outs = []
     for k in range(2):  # twice: the bytes must repeat
-        stage = FolderStage(tmp_path_factory.mktemp(f"archived{k}"))
-        stage.path("fiches/velo.pdf").write_bytes(b"%PDF- a handout staged before the booklet")
-        info = render_archive(edition, layout, stage, BuildOptions(out=stage.root, jobs=1), fetcher)
-        outs.append((stage.root / "booklet.pdf", info))
+        out = tmp_path_factory.mktemp(f"archived{k}")
+        with renderer_context(edition, layout, out) as ctx:
+            ctx.stage.path("fiches/velo.pdf").write_bytes(b"%PDF- a handout staged before the booklet")
+            info = render_archive(edition, layout, ctx)
+        outs.append((out / "booklet.pdf", info))
     return edition, outs
 
 

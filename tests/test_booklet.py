@@ -11,39 +11,23 @@ import pypdf
 import pytest
 import yaml
 
-from generator.build import BuildOptions
-from generator.render.fetcher import make_fetcher
+from conftest import renderer_context
 from generator.edition.indexes import build_indexes
 from generator.read.layouts import load_layout
-from generator.paths import builtin_fonts
 from generator.render import booklet as pdf
 from tests.catalogue import load_edition, make_catalogue
 
 N = 30
 
 
-class Stage:
-    """Stands in for output.Staging: renderers only call .path(rel)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-
-    def path(self, rel: str) -> Path:
-        return self.root / rel
-
-
 def render(root: Path, out: Path, single: bool = False, **options):
     edition = load_edition(root)
     layout = load_layout(edition.project, edition.publication.layout)
-    warnings: list[str] = []
-    fetcher = make_fetcher(edition.project.root, list(layout.dirs) + [builtin_fonts()], allow_remote=False,
-                           warn=warnings.append)
-    stage = Stage(out)
-    opts = BuildOptions(out=out, jobs=2, **options)
     render_fn = pdf.render_booklet_single if single else pdf.render_booklet
-    info = render_fn(edition, layout, stage, opts, fetcher)
-    return edition, info, stage.path("booklet.pdf"), warnings
+    with renderer_context(edition, layout, out, **{"jobs": 2, **options}) as ctx:
+        info = render_fn(edition, layout, ctx)
+    warnings = [d.message for d in ctx.report.warnings]
+    return edition, info, out / "booklet.pdf", warnings
 
 
 def flat(text: str) -> str:

@@ -19,7 +19,7 @@ from generator.read.project import read_project
 from generator.build import BuildOptions, build
 from generator.diagnostics import Report
 from generator.paths import builtin_layouts
-from generator.render.booklet import runner as jobs
+from generator.render.booklet import parts as parts_module
 from generator.render.html import anchor
 from generator.render.booklet.plan import fiche_batches
 from tests.catalogue import make_catalogue
@@ -108,8 +108,8 @@ def _outputs(out: Path) -> dict[str, bytes]:
 def counted(monkeypatch):
     """How many parts were rendered (not taken from the cache)."""
     calls = []
-    real = jobs.render_part
-    monkeypatch.setattr(jobs, "render_part", lambda job: calls.append(job) or real(job))
+    real = parts_module.render
+    monkeypatch.setattr(parts_module, "render", lambda job: calls.append(job) or real(job))
     return calls
 
 

@@ -22,7 +22,7 @@ from generator.diagnostics import InputError, Report
 from generator.read.markdown import Node
 from generator.render import word as docx
 from generator.render.word.fonts import obfuscate
-from conftest import FolderStage, REPO, SHARED, fiche_text, minimal_front, png_bytes, write_project
+from conftest import REPO, renderer_context, SHARED, fiche_text, minimal_front, png_bytes, write_project
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -72,18 +72,23 @@ def _png(path: Path, w: int = 60, h: int = 30) -> None:
 
 
 class StandInLayout:
-    """What render_docx needs of a layout: file(name) -> Path | None."""
+    """What render_docx needs of a layout: file(name) -> Path | None, and its words."""
+
+    dirs: list[Path] = []
 
     def __init__(self, reference: Path | None = None):
         self.reference = reference
+
+    def labels(self, lang: str) -> dict[str, str]:
+        return {}
 
     def file(self, name: str):
         return self.reference if name == "reference.docx" else None
 
 
-class Options:
-    def __init__(self, jobs=1):
-        self.jobs = jobs
+def render_word(edition, layout, out: Path, jobs: int = 1) -> list[str]:
+    with renderer_context(edition, layout, out, jobs=jobs, cache=False) as ctx:
+        return docx.render_docx(edition, layout, ctx)
 
 
 def _edition(root: Path):
@@ -116,7 +121,7 @@ def built(tmp_path_factory):
     _png(root / "images" / "photo.png")
     edition = _edition(root)
     out = root.parent / "out"
-    written = docx.render_docx(edition, StandInLayout(), FolderStage(out), Options(jobs=1))
+    written = render_word(edition, StandInLayout(), out)
     return {"edition": edition, "out": out, "written": written, "path": out / "fiches" / "epicerie.docx",
             "simple": out / "fiches" / "simple.docx"}
 
@@ -412,7 +417,7 @@ def test_template_syntax_stays_literal(built):
 
 def test_same_sources_same_bytes(built, tmp_path):
     edition = built["edition"]
-    again = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path), Options(jobs=1))
+    again = render_word(edition, StandInLayout(), tmp_path)
     for rel in again:
         assert (tmp_path / rel).read_bytes() == (built["out"] / rel).read_bytes(), rel
     with zipfile.ZipFile(built["path"]) as z:
@@ -432,7 +437,7 @@ def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
                   publication={"title": "Livret", "date": "2024-05-01",
                                "sections": [{"title": "Première partie", "fiches": ["b", "a"]}]})
     edition = _edition(root)
-    written = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "out"), Options(jobs=1))
+    written = render_word(edition, StandInLayout(), tmp_path / "out")
     path = tmp_path / "out" / "booklet.docx"
     assert "booklet.docx" in written
     doc = _xml(path, "word/document.xml")
@@ -461,22 +466,18 @@ def test_booklet_holds_every_fiche_under_a_contents_field(tmp_path):
 
 def test_parallel_and_serial_builds_agree(tmp_path, monkeypatch):
     monkeypatch.setattr(docx, "PARALLEL_FROM", 4)  # the real threshold is about big catalogues
-    pools = []
-
-    class CountedPool(docx.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(args)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(docx, "ProcessPoolExecutor", CountedPool)
     root = tmp_path / "many"
     write_project(root, {f"f{i:02d}": fiche_text(minimal_front(f"Fiche {i}"), BODY.replace("![Une photo](../images/photo.png)", ""))
                          for i in range(7)},
                   publication={"title": "Beaucoup", "date": "2024"})
     edition = _edition(root)
-    serial = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "a"), Options(jobs=1))
-    parallel = docx.render_docx(edition, StandInLayout(), FolderStage(tmp_path / "b"), Options(jobs=2))
-    assert pools, "the parallel path did not run"
+    serial = render_word(edition, StandInLayout(), tmp_path / "a")
+    layout, trickled = StandInLayout(), []
+    with renderer_context(edition, layout, tmp_path / "b", jobs=2, cache=False) as ctx:
+        real = ctx.pool.trickle
+        ctx.pool.trickle = lambda fn, tasks: trickled.append(len(tasks)) or real(fn, tasks)
+        parallel = docx.render_docx(edition, layout, ctx)
+    assert trickled, "the parallel path did not run"
     assert serial == parallel and len(serial) == 7 + 1  # + booklet.docx
     for rel in serial:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
@@ -506,7 +507,7 @@ def test_styles_are_found_by_name_in_a_reference_saved_by_french_word(built, tmp
     localized = _reference_with(tmp_path, lambda styles: styles.replace(b'"Heading1"', b'"Titre1"')
                                 .replace(b'"ListBullet"', b'"Listepuces"'))
     edition = built["edition"]
-    written = docx.render_docx(edition, StandInLayout(localized), FolderStage(tmp_path / "out"), Options(jobs=1))
+    written = render_word(edition, StandInLayout(localized), tmp_path / "out")
     path = tmp_path / "out" / written[0]
     by_text = {text: name for name, text in _paragraph_styles(path)}
     assert by_text["Le contexte"] == "Heading 1" and by_text["une puce"] == "List Bullet"
@@ -520,7 +521,7 @@ def test_a_broken_reference_docx_is_an_input_error_naming_it(built, tmp_path):
     bad = tmp_path / "reference.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError) as caught:
-        docx.render_docx(built["edition"], StandInLayout(bad), FolderStage(tmp_path / "out"), Options())
+        render_word(built["edition"], StandInLayout(bad), tmp_path / "out")
     [problem] = caught.value.report.errors
     assert problem.path.endswith("reference.docx") and "Word document" in problem.message
     assert not (tmp_path / "out").exists()
@@ -538,7 +539,7 @@ def test_a_reference_docx_cannot_pull_a_local_file_into_the_fiches(built, tmp_pa
 
     hostile = _reference_with(tmp_path, with_entity)
     with pytest.raises(InputError):
-        docx.render_docx(built["edition"], StandInLayout(hostile), FolderStage(tmp_path / "out"), Options())
+        render_word(built["edition"], StandInLayout(hostile), tmp_path / "out")
 
 
 # --- validity and LibreOffice ------------------------------------------------------------

@@ -10,13 +10,11 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import FolderStage, fiche_text, minimal_front, write_project
+from conftest import fiche_text, minimal_front, renderer_context, write_project
 from generator.edition.select import make_edition
 from generator.read import layouts
 from generator.read import project
 from generator.diagnostics import Report
-from generator.render.fetcher import make_fetcher
-from generator.paths import builtin_fonts
 from generator.render.handout import render_handouts
 
 PUBLICATION = {"title": "Recueil des initiatives 2026", "date": "2026-03-01", "edition": "Première édition"}
@@ -25,11 +23,6 @@ PARA = ("Les habitants du quartier se retrouvent chaque semaine ; ils partagent 
 LONG_BODY = "".join(f"## Étape {i}\n\n{PARA}\n\n" for i in range(1, 6))  # two A4 pages
 SOURCE = "https://example.org/fiches/jardin-partage"
 
-
-
-class Options:
-    def __init__(self, jobs):
-        self.jobs = jobs
 
 
 def text_of(pdf: Path, page: int, crop: tuple[int, int, int, int] | None = None) -> str:
@@ -55,12 +48,11 @@ def built(tmp_path_factory):
     assert proj is not None, [str(d) for d in report.items]
     edition = make_edition(proj, [], report)
     layout = layouts.load_layout(proj, "handout")
-    fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()], warn=lambda m: report.warning(".", None, m))
     outs = {}
     for jobs in (2, 1):  # in worker processes, then in this one: the bytes must not differ
-        stage = FolderStage(tmp / f"out{jobs}")
-        written = render_handouts(edition, layout, stage, Options(jobs), fetcher)
-        outs[jobs] = (stage.root, written)
+        with renderer_context(edition, layout, tmp / f"out{jobs}", jobs=jobs, cache=False, report=report) as ctx:
+            written = render_handouts(edition, layout, ctx)
+        outs[jobs] = (tmp / f"out{jobs}", written)
     return outs, report
 
 

@@ -8,14 +8,11 @@ import sys
 import pikepdf
 import pytest
 
-from conftest import FolderStage, SHARED, minimal_front, write_project
+from conftest import SHARED, minimal_front, renderer_context, write_project
 from generator.edition.select import make_edition
 from generator.read import layouts
 from generator.read import project
-from generator.build import BuildOptions
 from generator.diagnostics import Report
-from generator.render.fetcher import make_fetcher
-from generator.paths import builtin_fonts
 
 BLEED = 3 / 25.4 * 72  # 3 mm in points: 8.504
 A4 = (595.28, 841.89)
@@ -35,10 +32,9 @@ def booklet(tmp_path_factory):
     proj = project.read_project(root, report)
     edition = make_edition(proj, [], report)
     layout = layouts.load_layout(proj, "brochure")
-    fetcher = make_fetcher(proj.root, list(layout.dirs) + [builtin_fonts()])
-    stage = FolderStage(tmp / "out")
-    render_booklet(edition, layout, stage, BuildOptions(out=stage.root, print_edition=True, jobs=1), fetcher)
-    return stage.path("booklet.pdf")
+    with renderer_context(edition, layout, tmp / "out", print_edition=True) as ctx:
+        render_booklet(edition, layout, ctx)
+    return tmp / "out" / "booklet.pdf"
 
 
 def test_every_page_has_trim_and_bleed_boxes_3mm_out(booklet):

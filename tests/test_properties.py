@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import renderer_context
 from generator.read.markdown import Node, parse
 
 FEW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -242,8 +243,6 @@ def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(fiches):
 
     from generator.edition.select import make_edition
     from generator.read import layouts
-    from generator.build import BuildOptions
-    from generator.write.staging import Staging
     from generator.render.word import render_docx
 
     files = {f"fiches/f{i}.md": f"---\n{front_text({**VALID, 'title': title or 'T'})}---\n{body}"
@@ -254,12 +253,11 @@ def test_any_fiche_the_reader_accepts_gives_a_docx_of_well_formed_xml(fiches):
             return
         edition = make_edition(project, [], report)
         layout = layouts.load_layout(project, project.publication.layout)
-        options = BuildOptions(out=tmp / "out", formats=("docx",), jobs=1)
-        with Staging(tmp / "out") as stage:
-            written = render_docx(edition, layout, stage, options)
+        with renderer_context(edition, layout, tmp / "out", cache=False) as ctx:
+            written = render_docx(edition, layout, ctx)
             assert written
             for rel in written:
-                with zipfile.ZipFile(stage.root / rel) as package:
+                with zipfile.ZipFile(tmp / "out" / rel) as package:
                     for name in package.namelist():
                         if name.endswith((".xml", ".rels")):
                             # Word refuses a document whose XML a strict parser refuses.

@@ -7,11 +7,11 @@ section lists follow in a last section; without sections, one untitled section b
 
 from __future__ import annotations
 
+from generator.context import SELECT_KEYS
 from generator.diagnostics import Report
 from generator.read.matching import fold
 from generator.model import Edition, Fiche, Project, Section
 
-SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
 CLI = "command line"  # where a --select problem is reported
 
 _OTHERS = {"fr": "Autres initiatives", "en": "Other initiatives"}

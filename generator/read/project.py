@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from generator.read import schema
 from generator.diagnostics import Report
@@ -18,17 +18,21 @@ from generator.read.matching import fold, id_key
 from generator.model import Fiche, Partner, Project, Publication, SectionSpec
 from generator.read.typography import french
 
+if TYPE_CHECKING:
+    from generator.pool import Pool
+
 MAX_YAML_BYTES = 1_000_000
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
 
 
-def read_project(root: Path, report: Report, *, drafts: bool = False,
+def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool | None = None,
                  meanwhile: Callable[[], None] | None = None) -> Project | None:
     """The project in `root`, or None when it has errors (all of them in `report`).
 
     Drafts are read and checked either way; without `drafts` they are left out, and
     their problems are only warnings, so that a draft in progress never blocks a build.
-    `meanwhile()` is called while the build's workers read the fiches, if they do.
+    With the build's `pool`, its workers read the fiches of a catalogue, and
+    `meanwhile()` is called while they do.
     """
     root = Path(root)
     if not root.is_dir():
@@ -43,7 +47,7 @@ def read_project(root: Path, report: Report, *, drafts: bool = False,
         allow_remote=pub.allow_remote,
         registry={key: p for p in registry for key in [fold(p.name), *map(fold, p.aliases)]},
     )
-    fiches, all_ids = _read_fiches(root, ctx, report, drafts, meanwhile)
+    fiches, all_ids = _read_fiches(root, ctx, report, drafts, pool, meanwhile)
     _check_sections(pub, pub_lines, fiches, all_ids, report)
     if pub.lang.startswith("fr"):
         _french_publication(pub)
@@ -159,8 +163,8 @@ def fiche_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool,
-                 meanwhile: Callable[[], None] | None = None) -> tuple[list[Fiche], set[str]]:
+def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: Pool | None,
+                 meanwhile: Callable[[], None] | None) -> tuple[list[Fiche], set[str]]:
     """The fiches to publish, and the id_key of every fiche on disk, drafts included."""
     files = fiche_files(root)
     if not files:
@@ -179,7 +183,7 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool,
         ids[key] = rel
         todo.append((path, rel))
     fiches = []
-    for fiche, is_draft, items in _read_all(todo, ctx, meanwhile):
+    for fiche, is_draft, items in _read_all(todo, ctx, pool, meanwhile):
         if is_draft and not drafts:
             for d in items:
                 report.warning(d.path, d.line, f"(draft, not published) {d.message}")
@@ -194,17 +198,14 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool,
 PARALLEL_FROM = 60
 
 
-def _read_all(todo: list[tuple[Path, str]], ctx: Context,
-              meanwhile: Callable[[], None] | None = None) -> list[tuple[Fiche | None, bool, list]]:
+def _read_all(todo: list[tuple[Path, str]], ctx: Context, pool: Pool | None,
+              meanwhile: Callable[[], None] | None) -> list[tuple[Fiche | None, bool, list]]:
     """read_fiche over `todo`, in order: in the build's workers when there are some and
     enough fiches (Markdown parsing is most of a catalogue's reading time)."""
-    from generator import pool
-
-    workers = pool.shared()
-    if workers is None or len(todo) < PARALLEL_FROM:
+    if pool is None or not pool.parallel or len(todo) < PARALLEL_FROM:
         return _read_chunk(todo, ctx)
     size = max(8, len(todo) // 16)
-    futures = [workers.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
+    futures = [pool.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
     if meanwhile is not None:
         meanwhile()
     return [result for f in futures for result in f.result()]

@@ -22,7 +22,6 @@ them, so that they keep matching.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import mimetypes
 from pathlib import Path
@@ -31,6 +30,7 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Name
 
+from generator.context import BuildContext
 from generator.model import Edition
 
 PDF_VARIANT = "pdf/a-3a"  # "a": tagged, the level an accessible archive asks for
@@ -58,13 +58,6 @@ MIME_TYPES = {
 def mime_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return MIME_TYPES.get(suffix) or mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
-
-
-def archive_date(edition: Edition) -> dt.datetime:
-    """The date every embedded file carries: the build's date, never the clock or mtime."""
-    from generator.build import source_date_epoch  # the one place the build's date is made
-
-    return dt.datetime.fromtimestamp(source_date_epoch(edition.publication.date), dt.timezone.utc)
 
 
 def archive_files(edition: Edition, manifest_bytes: bytes | None) -> list[tuple[str, bytes, str, str]]:
@@ -96,11 +89,10 @@ def archive_files(edition: Edition, manifest_bytes: bytes | None) -> list[tuple[
     return ordered
 
 
-def archive_attachments(edition: Edition, manifest_bytes: bytes | None) -> list[weasyprint.Attachment]:
-    """The embedded files of the archival booklet, as WeasyPrint attachments with fixed
-    dates, an AFRelationship (Source, or Data for the manifest) and a file name whose
-    extension gives the MIME type (checked again by `finish_pdfa`)."""
-    when = archive_date(edition)
+def archive_attachments(edition: Edition, manifest_bytes: bytes | None, when: dt.datetime) -> list[weasyprint.Attachment]:
+    """The embedded files of the archival booklet, as WeasyPrint attachments dated `when`
+    (the build's date), with an AFRelationship (Source, or Data for the manifest) and a
+    file name whose extension gives the MIME type (checked again by `finish_pdfa`)."""
     return [
         weasyprint.Attachment(string=data, name=name, description=description,
                               created=when, modified=when, relationship=relationship)
@@ -151,16 +143,6 @@ def finish_pdfa(pdf_bytes: bytes, extra: list[tuple[str, bytes, str, str]] = (),
         return out.getvalue()
 
 
-def archive_layout(edition: Edition, layout):
-    """The archive layout, what it `extends:` (the brochure) underneath. load_layout
-    resolves `extends:` itself now; this stays for callers that name it."""
-    from generator.read import layouts
-
-    if layout.bases or "extends" not in layout.settings:
-        return layout
-    return layouts.load_layout(edition.project, layout.name)
-
-
 def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
     """build.json as it can be embedded: the fiches with their pages and every output
     staged so far, except booklet.pdf (which cannot hold its own checksum)."""
@@ -170,35 +152,22 @@ def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]])
     return dumps(manifest_data(edition, pages, files, known)).encode("utf-8")
 
 
-def render_archive(edition: Edition, layout, stage, options, fetcher, manifest_bytes: bytes | None = None):
+def render_archive(edition: Edition, layout, ctx: BuildContext):
     """Write booklet.pdf (PDF/A-3a, tagged, sources embedded) and booklet.html into the
-    staging folder; return the booklet's BookletInfo.
+    staging folder; return the booklet's BookletInfo. The build.json it embeds lists the
+    outputs staged before it: render the handouts and Word files first."""
+    from generator.render import booklet
 
-    `manifest_bytes` is the build.json to embed; without it, one is made from the pages
-    of this render and the outputs already staged (render the handouts and Word files
-    first for them to be listed).
-    """
-    from generator.render import booklet as pdf
-
-    layout = archive_layout(edition, layout)
-    info = pdf.render_booklet_single(
-        edition, layout, stage, options, fetcher,
-        pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=archive_attachments(edition, None))
-    if manifest_bytes is None:
-        manifest_bytes = archive_manifest(edition, stage, info.pages)
-    target = stage.path("booklet.pdf")
+    info = booklet.render_booklet_single(
+        edition, layout, ctx,
+        pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=archive_attachments(edition, None, ctx.date()))
+    manifest_bytes = archive_manifest(edition, ctx.stage, info.pages)
+    target = ctx.stage.path("booklet.pdf")
     extra = [("build.json", manifest_bytes, "Data",
               "Manifest of this build; booklet.pdf's own checksum is in the build.json next to it")]
-    target.write_bytes(finish_pdfa(target.read_bytes(), extra, archive_date(edition)))
+    target.write_bytes(finish_pdfa(target.read_bytes(), extra, ctx.date()))
     return info
 
 
-def embedded_digests(pdf_path: Path) -> dict[str, str]:
-    """name -> sha256 of every file embedded in a PDF: for tests and for archivists."""
-    with pikepdf.open(pdf_path) as pdf:
-        return {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
-                for name, spec in pdf.attachments.items()}
-
-
-__all__ = ["render_archive", "archive_layout", "archive_manifest", "archive_attachments", "archive_files", "finish_pdfa", "mime_type", "archive_date",
-           "embedded_digests", "PDF_VARIANT"]
+__all__ = ["render_archive", "archive_manifest", "archive_attachments", "archive_files", "finish_pdfa", "mime_type",
+           "PDF_VARIANT"]

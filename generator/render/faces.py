@@ -151,6 +151,15 @@ def face_sha256(path: Path) -> str:
     return sha256_file(path)
 
 
+@lru_cache(maxsize=64)
+def postscript_name(path: Path) -> str:
+    """A font file's PostScript name (name ID 6), which WeasyPrint names its subsets after."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return str(font["name"].getDebugName(6))
+
+
 @lru_cache(maxsize=32)
 def subset_font(path: Path, chars: str) -> bytes:
     """The font at `path` cut down to `chars`, layout features kept (kerning, ligatures,

@@ -24,6 +24,7 @@ from urllib import parse, request
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from generator.context import FetchRules
 from generator.read.pixels import MAX_PIXELS, pixel_count
 
 DATA_URL_MAX = 2_000_000  # characters of the URL itself, about 1.5 MB once decoded
@@ -199,4 +200,10 @@ def make_fetcher(
     return SafeFetcher([project_root, *extra_roots], allow_remote, warn, timeout, max_bytes)
 
 
-__all__ = ["make_fetcher", "is_allowed_path", "pixel_count", "RefusedURL", "SafeFetcher", "DATA_URL_MAX", "MAX_PIXELS"]
+def fetcher_for(rules: FetchRules, warn: Callable[[str], None] | None = None) -> SafeFetcher:
+    """The fetcher a build's `FetchRules` describe (a fetcher cannot cross processes;
+    the rules can)."""
+    return make_fetcher(rules.project_root, list(rules.roots), allow_remote=rules.allow_remote, warn=warn)
+
+
+__all__ = ["fetcher_for", "make_fetcher", "is_allowed_path", "pixel_count", "RefusedURL", "SafeFetcher", "DATA_URL_MAX", "MAX_PIXELS"]

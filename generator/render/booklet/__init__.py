@@ -22,76 +22,54 @@ benchmark compares against, and the PDF/A path, which needs one tagged document)
 
 Public:
   BookletInfo
-  render_booklet(edition, layout, stage, options, fetcher, stages=None) -> BookletInfo
-  render_booklet_single(edition, layout, stage, options, fetcher, **write_pdf_options) -> BookletInfo
-  booklet_html(edition, layout, options, fetcher) -> tuple[str, BookletInfo]
+  render_booklet(edition, layout, ctx) -> BookletInfo
+  render_booklet_single(edition, layout, ctx, **write_pdf_options) -> BookletInfo
+  booklet_html(edition, layout, ctx) -> tuple[str, BookletInfo]
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from generator import progress
 from generator.cache import Cache, key
-from generator.render.faces import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256
+from generator.context import BuildContext
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
 from generator.render.booklet.document import BookletHtml
-from generator.render.booklet.fontmerge import cut_font
-from generator.render.booklet.runner import Runner
-from generator.render.booklet.parts import CONTENT_ONLY_CSS, Part, PartJob, offset_css
+from generator.render.booklet.fontmerge import cut_font, face_advances
+from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
+from generator.render.booklet.parts import CONTENT_ONLY_CSS, Parts, offset_css
 from generator.render.booklet.plan import (BookletInfo, Plan, chunk_first_page, fiche_batches, furniture_chunks, info,
-                                   make_plan, outline, page_href)
+                                           make_plan, outline, page_href)
+from generator.render.faces import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256, postscript_name
+from generator.render.weasy import PdfJob, Rendered
 
 __all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]
 
 
-@contextlib.contextmanager
-def _source_date_epoch(edition: Edition):
-    # fontTools stamps the subsets WeasyPrint makes with the clock unless this is set.
-    from generator.build import source_date_epoch
-
-    had = "SOURCE_DATE_EPOCH" in os.environ
-    epoch = source_date_epoch(edition.publication.date)
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(epoch))
-    try:
-        yield epoch
-    finally:
-        if not had:
-            del os.environ["SOURCE_DATE_EPOCH"]
-
-
-def _no_stages(name):
-    return contextlib.nullcontext()
-
-
-def _cache(options) -> Cache:
-    out = getattr(options, "out", None)
-    return Cache.for_output(out, getattr(options, "cache", True)) if out else Cache(None)
-
-
+@lru_cache(maxsize=1)
 def _faces() -> tuple[tuple[str, str], ...]:
-    """(file name, sha256) of every vendored face: how parts name them."""
-    return tuple((f.file, face_sha256(builtin_fonts() / f.file)) for f in FACES)
+    """(PostScript name, sha256) of every vendored face: how parts name them."""
+    fonts = builtin_fonts()
+    return tuple((postscript_name(fonts / f.file), face_sha256(fonts / f.file)) for f in FACES)
 
 
 @dataclass
 class _Made:
     html: BookletHtml
     plan: Plan
-    runs: list[Part]  # the fiches, a few a part (plan.fiche_batches)
+    runs: list[Rendered]  # the fiches, a few a part (plan.fiche_batches)
     fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
-    front: Part
-    back: Part | None
+    front: Rendered
+    back: Rendered | None
     index_pages: dict[str, int]
-    furniture: list[Part]
+    furniture: list[Rendered]
     subsets: dict[str, bytes]  # face file -> the edition's subset, for booklet.html
 
     def warnings(self) -> list[str]:
@@ -99,18 +77,20 @@ class _Made:
         return list(dict.fromkeys(w for p in parts for w in p.warnings))
 
 
-def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) -> _Made:
-    b = BookletHtml(edition, layout, options, fetcher, runner.cache)
+def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
+    b = BookletHtml(edition, layout, ctx)
+    parts = Parts(ctx)
+    stages = ctx.timings
 
-    def job(html: str, anchors: tuple[str, ...] = ()) -> PartJob:
-        return PartJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces())
+    def job(html: str, anchors: tuple[str, ...] = ()) -> PdfJob:
+        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces(), strip_faces=True)
 
     with stages("booklet: fiches"):
         # The contents' length, from provisional numbers (three pages a fiche: as many
         # digits as the real ones, or more); asked for first, so that nothing waits for
         # it once the fiches are laid out.
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        provisional = runner.part(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
+        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -119,7 +99,7 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
             # Every fiche on a page of its own, whatever the layout says: the plan counts
             # pages per fiche.
             own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
-            run_futures.append(runner.part(job(b.part([b.article(f) for f in batch],
+            run_futures.append(parts.get(job(b.part([b.article(f) for f in batch],
                                                       CONTENT_ONLY_CSS + own_page, batch), ids),
                                            lambda n=len(batch): advance(n)))
         runs = [f.result() for f in run_futures]
@@ -132,15 +112,15 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
             back_future = None
             if b.indexes:
                 anchors = tuple(f"index-{k}" for k in b.indexes)
-                back_future = runner.part(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
+                back_future = parts.get(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
                                                      offset_css(plan.back_start)), anchors))
-            chunks = furniture_chunks(edition, plan, runner.jobs)
+            chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
-            furniture_futures = [runner.part(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
+            furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
                                                              plan.blank_before)), advance) for c in chunks]
             back = back_future.result() if back_future else None
             index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}
-            front = runner.part(job(b.part(b.cover_and_contents(plan.pages, index_pages,
+            front = parts.get(job(b.part(b.cover_and_contents(plan.pages, index_pages,
                                                                 page_href(plan, index_pages))))).result()
             furniture = [f.result() for f in furniture_futures]
             if front.pages == front_pages:
@@ -153,11 +133,11 @@ def _make(edition: Edition, layout, options, fetcher, runner: Runner, stages) ->
                            for f in chunk)
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        subsets = edition_subsets(edition_chars(edition), runner.cache)
+        subsets = edition_subsets(edition_chars(edition), ctx.cache)
     return _Made(b, plan, runs, fiche_at, front, back, index_pages, furniture, subsets)
 
 
-def _fiche_pages(batches: list[list], runs: list[Part]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+def _fiche_pages(batches: list[list], runs: list[Rendered]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
     """Where each fiche starts in its run, and its page count, from the runs' anchors."""
     at, counts = {}, {}
     for r, (batch, run) in enumerate(zip(batches, runs)):
@@ -201,88 +181,94 @@ def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]
     return parts, sources
 
 
-def _cut_fonts(cache: Cache):
-    files = {sha: builtin_fonts() / name for name, sha in _faces()}
+class _FaceFiles:
+    """The vendored faces, by sha256, for join.assemble_pdf: their widths, and their
+    files cut to the glyphs the booklet prints (cached)."""
 
-    def cut(glyphs: dict[str, set[int]]) -> dict[str, bytes]:
+    def __init__(self, cache: Cache):
+        self.cache = cache
+        self.files = {sha: builtin_fonts() / f.file for f, (_, sha) in zip(FACES, _faces())}
+
+    def advances(self, face: str) -> list[int]:
+        return _advances(self.files[face])
+
+    def cut(self, glyphs: dict[str, set[int]]) -> dict[str, bytes]:
         out = {}
         for face, gids in sorted(glyphs.items()):
             k = key("cut", SUBSETTER, face, sorted(gids))
-            out[face] = cache.memo("font", k, lambda: (cut_font(files[face].read_bytes(), sorted(gids)), {}))[0]
+            out[face] = self.cache.memo("font", k, lambda: (cut_font(self.files[face].read_bytes(), sorted(gids)), {}))[0]
         return out
-    return cut
+
+
+@lru_cache(maxsize=16)
+def _advances(path: Path) -> list[int]:
+    return face_advances(path.read_bytes())
 
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _forward_warnings(warnings: list[str], fetcher) -> None:
-    warn = getattr(fetcher, "_warn", None)  # the build's report, behind the safe fetcher
-    for message in warnings:
-        if warn:
-            warn(message)
-
-
-def render_booklet(edition: Edition, layout, stage, options, fetcher, stages=None) -> BookletInfo:
-    """Write booklet.pdf and booklet.html into the staging folder; see the module doc.
-    `stages(name)`, a context manager (build.Stages), times the booklet's steps."""
-    stages = stages or _no_stages
-    cache = _cache(options)
-    with _source_date_epoch(edition) as epoch, Runner(options, cache) as runner:
-        m = _make(edition, layout, options, fetcher, runner, stages)
-        with stages("booklet: assembly"):
-            parts, sources = _sources(edition, m)
-            pub = edition.publication
-            keywords = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
-            meta = Metadata(pub.title, pub.publisher, pub.subtitle, keywords, pub.lang, epoch)
-            bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages)
-            # The booklet is a function of its parts, their order and its metadata.
-            booklet_key = key("booklet", [hashlib.sha256(p).hexdigest() for p in parts],
-                              [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta))
-            found = cache.get("booklet", booklet_key)
-            if found is not None:
-                stage.path("booklet.pdf").write_bytes(found[0])
-            else:
-                assemble_pdf(parts, sources, _cut_fonts(cache), bookmarks, meta, stage.path("booklet.pdf"))
-                cache.put("booklet", booklet_key, stage.path("booklet.pdf").read_bytes())
-        with stages("booklet: html"):
-            html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
-                                   m.subsets)
-            stage.path("booklet.html").write_text(html, encoding="utf-8")
-    _forward_warnings(m.warnings(), fetcher)
+def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
+    """Write booklet.pdf and booklet.html into the staging folder; see the module doc."""
+    stages, cache, epoch = ctx.timings, ctx.cache, ctx.epoch
+    m = _make(edition, layout, ctx)
+    with stages("booklet: assembly"):
+        parts, sources = _sources(edition, m)
+        pub = edition.publication
+        keywords = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
+        meta = Metadata(pub.title, pub.publisher, pub.subtitle, keywords, pub.lang, epoch)
+        bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages)
+        # The booklet is a function of its parts, their order and its metadata.
+        booklet_key = key("booklet", [hashlib.sha256(p).hexdigest() for p in parts],
+                          [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta))
+        found = cache.get("booklet", booklet_key)
+        target = ctx.stage.path("booklet.pdf")
+        if found is not None:
+            target.write_bytes(found[0])
+        else:
+            assemble_pdf(parts, sources, _FaceFiles(cache), bookmarks, meta, target)
+            cache.put("booklet", booklet_key, target.read_bytes())
+    with stages("booklet: html"):
+        html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
+                               m.subsets)
+        ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
+    for message in m.warnings():
+        ctx.warn(message)
     return info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
-def booklet_html(edition: Edition, layout, options, fetcher) -> tuple[str, BookletInfo]:
+def booklet_html(edition: Edition, layout, ctx: BuildContext) -> tuple[str, BookletInfo]:
     """booklet.html as a string, and the pages it prints, without writing a PDF."""
-    with _source_date_epoch(edition) as epoch, Runner(options, _cache(options)) as runner:
-        m = _make(edition, layout, options, fetcher, runner, _no_stages)
-    _forward_warnings(m.warnings(), fetcher)
-    html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)), m.subsets)
+    m = _make(edition, layout, ctx)
+    for message in m.warnings():
+        ctx.warn(message)
+    html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages,
+                           (_iso(ctx.epoch), _iso(ctx.epoch)), m.subsets)
     return html, info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
-def render_booklet_single(edition: Edition, layout, stage, options, fetcher, **write_pdf_options) -> BookletInfo:
+def render_booklet_single(edition: Edition, layout, ctx: BuildContext, **write_pdf_options) -> BookletInfo:
     """booklet.html rendered as one WeasyPrint document (slow on big editions: the
-    baseline, and the PDF/A path). `write_pdf_options` go to WeasyPrint's write_pdf
-    (pdf_variant="pdf/a-3a", pdf_tags=True, attachments=[...], ...). Raises
-    RuntimeError if the single document does not paginate as the plan says."""
+    baseline the benchmark compares against). `write_pdf_options` go to WeasyPrint's
+    write_pdf. Raises RuntimeError if the single document does not paginate as the plan
+    says."""
     import weasyprint
 
-    html, booklet = booklet_html(edition, layout, options, fetcher)
-    stage.path("booklet.html").write_text(html, encoding="utf-8")
-    with _source_date_epoch(edition):
-        out = Path(getattr(options, "out", None) or edition.project.root).resolve()
-        document = weasyprint.HTML(string=html, base_url=out.as_uri() + "/", url_fetcher=fetcher).render()
-        found = {}
-        for number, page in enumerate(document.pages, 1):
-            for name in page.anchors:
-                found.setdefault(name, number)
-        for f in edition.fiches:
-            if found.get(H.anchor(f.id)) != booklet.pages[f.id][0]:
-                raise RuntimeError(f"single-document render puts {f.id} on page {found.get(H.anchor(f.id))}, "
-                                   f"not {booklet.pages[f.id][0]}")
-        options_ = {"pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(), **write_pdf_options}
-        document.write_pdf(stage.path("booklet.pdf"), **options_)
+    from generator.render.fetcher import fetcher_for
+
+    html, booklet = booklet_html(edition, layout, ctx)
+    ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
+    fetcher = fetcher_for(ctx.fetch, ctx.warn)
+    document = weasyprint.HTML(string=html, base_url=ctx.out.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+    found = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    for f in edition.fiches:
+        if found.get(H.anchor(f.id)) != booklet.pages[f.id][0]:
+            raise RuntimeError(f"single-document render puts {f.id} on page {found.get(H.anchor(f.id))}, "
+                               f"not {booklet.pages[f.id][0]}")
+    options_ = {"pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(), **write_pdf_options}
+    document.write_pdf(ctx.stage.path("booklet.pdf"), **options_)
     return booklet

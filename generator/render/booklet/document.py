@@ -19,7 +19,8 @@ from generator.edition.indexes import build_indexes
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.render.booklet.parts import FURNITURE_CSS, FetchSpec, offset_css
+from generator.context import BuildContext
+from generator.render.booklet.parts import FURNITURE_CSS, offset_css
 
 
 def stylesheet(layout, edition: Edition, print_edition: bool) -> str:
@@ -56,26 +57,19 @@ def date_label(edition: Edition, labels: dict) -> str | None:
     return f"{'1er' if day == 1 and edition.publication.lang == 'fr' else day} {month} {parts[0]}"
 
 
-def fetch_spec(edition: Edition, layout, fetcher) -> FetchSpec:
-    roots = getattr(fetcher, "roots", None)
-    extra = tuple(roots[1:]) if roots else (*layout.dirs, builtin_fonts())
-    allow = getattr(fetcher, "allow_remote", edition.publication.allow_remote)
-    return FetchSpec(Path(edition.project.root).resolve(), tuple(extra), bool(allow))
-
-
 class BookletHtml:
     """What every part of one booklet is made of, computed once."""
 
-    def __init__(self, edition: Edition, layout, options, fetcher, cache=None):
+    def __init__(self, edition: Edition, layout, build: BuildContext):
         self.edition = edition
         self.layout = layout
         # Image URLs relative to OUT: booklet.html then shows its images in a browser,
         # and every part is rendered with OUT as its base URL, so one fiche HTML serves all.
-        self.out = Path(getattr(options, "out", None) or edition.project.root).resolve()
+        self.out = build.out.resolve()
         self.ctx = H.make_context(edition, layout, url_for=self._relative_url,
-                                  qr=H.cached_qr(cache) if cache is not None and cache.enabled else None)
-        self.css = stylesheet(layout, edition, getattr(options, "print_edition", False))
-        self.fetch = fetch_spec(edition, layout, fetcher)
+                                  qr=H.cached_qr(build.cache) if build.cache.enabled else None)
+        self.css = stylesheet(layout, edition, build.options.print_edition)
+        self.fetch = build.fetch
         self.base_url = self.out.as_uri() + "/"
         self.indexes = build_indexes(edition, self.ctx.labels)
         self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
@@ -138,4 +132,4 @@ class BookletHtml:
         return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css, dates=dates)
 
 
-__all__ = ["BookletHtml", "stylesheet", "date_label", "fetch_spec"]
+__all__ = ["BookletHtml", "stylesheet", "date_label"]

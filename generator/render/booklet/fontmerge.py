@@ -8,12 +8,15 @@ the font programs were kept hinted.
     small one, `<< /Type /Font /Subtype /Type0 /RecueilFont (json) >>`, whose JSON holds
     the face (sha256 of its vendored file), the font's names and metrics, its widths and
     its Unicode map. The parsing is done there, in parallel, and cached with the part.
-  - At assembly, `merge_fonts` gives every face one real font dictionary: widths and
-    Unicode maps merged, the program cut once to the glyphs the whole booklet uses
-    (glyph ids kept: the parts' text refers to them) and without hinting, as WeasyPrint
-    does. Two parts disagreeing on a glyph's width or text (rare: a width rounded at
-    another size) cannot share a dictionary exactly: the later one gets a second
-    dictionary of the same face, sharing its program, so nothing moves on the page.
+  - At assembly, `FontMerger` gives every face one real font dictionary: Unicode maps
+    merged, the program cut once to the glyphs the whole booklet uses (glyph ids kept:
+    the parts' text refers to them) and without hinting, as WeasyPrint does. Widths
+    come from the font file itself: WeasyPrint records each glyph's width as first
+    measured, rounded at that size, so two parts may differ from each other and from
+    the file by one unit (a thousandth of an em: nothing a reader can see), and the
+    file's are the true ones. A part whose width or text for a glyph differs further
+    (a glyph drawn for a missing character) gets a second dictionary of the same face,
+    sharing its program, so that nothing moves on the page.
 The result depends on the parts and their order only: deterministic.
 """
 
@@ -24,6 +27,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -63,15 +67,16 @@ def _number(v):
 
 
 def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
-    """`raw` with each Type0 font of a vendored face (`faces`: PDF font name -> sha256
-    of its file) replaced by its description as data."""
+    """`raw` with each Type0 font of a vendored face (`faces`: PostScript name -> sha256
+    of its file; WeasyPrint names a subset ABCDEF+PostScriptName) replaced by its
+    description as data."""
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         for obj in pdf.objects:
             if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.Type0 or MARK in obj:
                 continue
             cid = obj.DescendantFonts[0]
             fd = cid.get("/FontDescriptor")
-            digest = faces.get(str(obj.get("/BaseFont", "")).lstrip("/"))
+            digest = faces.get(str(obj.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
             if fd is None or digest is None or cid.get("/Subtype") != Name.CIDFontType2:
                 continue
             info = {
@@ -98,19 +103,30 @@ def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
 class _Variant:
     face: str
     info: dict
-    widths: dict[int, float] = field(default_factory=dict)
+    advances: list[int]  # the face's widths, from its file, by glyph id
+    widths: dict[int, float] = field(default_factory=dict)  # every glyph printed, as the parts measured it
     text: dict[int, str] = field(default_factory=dict)
+
     obj: pikepdf.Object | None = None
 
+    def true_width(self, gid: int, measured: float) -> float:
+        """The file's width of a glyph when the part's is that one, rounded: else the part's."""
+        if 0 <= gid < len(self.advances) and abs(self.advances[gid] - measured) <= 1:
+            return self.advances[gid]
+        return measured
+
     def accepts(self, widths: dict[int, float], text: dict[int, str]) -> bool:
-        return (all(self.widths.get(g, w) == w for g, w in widths.items())
+        return (all(self.true_width(g, self.widths.get(g, w)) == self.true_width(g, w) for g, w in widths.items())
                 and all(self.text.get(g, t) == t for g, t in text.items()))
 
 
 class FontMerger:
-    """Collects the marked fonts of an assembled PDF, then writes the real ones."""
+    """Collects the marked fonts of an assembled PDF, then writes the real ones.
+    `advances(face)`: the widths of a face's glyphs, from its file, in thousandths of
+    an em (see face_advances)."""
 
-    def __init__(self):
+    def __init__(self, advances: Callable[[str], list[int]]):
+        self.advances = advances
         self.variants: dict[str, list[_Variant]] = {}
         self.slots: list[tuple[pikepdf.Object, Name, _Variant]] = []  # (font resources, name, variant)
         self._memo: dict[tuple[int, int], _Variant] = {}
@@ -151,7 +167,7 @@ class FontMerger:
             if v.accepts(widths, text):
                 break
         else:
-            v = _Variant(info["face"], info)
+            v = _Variant(info["face"], info, self.advances(info["face"]))
             variants.append(v)
         v.widths.update(widths)
         v.text.update(text)
@@ -186,7 +202,7 @@ def _font_dict(pdf: pikepdf.Pdf, v: _Variant, program) -> pikepdf.Object:
     widths = Array()
     for gid in sorted(v.widths):
         widths.append(gid)
-        widths.append(Array([_number(v.widths[gid])]))
+        widths.append(Array([_number(v.true_width(gid, v.widths[gid]))]))
     cid = Dictionary({
         "/Type": Name.Font, "/Subtype": Name.CIDFontType2, "/BaseFont": base,
         "/CIDSystemInfo": Dictionary({"/Registry": String("Adobe"), "/Ordering": String("Identity"),
@@ -212,6 +228,17 @@ def _cmap(pdf: pikepdf.Pdf, text: dict[int, str]) -> pikepdf.Object:
     stream = pikepdf.Stream(pdf, b"")
     stream.write(zlib.compress(b"\n".join(lines), 9), filter=Name.FlateDecode)
     return pdf.make_indirect(stream)
+
+
+def face_advances(data: bytes) -> list[int]:
+    """A font file's glyph widths, by glyph id, in thousandths of an em, rounded as
+    WeasyPrint rounds the widths it writes."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(data), lazy=True)
+    upem = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return [round(metrics[name][0] * 1000 / upem) for name in font.getGlyphOrder()]
 
 
 def cut_font(data: bytes, gids: list[int]) -> bytes:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Protocol
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -59,13 +59,18 @@ class Metadata:
     epoch: int  # creation and modification date, seconds since 1970 (UTC)
 
 
-CutFonts = Callable[[dict[str, set[int]]], dict[str, bytes]]
+class FaceFiles(Protocol):
+    """The vendored faces the parts name by sha256 (see fontmerge.py)."""
+
+    def advances(self, face: str) -> list[int]:
+        """The widths of the face's glyphs, from its file (fontmerge.face_advances)."""
+
+    def cut(self, glyphs: dict[str, set[int]]) -> dict[str, bytes]:
+        """Face sha256 -> glyph ids gives face sha256 -> its file cut to them (fontmerge.cut_font)."""
 
 
-def assemble_pdf(parts: list[bytes], pages: list[PageSource], cut_fonts: CutFonts,
+def assemble_pdf(parts: list[bytes], pages: list[PageSource], faces: FaceFiles,
                  outline: list[Bookmark], meta: Metadata, target: Path | io.BytesIO) -> None:
-    """`cut_fonts(glyphs)`: face sha256 -> glyph ids gives face sha256 -> font file cut
-    to them (fontinfo.cut_font; the caller runs it in workers and caches it)."""
     sources = [pikepdf.open(io.BytesIO(b)) for b in parts]
     try:
         out = pikepdf.new()
@@ -76,9 +81,9 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], cut_fonts: CutFont
         for page, ps in zip(out.pages, pages):
             if ps.under is not None:
                 _underlay(out, page, sources, ps.under)
-        fonts = FontMerger()
+        fonts = FontMerger(faces.advances)
         fonts.collect(out)
-        fonts.write(out, cut_fonts(fonts.glyphs()))
+        fonts.write(out, faces.cut(fonts.glyphs()))
         _share_images(out)
         _resolve_links(out)
         _outline(out, outline)

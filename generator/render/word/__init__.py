@@ -16,14 +16,13 @@ import dataclasses
 import hashlib
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from generator.render import faces
-from generator import pool
 from generator.cache import Cache, FileDigests, code_digest, key
+from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
 from generator.write.manifest import sha256_file
 from generator.model import Edition, Fiche, Publication
@@ -64,58 +63,48 @@ def checked_reference(layout, project_root: Path) -> Reference:
 
 
 def render_fiche_docx(fiche: Fiche, edition: Edition, reference: Reference, fonts: EmbeddedFonts,
-                      labels: dict[str, str] | None = None) -> bytes:
-    """The .docx of one fiche, as bytes: same inputs, same bytes."""
+                      labels: dict[str, str] | None = None, epoch: int = 0) -> bytes:
+    """The .docx of one fiche, as bytes: same inputs, same bytes. `epoch`: the build's
+    date (context.build_epoch), for its core properties."""
     pub = edition.publication
-    return fiche_package(fiche, pub, reference, _shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
+    return fiche_package(fiche, pub, reference, _shared(reference, fonts, _pub_key(pub, epoch), _labels_key(labels)))
 
 
-def render_docx(edition: Edition, layout, stage, options) -> list[str]:
+def render_docx(edition: Edition, layout, ctx: BuildContext) -> list[str]:
     """Write fiches/ID.docx for every fiche of the edition; return the paths written."""
-    return start_docx(edition, layout, stage, options)()
+    return start_docx(edition, layout, ctx)()
 
 
-def start_docx(edition: Edition, layout, stage, options) -> Callable[[], list[str]]:
+def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list[str]]:
     """Start writing the edition's Word files; the function returned waits for them and
     returns the paths written. With the build's workers running, the fiches are written
-    there while the caller goes on (the booklet's HTML, in a build)."""
-    workers = pool.count(options)
-    if getattr(options, "jobs", None) is None:
-        workers = min(workers, 8)  # a pool of its own, outside a build: more cost more to start
+    there, in their free time, while the caller goes on (the booklet's HTML, in a build)."""
     fiches = edition.fiches
-    out = getattr(options, "out", None)
-    cache = Cache.for_output(out, getattr(options, "cache", True)) if out else None
+    out, stage, cache = ctx.out, ctx.stage, ctx.cache
     reference, fonts = prepare_docx(edition, layout, cache)
     labels = _layout_labels(layout, edition.publication.lang)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx")), _final(out, f"fiches/{fiche.id}.docx"))
              for fiche in fiches]
     store = None
-    if cache is not None and cache.enabled:
+    if cache.enabled:
         # The publication less its sections and its file's bytes: adding a fiche to a
         # section does not change the other fiches' documents.
         pub = dataclasses.replace(edition.publication, sections=[], raw=None)
         store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, pickle.dumps(pub),
-                                      _pub_key(pub), _labels_key(labels)))
-    state = (reference, fonts, edition.publication, labels, store)
+                                      _pub_key(pub, ctx.epoch), _labels_key(labels)))
+    state = (reference, fonts, edition.publication, labels, ctx.epoch, store)
     booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
-    if pool.shared() is not None and workers > 1 and len(fiches) >= PARALLEL_FROM:
-        # The booklet's renders go before these (see workers.trickle): chunks small enough
+    if ctx.pool.parallel and len(fiches) >= PARALLEL_FROM:
+        # The booklet's renders go before these (see Pool.trickle): chunks small enough
         # that a render waits for one at most ~0.1 s; booklet.docx, a second's work that
         # nothing needs before the end, last.
-        size = max(8, min(25, len(tasks) // (workers * 4)))
+        size = max(8, min(25, len(tasks) // (ctx.pool.jobs * 4)))
         chunks = [("fiches", state, tasks[i:i + size]) for i in range(0, len(tasks), size)]
         chunks.append(("booklet", state, edition, booklet))
-        wait = pool.trickle(_write_chunk, chunks)
+        wait = ctx.pool.trickle(_write_chunk, chunks)
     else:
-        if workers == 1 or len(fiches) < PARALLEL_FROM:
-            done = _write_chunk(("fiches", state, tasks))
-        else:
-            workers = min(workers, max(1, len(fiches) // 2))
-            chunk = max(1, len(tasks) // (workers * 4))
-            with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=state) as own:
-                done = list(own.map(_write, tasks, chunksize=chunk))
-        done += _write_chunk(("booklet", state, edition, booklet))
+        done = _write_chunk(("fiches", state, tasks)) + _write_chunk(("booklet", state, edition, booklet))
         wait = lambda: [done]  # noqa: E731
 
     def finish() -> list[str]:
@@ -134,10 +123,10 @@ def _final(out, rel: str) -> str | None:
 _WORKER: dict = {}
 
 
-def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels,
+def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels, epoch: int,
                   store: tuple[str, str] | None = None) -> None:
     _WORKER.update(reference=reference, pub=pub, store=store,
-                   shared=_shared(reference, fonts, _pub_key(pub), _labels_key(labels)))
+                   shared=_shared(reference, fonts, _pub_key(pub, epoch), _labels_key(labels)))
 
 
 def _write_chunk(task: tuple) -> list[tuple[str, str, str]]:
@@ -212,8 +201,8 @@ def _reference(path: Path) -> Reference:
     return load_reference(path)
 
 
-def _pub_key(pub: Publication) -> tuple:
-    return (pub.title, pub.lang, pub.page_size, _epoch(pub.date))
+def _pub_key(pub: Publication, epoch: int) -> tuple:
+    return (pub.title, pub.lang, pub.page_size, epoch or None)
 
 
 def _labels_key(labels: dict[str, str] | None) -> tuple:
@@ -227,24 +216,7 @@ def _shared(reference: Reference, fonts: EmbeddedFonts, pub_key: tuple, labels: 
     return shared_parts(reference, fonts, pub, epoch, dict(labels))
 
 
-def _epoch(date: str | None) -> int | None:
-    """The publication's date (or SOURCE_DATE_EPOCH) for the core properties, never the
-    clock; None when neither says anything."""
-    from generator.build import source_date_epoch
-
-    try:
-        epoch = source_date_epoch(date)
-    except (ValueError, OverflowError):
-        return None
-    return epoch or None
-
-
 def _layout_labels(layout, lang: str) -> dict[str, str]:
     """The layout's printed words (« Partenaires », « La fiche en ligne »), when it has them."""
-    found = {}
-    if hasattr(layout, "labels"):
-        try:
-            found = {k: v for k, v in layout.labels(lang).items() if isinstance(v, str)}
-        except Exception:  # noqa: BLE001 - a stand-in layout: our own words will do
-            found = {}
+    found = {k: v for k, v in layout.labels(lang).items() if isinstance(v, str)}
     return {k: found[k] for k in ("partners", "contact", "source", "contents") if k in found}

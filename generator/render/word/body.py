@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from generator.read.markdown import Node
+from generator.read.markdown import SAFE_SCHEMES, Node
 from generator.render.word.package import Part, part
 from generator.render.word.reference import Reference
 from generator.render.word.runs import Fmt, Styles, clean, esc, paragraph, rpr, run
 
 EMU_PER_TWIP = 635
 LIST_INDENT = 425  # twips per level, as in reference.docx's numbering: continuation paragraphs align with it
-_SAFE = ("http://", "https://", "mailto:")
 _KEEP = "/:?#[]@!$&'()*+,;=%~-._"  # what an URL may already hold, escaped or not
 _IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpeg", "GIF": "gif"}
 
@@ -29,7 +28,7 @@ _IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpeg", "GIF": "gif"}
 def link_target(href: str | None) -> str | None:
     """An http(s) or mailto target, percent-encoded for the relationship; else None."""
     href = clean(href).strip()
-    if not href.lower().startswith(_SAFE):
+    if not href.lower().startswith(SAFE_SCHEMES):
         return None
     return quote(href, safe=_KEEP)
 

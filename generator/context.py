@@ -1,0 +1,139 @@
+"""What one build is: its options, its date, where it writes, its cache, its workers, the
+files it may read and where its warnings go. `build.py` makes one `BuildContext` and
+hands it to every stage; nothing else decides these things.
+
+The names a user types (formats, --select keys) are defined here once, for the command
+line, the build and the docs alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from generator.diagnostics import Report
+
+if TYPE_CHECKING:
+    from generator.cache import Cache
+    from generator.pool import Pool
+
+FORMATS = ("pdf", "handouts", "docx")  # what `--format` chooses among; all by default
+SELECT_KEYS = ("theme", "territory", "region", "partner", "id")  # what `--select KEY=VALUE` matches
+
+
+@dataclass
+class BuildOptions:
+    out: Path
+    formats: tuple[str, ...] = FORMATS
+    layout: str | None = None  # overrides publication.yaml's layout
+    selects: list[tuple[str, str]] = field(default_factory=list)  # --select KEY=VALUE
+    drafts: bool = False
+    print_edition: bool = False  # --print: bleed, crop marks, TrimBox/BleedBox
+    impose: bool = False
+    archive: bool = False  # PDF/A-3 with the sources embedded
+    timings: bool = False
+    jobs: int | None = None  # worker processes; None: one per core
+    cache: bool = True
+
+    def workers(self) -> int:
+        """How many worker processes the build uses: --jobs, else one per core."""
+        return max(1, self.jobs or os.cpu_count() or 1)
+
+
+def build_epoch(publication_date: str | None) -> int:
+    """The build's one date, in seconds since 1970: SOURCE_DATE_EPOCH when set, else the
+    publication's date, else 0. Never the clock: the same sources give the same bytes."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    if publication_date:
+        parts = [int(p) for p in publication_date.split("-")] + [1, 1]
+        try:
+            day = dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
+        except (ValueError, OverflowError):
+            return 0
+        return max(0, int(day.timestamp()))
+    return 0
+
+
+@dataclass(frozen=True)
+class FetchRules:
+    """What a render may read: files inside the project and the `roots` (the layout's
+    folders, the fonts), remote files only when the publication allows them. Plain data
+    that crosses to worker processes; render/fetcher.py makes WeasyPrint's fetcher of it."""
+
+    project_root: Path
+    roots: tuple[Path, ...]
+    allow_remote: bool = False
+
+    @classmethod
+    def of(cls, project_root: Path, roots, allow_remote: bool) -> FetchRules:
+        resolved = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        return cls(Path(project_root).resolve(), resolved, bool(allow_remote))
+
+    def all_roots(self) -> list[Path]:
+        return [self.project_root, *self.roots]
+
+
+class Stage(Protocol):
+    """Where a renderer writes (write/staging.Staging; the tests' FolderStage)."""
+
+    def path(self, rel: str) -> Path: ...
+    def keep(self, rel: str, sha256: str) -> None: ...
+    def synced(self, path: str | Path, sha256: str) -> None: ...
+
+
+class Timings:
+    """Times each stage, for `--timings`; a build is judged stage by stage."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def lines(self) -> list[str]:
+        total = sum(self.seconds.values())
+        rows = [f"{name:<16}{secs:8.2f} s" for name, secs in self.seconds.items()]
+        return rows + [f"{'total':<16}{total:8.2f} s"]
+
+
+@dataclass
+class BuildContext:
+    """Everything a renderer needs besides the edition and its layout."""
+
+    options: BuildOptions
+    epoch: int  # see build_epoch
+    stage: Stage
+    cache: Cache
+    pool: Pool
+    fetch: FetchRules
+    report: Report = field(default_factory=Report)
+    timings: Timings = field(default_factory=Timings)
+    _warned: set = field(default_factory=set, repr=False)
+
+    @property
+    def out(self) -> Path:
+        return Path(self.options.out)
+
+    def warn(self, message: str, path: str = ".", line: int | None = None) -> None:
+        """A warning for the build's report (printed once, however often it is given)."""
+        if (path, line, message) not in self._warned:
+            self._warned.add((path, line, message))
+            self.report.warning(path, line, message)
+
+    def iso_date(self) -> str:
+        return dt.datetime.fromtimestamp(self.epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def date(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.epoch, dt.timezone.utc)

@@ -1,0 +1,238 @@
+"""One WeasyPrint document rendered in a worker process: a part of the booklet (some
+fiches, the front matter, the indexes, page furniture) or a handout.
+
+Why parts: WeasyPrint's time and memory grow faster than the page count on one big
+document; many small documents, laid out in parallel, grow linearly.
+
+A render depends on its job only (`PdfJob`): its HTML, the stylesheet its kind of
+document shares, the files they reference, the PDF options, Recueil's and WeasyPrint's
+versions. `job_key` hashes all of that, so a cache can reuse a fiche wherever it lands
+in the booklet (but not after the project moved: WeasyPrint names images after their
+paths).
+
+A booklet part comes back "font-stripped" (`strip_faces`, see booklet/fontmerge.py):
+every font dictionary of a vendored face is replaced by a small dictionary naming the
+face (the sha256 of its file) and carrying its widths and Unicode map as data. The
+booklet then has one font dictionary and one font program per face, whatever the number
+of parts. A handout keeps its fonts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.context import FetchRules
+
+# What a render's PDF is written with unless its job says otherwise; part of every key.
+PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
+RENDERER = "weasy 6"  # bump when a render's bytes would change for the same job
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)  # HTML id -> 0-based page in the part
+    warnings: list[str] = field(default_factory=list)
+
+    def meta(self) -> dict:
+        return {"pages": self.pages, "anchors": self.anchors, "warnings": self.warnings}
+
+    @classmethod
+    def from_cache(cls, payload: bytes, meta: dict) -> Rendered:
+        return cls(payload, int(meta["pages"]), dict(meta.get("anchors") or {}), list(meta.get("warnings") or []))
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything a render is made of; `render(job)` runs it."""
+
+    html: str
+    base_url: str
+    fetch: FetchRules
+    anchors: tuple[str, ...] = ()  # the HTML ids whose page is wanted
+    stylesheet: str = ""  # the CSS every document of its kind shares: parsed once per worker
+    faces: tuple[tuple[str, str], ...] = ()  # (font file name, sha256) of the vendored faces
+    strip_faces: bool = False  # a booklet part: fonts stripped, joined by booklet/fontmerge.py
+    pdf_options: tuple[tuple[str, object], ...] = ()  # for write_pdf: (("pdf_tags", True),...)
+
+
+# --- cache keys ------------------------------------------------------------------------
+
+_URL = re.compile(r"""(?:\bsrc\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')\s]+)["']?\s*\))""", re.I)
+
+
+def job_key(job: PdfJob, digest) -> str | None:
+    """The cache key of a render: its HTML and stylesheet, the sha256 of every file they
+    name, the fetch rules, the renderer's versions. None when the part reads something a
+    key cannot describe (a remote resource, or a local file that is missing).
+
+    Paths stay in the key as they are: WeasyPrint names an image in the PDF after its
+    URL, so a project moved elsewhere must not reuse the parts made where it was."""
+    from generator.cache import key
+
+    files = []
+    for text, remember in ((job.html, False), (job.stylesheet, True)):
+        found = _files(text, job.base_url, digest, remember)
+        if found is None:
+            return None
+        files += found
+    return key(RENDERER, _weasyprint_version(), job.base_url, job.html, job.stylesheet, sorted(files),
+               list(job.anchors), str(job.fetch), job.strip_faces, repr(job.pdf_options),
+               sorted(PDF_OPTIONS.items()))
+
+
+@functools.lru_cache(maxsize=1)
+def _weasyprint_version() -> str:
+    from importlib import metadata  # not `import weasyprint`: the main process need not load it
+
+    return metadata.version("weasyprint")
+
+
+_scanned: dict[tuple[str, str], tuple] = {}
+
+
+def _files(text: str, base_url: str, digest, remember: bool = False) -> list[tuple[str, str]] | None:
+    """(URL, sha256) of every file `text` names; None if one is remote or missing.
+    `remember`: the stylesheet, the same for every part, is scanned once (the files'
+    digests are memoised by `digest` itself)."""
+    urls = _scanned.get((base_url, text)) if remember else None
+    if urls is None:
+        urls = tuple(urllib.parse.urljoin(base_url, m.group(1) or m.group(2)) for m in _URL.finditer(text))
+        if remember:
+            _scanned.clear()  # one stylesheet a build: keep the last one only
+            _scanned[(base_url, text)] = urls
+    out = []
+    for url in urls:
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme == "data":
+            continue
+        if scheme != "file":
+            return None
+        sha = digest(Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)))
+        if sha is None:
+            return None
+        out.append((url, sha))
+    return out
+
+
+# --- rendering (in workers) -----------------------------------------------------------
+
+# Per worker process: one font configuration (registering the @font-face fonts costs as
+# much as laying out a short fiche) and the shared stylesheet parsed once.
+_font_config = None
+_stylesheets: dict[str, object] = {}
+
+
+def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
+    global _font_config
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    k = hashlib.sha256((base_url + "\0" + css).encode()).hexdigest()
+    if k not in _stylesheets:
+        if len(_stylesheets) > 8:
+            _stylesheets.clear()
+        _stylesheets[k] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
+    return _font_config, [_stylesheets[k]]
+
+
+def _images_named_by_content(raw: bytes) -> bytes:
+    """The PDF with each image's resource name made from the image itself.
+
+    WeasyPrint names an image after its URL, which holds the project's folder: the same
+    project built elsewhere (an archivist's clone) would give other bytes. The /ID is
+    made from the content again for the same reason."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        renamed: dict[str, str] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/XObject" in obj and isinstance(obj.XObject, pikepdf.Dictionary):
+                xobjects = obj.XObject
+                for name in list(xobjects.keys()):
+                    image = xobjects[name]
+                    if image.get("/Subtype") == pikepdf.Name.Image:
+                        new = renamed.setdefault(name, "/Im" + hashlib.sha256(
+                            image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
+                        if new != name:
+                            xobjects[new] = image
+                            del xobjects[name]
+        if renamed:
+            drawn = [page.obj for page in pdf.pages] + [
+                o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Form]
+            for holder in drawn:
+                _rename_drawn(pdf, holder, renamed)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def _rename_drawn(pdf, holder, renamed: dict[str, str]) -> None:
+    """Rewrite `Do` operands of a page's or form's content after its images were renamed."""
+    import pikepdf
+
+    instructions = pikepdf.parse_content_stream(holder)
+    changed = False
+    for i, ins in enumerate(instructions):
+        if str(ins.operator) == "Do" and str(ins.operands[0]) in renamed:
+            instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name(renamed[str(ins.operands[0])])],
+                                                               ins.operator)
+            changed = True
+    if not changed:
+        return
+    data = pikepdf.unparse_content_stream(instructions)
+    if isinstance(holder, pikepdf.Stream):
+        holder.write(data)
+    else:
+        holder.Contents = pdf.make_stream(data)
+
+
+def warm_up() -> None:
+    """What a worker does first, while the project is being read: WeasyPrint imported,
+    its font configuration made."""
+    global _font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    import generator.render.faces  # noqa: F401  (quietens fontTools about Lato's dates)
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+
+
+def render(job: PdfJob) -> Rendered:
+    """Lay out and write one document; `job.anchors` are the HTML ids whose page is
+    wanted. The shared stylesheet is applied after the document's own <style>, which
+    holds only what is particular to it."""
+    import weasyprint
+
+    from generator.render.fetcher import fetcher_for
+
+    warnings: list[str] = []
+    fetcher = fetcher_for(job.fetch, warnings.append)
+    font_config, stylesheets = (_shared_stylesheet(job.stylesheet, job.base_url, fetcher)
+                                if job.stylesheet else (None, []))
+    document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config)
+    found = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name in job.anchors and name not in found:
+                found[name] = number
+    # Streams compressed here, in parallel: the booklet copies them as they are.
+    raw = document.write_pdf(**{**PDF_OPTIONS, **dict(job.pdf_options)})
+    if b"/Image" in raw:
+        raw = _images_named_by_content(raw)
+    if job.strip_faces:
+        from generator.render.booklet.fontmerge import strip_fonts
+
+        raw = strip_fonts(raw, dict(job.faces))
+    return Rendered(raw, len(document.pages), found, warnings)

@@ -1,0 +1,118 @@
+"""The build's workers: work that may wait (Word files) trickles in, so that a render
+asked for later does not queue behind all of it; nothing is lost on the way; and the
+workers die with their build, however it ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.pool import Pool
+
+
+def _square(n: int) -> int:
+    if n == 13:
+        raise ValueError("thirteen")
+    return n * n
+
+
+def test_trickle_gives_every_result_in_order():
+    with Pool(2) as pool:
+        assert pool.parallel
+        assert pool.trickle(_square, list(range(12)))() == [n * n for n in range(12)]
+        assert pool.trickle(_square, [])() == []
+
+
+def test_trickle_raises_the_first_failure():
+    with Pool(2) as pool:
+        with pytest.raises(ValueError, match="thirteen"):
+            pool.trickle(_square, list(range(20)))()
+
+
+def test_with_one_job_everything_runs_here():
+    with Pool(1) as pool:
+        assert not pool.parallel
+        assert pool.trickle(_square, [2, 3])() == [4, 9]
+        assert pool.submit(os.getpid).result() == os.getpid()
+        with pytest.raises(ValueError):
+            pool.submit(_square, 13).result()
+
+
+def _gate(args: tuple[str, str, str]) -> str:
+    """Log that `name` started, then wait until the file `gate` exists."""
+    log, name, gate = args
+    with open(log, "a") as f:
+        f.write(name + "\n")
+    while gate and not os.path.exists(gate):
+        time.sleep(0.005)
+    return name
+
+
+def test_a_render_asked_for_later_goes_before_trickled_work(tmp_path):
+    log, gates = str(tmp_path / "log"), [str(tmp_path / "open0"), str(tmp_path / "open1")]
+    with Pool(2) as pool:
+        busy = [pool.submit(_gate, (log, f"busy{i}", gates[i])) for i in range(2)]
+        while len(Path(log).read_text().split()) < 2 if Path(log).exists() else True:
+            time.sleep(0.005)  # until both workers are busy
+        trickled = pool.trickle(_gate, [(log, f"word{i}", "") for i in range(4)])
+        later = pool.submit(_gate, (log, "render", ""))
+        Path(gates[0]).touch()  # one worker free: what it runs next is logged in order
+        assert later.result() == "render"
+        Path(gates[1]).touch()
+        assert [f.result() for f in busy] == ["busy0", "busy1"]
+        assert trickled() == [f"word{i}" for i in range(4)]
+    started = Path(log).read_text().split()
+    # Both workers were busy when the Word files came: none was handed over before the
+    # render asked for afterwards.
+    assert started[2] == "render", started
+
+
+def test_workers_ignore_ctrl_c_and_are_stopped_by_the_build():
+    with Pool(2) as pool:
+        pids = {pool.submit(os.getpid).result() for _ in range(8)}
+        for pid in pids:
+            os.kill(pid, signal.SIGINT)
+        assert pool.submit(_square, 3).result() == 9  # still there
+    for pid in pids:
+        _gone(pid)
+
+
+def _gone(pid: int) -> None:
+    """Wait until process `pid` has exited (polled: the kernel tells no one else)."""
+    for _ in range(400):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().split(")")[-1].split()[0] == "Z":  # exited, not yet reaped by its parent
+                return
+        time.sleep(0.005)
+    raise AssertionError(f"worker {pid} is still running")
+
+
+def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
+    script = tmp_path / "build.py"
+    script.write_text(textwrap.dedent("""
+        import os, signal, sys, time
+        from generator.pool import Pool
+        with Pool(2) as pool:
+            pids = sorted({pool.submit(os.getpid).result() for _ in range(8)})
+            pool.submit(time.sleep, 60)
+            print(*pids, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+    """))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == -signal.SIGKILL
+    pids = [int(p) for p in result.stdout.split()]
+    assert len(pids) == 2
+    for pid in pids:
+        _gone(pid)
