@@ -127,6 +127,27 @@ NEW_EPILOG = _doc("""
 """)
 
 
+PREFLIGHT_HELP = _doc("""
+    Read PDF files back and say what stands in the way of what they should be, one line
+    per problem: fonts embedded, a title and a language (always); accessible PDF/UA-1
+    structure (the default, --ua); PDF/A for archives (--pdfa); trim and bleed boxes for
+    a print shop (--print). Any PDF can be checked, not only Recueil's.
+
+    This checks the structure a program can decide, not every clause of the standards:
+    for an archive's formal acceptance, a validator such as veraPDF has the last word.
+""")
+
+PREFLIGHT_EPILOG = _doc("""
+    examples:
+      recueil preflight output/booklet.pdf
+      recueil preflight --pdfa output/booklet.pdf       an --archive build
+      recueil preflight --print output/booklet.pdf      a --print build
+      recueil preflight output/fiches/*.pdf
+
+    exit status: 0 no problem, 1 problems found (or a file could not be read).
+""")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with a hint, as argparse does, but friendlier
         self.print_usage(sys.stderr)
@@ -173,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description=NEW_HELP, epilog=NEW_EPILOG, formatter_class=fmt)
     n.set_defaults(parser=n)
     n.add_argument("args", nargs="+", metavar="[DIR] TITLE", help="the publication folder (default: the current folder), then the fiche's title")
+
+    p = sub.add_parser("preflight", help="check PDF files: accessibility, archiving, print",
+                       description=PREFLIGHT_HELP, epilog=PREFLIGHT_EPILOG, formatter_class=fmt)
+    p.set_defaults(parser=p)
+    p.add_argument("files", nargs="+", metavar="FILE.pdf", help="the PDF files to check")
+    p.add_argument("--no-ua", dest="ua", action="store_false", help="skip the PDF/UA (accessibility) checks")
+    p.add_argument("--pdfa", action="store_true", help="check PDF/A (archival) too")
+    p.add_argument("--print", dest="print_boxes", action="store_true", help="check trim and bleed boxes too")
     return parser
 
 
@@ -222,6 +251,20 @@ def _preflight(project, report) -> None:
     except InputError as e:
         report.items += e.report.items
     preflight(project, settings, report)
+
+
+def cmd_preflight(args) -> int:
+    from generator.verify.pdf import verify
+
+    problems = 0
+    for name in args.files:
+        found = verify(Path(name), ua=args.ua, pdfa=args.pdfa, print_boxes=args.print_boxes)
+        for message in found.problems:
+            print(f"{name}: {message}")
+        problems += len(found.problems)
+        if not found.problems:
+            print(f"{name}: no problem found")
+    return EXIT_INPUT if problems else EXIT_OK
 
 
 def cmd_list(args) -> int:
@@ -325,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_build(args, sub)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "preflight":
+            return cmd_preflight(args)
         if args.command == "list":
             return cmd_list(args)
         return cmd_new(args, sub)

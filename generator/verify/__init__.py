@@ -1,0 +1,1 @@
+"""Reading outputs back to check what they promise (`recueil preflight`)."""

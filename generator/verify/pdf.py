@@ -1,0 +1,377 @@
+"""What a PDF promises, checked from the file itself: `recueil preflight FILE.pdf`.
+
+A print shop, an archive and a screen reader each ask something of a PDF; this reads a
+PDF back and says, one line per problem, what stands in the way:
+
+  always   not encrypted, every font embedded, a document /ID, a title, a language;
+  ua       PDF/UA-1, the part of the Matterhorn protocol a program can decide: a
+           structure tree that covers every painted mark (the rest is /Artifact), each
+           marked-content id claimed by exactly one element of its page and by the
+           ParentTree, standard (or role-mapped) element types, headings that start at
+           H1 and skip no level, alternative text on figures, header cells in tables,
+           list and table children where they belong, link annotations described and
+           tagged, tab order following the structure, fonts that map to Unicode, the
+           PDF/UA identifier and the title shown in the window;
+  pdfa     PDF/A: its identifier, an output intent with a colour profile, printable
+           annotations, embedded files that say what they are and why they are there;
+  print    a trim box and a bleed box on every page, the bleed around the trim.
+
+This is no veraPDF: it checks structure, not every clause, and says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+STANDARD_TYPES = frozenset(
+    "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 "
+    "L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code Link Annot "
+    "Ruby RB RT RP Warichu WT WP Figure Formula Form".split())
+ALLOWED_CHILDREN = {"TR": {"TH", "TD"}, "L": {"LI", "Caption", "L"}, "LI": {"Lbl", "LBody"}}
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "BI"}
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    elements: Counter = field(default_factory=Counter)  # structure element types, for a summary
+
+    def add(self, message: str) -> None:
+        if message not in self.problems:
+            self.problems.append(message)
+
+
+def verify(path: Path, *, ua: bool = False, pdfa: bool = False, print_boxes: bool = False) -> Findings:
+    """Everything in `path` that stands in the way of what was asked."""
+    found = Findings()
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError:
+        found.add("the file is encrypted")
+        return found
+    except (pikepdf.PdfError, OSError) as e:
+        found.add(f"not a PDF that can be read: {e}")
+        return found
+    with pdf:
+        _basics(pdf, found)
+        if ua:
+            _ua(pdf, found)
+        if pdfa:
+            _pdfa(pdf, found)
+        if print_boxes:
+            _boxes(pdf, found)
+    return found
+
+
+# --- always --------------------------------------------------------------------------
+
+def _fonts(pdf: pikepdf.Pdf):
+    """Every font dictionary the pages and their forms use, once, with where it was met."""
+    seen = set()
+    for number, page in enumerate(pdf.pages, 1):
+        for resources in _all_resources(page.obj.get("/Resources")):
+            for _, font in (resources.get("/Font") or {}).items():
+                if isinstance(font, Dictionary) and font.objgen not in seen:
+                    seen.add(font.objgen if font.objgen != (0, 0) else id(font))
+                    yield number, font
+
+
+def _all_resources(resources, seen=None):
+    seen = set() if seen is None else seen
+    if not isinstance(resources, Dictionary):
+        return
+    yield resources
+    for _, xobject in (resources.get("/XObject") or {}).items():
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
+            seen.add(xobject.objgen)
+            yield from _all_resources(xobject.get("/Resources"), seen)
+
+
+def _basics(pdf: pikepdf.Pdf, found: Findings) -> None:
+    if "/ID" not in pdf.trailer:
+        found.add("no document /ID in the trailer")
+    meta = pdf.open_metadata()
+    if not (pdf.docinfo.get("/Title") or meta.get("dc:title")):
+        found.add("no title in the document information or the XMP metadata")
+    if not str(pdf.Root.get("/Lang", "")).strip():
+        found.add("no /Lang: the document's language is unknown to a screen reader")
+    for number, font in _fonts(pdf):
+        for f in [font, *list(font.get("/DescendantFonts") or [])]:
+            descriptor = f.get("/FontDescriptor")
+            if f.get("/Subtype") == Name.Type3 or descriptor is None and f is font and "/DescendantFonts" in f:
+                continue
+            if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                found.add(f"font {f.get('/BaseFont')} (first on page {number}) is not embedded")
+
+
+# --- PDF/UA ----------------------------------------------------------------------------
+
+def _ua(pdf: pikepdf.Pdf, found: Findings) -> None:
+    root = pdf.Root
+    mark = root.get("/MarkInfo")
+    if mark is None or not bool(mark.get("/Marked", False)):
+        found.add("not tagged: /MarkInfo /Marked is not true")
+    elif bool(mark.get("/Suspects", False)):
+        found.add("/MarkInfo /Suspects is true: the tags are not trusted")
+    prefs = root.get("/ViewerPreferences")
+    if prefs is None or not bool(prefs.get("/DisplayDocTitle", False)):
+        found.add("/ViewerPreferences /DisplayDocTitle is not true: a reader shows the file name, not the title")
+    meta = pdf.open_metadata()
+    if str(meta.get("pdfuaid:part", "")) != "1":
+        found.add("the XMP metadata does not say pdfuaid:part 1")
+    if not meta.get("dc:title"):
+        found.add("no dc:title in the XMP metadata")
+    tree = root.get("/StructTreeRoot")
+    if tree is None:
+        found.add("no structure tree (/StructTreeRoot)")
+        return
+    content = _marked_content(pdf, found)
+    claimed = _walk_tree(pdf, tree, found)
+    _parent_tree(pdf, tree, content, claimed, found)
+    _annotations(pdf, found)
+    for number, font in _fonts(pdf):
+        if font.get("/Subtype") == Name.Type0 and "/ToUnicode" not in font:
+            found.add(f"font {font.get('/BaseFont')} (first on page {number}) has no /ToUnicode map")
+
+
+def _marked_content(pdf: pikepdf.Pdf, found: Findings) -> dict[int, list[int]]:
+    """Page number -> the MCIDs its content marks; a problem for each painted mark
+    outside marked content or an artifact."""
+    mcids: dict[int, list[int]] = {}
+    forms_seen: set = set()
+    for number, page in enumerate(pdf.pages, 1):
+        mcids[number] = []
+        _scan(page, page.obj.get("/Resources"), number, False, mcids[number], forms_seen, found)
+    return mcids
+
+
+def _scan(holder, resources, number: int, marked: bool, mcids: list[int], forms_seen: set, found: Findings) -> None:
+    stack: list[bool] = []
+    properties = (resources or {}).get("/Properties") or {}
+    xobjects = (resources or {}).get("/XObject") or {}
+    for ins in pikepdf.parse_content_stream(holder):
+        op, args = str(ins.operator), ins.operands
+        inside = marked or any(stack)
+        if op in ("BMC", "BDC"):
+            props = args[1] if op == "BDC" and len(args) > 1 else None
+            if isinstance(props, Name):
+                props = properties.get(props)
+            mcid = props.get("/MCID") if isinstance(props, Dictionary) else None
+            if mcid is not None:
+                mcids.append(int(mcid))
+            stack.append(str(args[0]) == "/Artifact" or mcid is not None)
+        elif op == "EMC":
+            if stack:
+                stack.pop()
+        elif op == "Do":
+            xobject = xobjects.get(args[0])
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == Name.Form:
+                key = (xobject.objgen, inside)
+                if key not in forms_seen:
+                    forms_seen.add(key)
+                    _scan(xobject, xobject.get("/Resources") or resources, number, inside, mcids, forms_seen, found)
+            elif not inside:
+                found.add(f"page {number}: an image is drawn outside tagged content or an artifact")
+        elif not inside and (op in _SHOW_TEXT or op in _PAINT):
+            what = "text" if op in _SHOW_TEXT else "a path or shading"
+            found.add(f"page {number}: {what} drawn outside tagged content or an artifact")
+
+
+@dataclass
+class _Claimed:
+    by_page: dict[int, Counter] = field(default_factory=dict)  # page number -> MCID -> elements claiming it
+    page_numbers: dict = field(default_factory=dict)  # page objgen -> number
+
+
+def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
+    pages = {p.obj.objgen: n for n, p in enumerate(pdf.pages, 1)}
+    claimed = _Claimed({n: Counter() for n in pages.values()}, pages)
+    role_map = tree.get("/RoleMap") or {}
+    for alias, target in role_map.items():
+        if alias.lstrip("/") in STANDARD_TYPES:
+            found.add(f"the role map remaps the standard type {alias}")
+        elif str(target).lstrip("/") not in STANDARD_TYPES:
+            found.add(f"the role map maps {alias} to {target}, not to a standard type")
+    headings: list[int] = []
+    kinds = {"numbered": False, "plain": False}
+
+    def kind(element) -> str:
+        s = str(element.get("/S", "")).lstrip("/")
+        return str(role_map.get("/" + s, "/" + s)).lstrip("/") if s not in STANDARD_TYPES else s
+
+    def visit(element, page_number: int | None, depth: int) -> None:
+        if depth > 200:
+            found.add("the structure tree is more than 200 levels deep")
+            return
+        s = kind(element)
+        found.elements[s] += 1
+        if s not in STANDARD_TYPES:
+            found.add(f"element type /{s} is neither standard nor role-mapped")
+        if s == "H":
+            kinds["plain"] = True
+        elif s in ("H1", "H2", "H3", "H4", "H5", "H6"):
+            kinds["numbered"] = True
+            headings.append(int(s[1]))
+        if s in ("Figure", "Formula") and not (element.get("/Alt") or element.get("/ActualText")):
+            found.add(f"a {s} has no alternative text (/Alt)")
+        pg = element.get("/Pg")
+        if pg is not None:
+            page_number = pages.get(pg.objgen)
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, Array) else ([] if kids is None else [kids])
+        child_types = []
+        for kid in kids:
+            if isinstance(kid, int):
+                if page_number is None:
+                    found.add(f"a /{s} element marks content id {kid} without a page")
+                else:
+                    claimed.by_page[page_number][int(kid)] += 1
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+                number = pages.get(kid.Pg.objgen) if "/Pg" in kid else page_number
+                if number is not None:
+                    claimed.by_page[number][int(kid.MCID)] += 1
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+                child_types.append("OBJR")
+            elif isinstance(kid, Dictionary):
+                child_types.append(kind(kid))
+                visit(kid, page_number, depth + 1)
+        allowed = ALLOWED_CHILDREN.get(s)
+        if allowed is not None:
+            wrong = sorted({t for t in child_types if t not in allowed})
+            if wrong:
+                found.add(f"a /{s} holds {', '.join('/' + t for t in wrong)}: it may hold only "
+                          f"{', '.join('/' + a for a in sorted(allowed))}")
+        if s == "Table" and not _has(element, "TH", kind):
+            found.add("a /Table has no header cell (/TH)")
+
+    top = tree.get("/K")
+    for element in (list(top) if isinstance(top, Array) else [top] if top is not None else []):
+        if isinstance(element, Dictionary):
+            visit(element, None, 0)
+    if kinds["plain"] and kinds["numbered"]:
+        found.add("the headings mix /H with /H1-/H6")
+    if headings and headings[0] != 1:
+        found.add(f"the first heading is /H{headings[0]}, not /H1")
+    for before, after in zip(headings, headings[1:]):
+        if after > before + 1:
+            found.add(f"a heading level is skipped: /H{before} then /H{after}")
+            break
+    return claimed
+
+
+def _has(element, wanted: str, kind) -> bool:
+    kids = element.get("/K")
+    for kid in (list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []):
+        if isinstance(kid, Dictionary) and kid.get("/Type") not in (Name.MCR, Name.OBJR):
+            if kind(kid) == wanted or _has(kid, wanted, kind):
+                return True
+    return False
+
+
+def _parent_tree(pdf: pikepdf.Pdf, tree, content: dict[int, list[int]], claimed: _Claimed, found: Findings) -> None:
+    for number, ids in content.items():
+        counts = claimed.by_page[number]
+        for mcid, n in Counter(ids).items():
+            if n > 1:
+                found.add(f"page {number}: content id {mcid} is marked {n} times")
+            if counts[mcid] != 1:
+                found.add(f"page {number}: content id {mcid} is claimed by {counts[mcid]} structure elements, not one")
+        for mcid in sorted(set(counts) - set(ids)):
+            found.add(f"page {number}: a structure element claims content id {mcid}, which the page does not mark")
+    if "/ParentTree" not in tree:
+        found.add("the structure tree has no /ParentTree")
+        return
+    parents = pikepdf.NumberTree(tree.ParentTree)
+    for number, page in enumerate(pdf.pages, 1):
+        if not content[number]:
+            continue
+        key = page.obj.get("/StructParents")
+        if key is None:
+            found.add(f"page {number} marks content but has no /StructParents")
+            continue
+        entry = parents.get(int(key))
+        if not isinstance(entry, Array):
+            found.add(f"page {number}: the ParentTree has no array for /StructParents {int(key)}")
+            continue
+        for mcid in set(content[number]):
+            if mcid >= len(entry) or not isinstance(entry[mcid], Dictionary):
+                found.add(f"page {number}: the ParentTree does not name the element of content id {mcid}")
+
+
+def _annotations(pdf: pikepdf.Pdf, found: Findings) -> None:
+    tree = pdf.Root.StructTreeRoot
+    parents = pikepdf.NumberTree(tree.ParentTree) if "/ParentTree" in tree else None
+    for number, page in enumerate(pdf.pages, 1):
+        annots = [a for a in (page.obj.get("/Annots") or []) if a.get("/Subtype") != Name.Popup]
+        if not annots:
+            continue
+        if page.obj.get("/Tabs") != Name.S:
+            found.add(f"page {number} has annotations but its tab order (/Tabs) is not the structure's (/S)")
+        for annot in annots:
+            subtype = str(annot.get("/Subtype", "")).lstrip("/")
+            if subtype == "Link" and not str(annot.get("/Contents", "")).strip():
+                found.add(f"page {number}: a link has no description (/Contents)")
+            key = annot.get("/StructParent")
+            parent = parents.get(int(key)) if parents is not None and key is not None else None
+            if not isinstance(parent, Dictionary):
+                found.add(f"page {number}: a {subtype} annotation is not in the structure tree (no /StructParent)")
+            elif subtype == "Link" and str(parent.get("/S", "")).lstrip("/") != "Link":
+                found.add(f"page {number}: a link annotation is tagged /{str(parent.get('/S', '')).lstrip('/')}, not /Link")
+            elif not _objr_in(parent, annot):
+                found.add(f"page {number}: the element of a {subtype} annotation does not reference it (OBJR)")
+
+
+def _objr_in(element, annot) -> bool:
+    kids = element.get("/K")
+    for kid in (list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []):
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and kid.Obj.objgen == annot.objgen:
+            return True
+    return False
+
+
+# --- PDF/A ---------------------------------------------------------------------------
+
+def _pdfa(pdf: pikepdf.Pdf, found: Findings) -> None:
+    meta = pdf.open_metadata()
+    part, conformance = str(meta.get("pdfaid:part", "")), str(meta.get("pdfaid:conformance", ""))
+    if not part or not conformance:
+        found.add("the XMP metadata does not identify a PDF/A part and conformance")
+    intents = pdf.Root.get("/OutputIntents")
+    if not intents or not any("/DestOutputProfile" in i for i in intents):
+        found.add("no output intent with an ICC colour profile")
+    for number, page in enumerate(pdf.pages, 1):
+        for annot in page.obj.get("/Annots") or []:
+            flags = int(annot.get("/F", 0))
+            if not flags & 4 or flags & (1 | 2 | 32):
+                found.add(f"page {number}: an annotation is not marked printable (or is hidden)")
+    listed = {spec.objgen for spec in pdf.Root.get("/AF") or []}
+    for name, spec in pdf.attachments.items():
+        stream = spec.obj.get("/EF", {}).get("/F")
+        if stream is None or "/Subtype" not in stream:
+            found.add(f"embedded file {name} has no MIME type")
+        if "/AFRelationship" not in spec.obj:
+            found.add(f"embedded file {name} has no /AFRelationship")
+        if spec.obj.objgen not in listed:
+            found.add(f"embedded file {name} is not listed in the catalog's /AF")
+
+
+# --- print ---------------------------------------------------------------------------
+
+def _boxes(pdf: pikepdf.Pdf, found: Findings) -> None:
+    for number, page in enumerate(pdf.pages, 1):
+        trim, bleed = page.obj.get("/TrimBox"), page.obj.get("/BleedBox")
+        if trim is None or bleed is None:
+            found.add(f"page {number} has no {'/TrimBox' if trim is None else '/BleedBox'}")
+            continue
+        t, b = [float(v) for v in trim], [float(v) for v in bleed]
+        media = [float(v) for v in page.obj.MediaBox]
+        if not (b[0] <= t[0] and b[1] <= t[1] and b[2] >= t[2] and b[3] >= t[3]):
+            found.add(f"page {number}: the bleed box does not surround the trim box")
+        if not (media[0] <= b[0] and media[1] <= b[1] and media[2] >= b[2] and media[3] >= b[3]):
+            found.add(f"page {number}: the bleed box reaches outside the page")
