@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.context import FORMATS, BuildContext, BuildOptions, FetchRules, Timings, build_epoch
+from generator.context import (
+    FORMATS,
+    BuildContext,
+    BuildOptions,
+    FetchRules,
+    Timings,
+    build_epoch,
+)
 from generator.diagnostics import InputError, Report
 from generator.pool import Pool
 

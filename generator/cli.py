@@ -220,8 +220,8 @@ def _positive(text: str) -> int:
 # Commands --------------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
-    from generator.edition.select import make_edition
     from generator.diagnostics import Report
+    from generator.edition.select import make_edition
     from generator.read.project import read_project
 
     report = Report()
@@ -238,8 +238,8 @@ def cmd_check(args) -> int:
 def _preflight(project, report) -> None:
     """What a build would stop on besides the fiches (the layout, its reference.docx),
     and print-quality warnings."""
-    from generator.read import layouts
     from generator.diagnostics import InputError
+    from generator.read import layouts
     from generator.read.preflight import preflight
     from generator.render.word import checked_reference
 
@@ -268,8 +268,8 @@ def cmd_preflight(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from generator.edition.select import make_edition
     from generator.diagnostics import Report
+    from generator.edition.select import make_edition
     from generator.read.project import read_project
 
     report = Report()

@@ -66,10 +66,14 @@ class Image:
     alt: str | None = None
     caption: str | None = None
     credit: str | None = None
+    decorative: bool = False  # no alt: the image says nothing a reader would miss
 
 
 @dataclass
 class Fiche:
+    """One fiche, read and checked: read/fields.py describes its front-matter keys,
+    which are its attributes of the same names."""
+
     id: str
     path: Path  # absolute
     rel: str  # relative to the project folder, POSIX form: what messages show
@@ -86,6 +90,7 @@ class Fiche:
     contact: Contact | None = None
     source: str | None = None
     image: Image | None = None
+    lang: str | None = None  # the fiche's language when it differs from the edition's
     keywords: list[str] = field(default_factory=list)
     draft: bool = False
     raw: bytes = b""  # the file as read, for the archive edition and the cache key

@@ -22,8 +22,14 @@ from fontTools.ttLib import TTFont
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.render.word.package import (app_properties, content_types, core_properties, package,  # noqa: E402
-                                           part, relationships)
+from generator.render.word.package import (  # noqa: E402
+    app_properties,
+    content_types,
+    core_properties,
+    package,
+    part,
+    relationships,
+)
 
 ACCENT = "1F5F8B"
 INK, GREY, WARM, MUTED, RULE, PAPER = "1F1F1F", "555555", "6B665E", "888888", "D8D3C9", "F3F1EC"

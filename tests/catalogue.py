@@ -218,9 +218,21 @@ def load_edition(root: Path):
 
 
 def _stand_in_edition(root: Path):
+    from generator.model import (
+        Contact,
+        Edition,
+        Fiche,
+        Image,
+        KeyFigure,
+        Partner,
+        PartnerRef,
+        Project,
+        Publication,
+        Section,
+        SectionSpec,
+        Territory,
+    )
     from generator.read import markdown
-    from generator.model import (Contact, Edition, Fiche, Image, KeyFigure, Partner, PartnerRef, Project,
-                                 Publication, Section, SectionSpec, Territory)
     from generator.read.typography import french, french_tree
 
     root = root.resolve()

@@ -13,15 +13,19 @@ from pathlib import Path
 import pikepdf
 import pytest
 import weasyprint
+from conftest import SHARED, fiche_text, minimal_front, renderer_context, write_project
 from PIL import Image as PILImage
 
-from conftest import SHARED, fiche_text, minimal_front, renderer_context, write_project
-from generator.edition.select import make_edition
-from generator.read import layouts
-from generator.read import project
-from generator.diagnostics import Report
 from generator.context import build_epoch
-from generator.render.archive import PDF_VARIANT, archive_attachments, archive_files, finish_pdfa
+from generator.diagnostics import Report
+from generator.edition.select import make_edition
+from generator.read import layouts, project
+from generator.render.archive import (
+    PDF_VARIANT,
+    archive_attachments,
+    archive_files,
+    finish_pdfa,
+)
 
 PDF_CHECK = SHARED / "tools" / "pdf-check"
 needs_pdf_check = pytest.mark.skipif(not PDF_CHECK.exists(), reason="the shared pdf-check tool is not here")

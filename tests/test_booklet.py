@@ -10,8 +10,8 @@ import pikepdf
 import pypdf
 import pytest
 import yaml
-
 from conftest import renderer_context
+
 from generator.edition.indexes import build_indexes
 from generator.read.layouts import load_layout
 from generator.render import booklet as pdf

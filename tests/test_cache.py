@@ -14,14 +14,14 @@ from types import SimpleNamespace
 import pytest
 
 from generator import cache as C
-from generator.edition.select import make_edition
-from generator.read.project import read_project
 from generator.build import BuildOptions, build
 from generator.diagnostics import Report
+from generator.edition.select import make_edition
 from generator.paths import builtin_layouts
+from generator.read.project import read_project
 from generator.render.booklet import parts as parts_module
-from generator.render.html import anchor
 from generator.render.booklet.plan import fiche_batches
+from generator.render.html import anchor
 from tests.catalogue import make_catalogue
 
 FORMATS = ("pdf", "handouts")

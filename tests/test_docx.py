@@ -13,16 +13,24 @@ from pathlib import Path
 
 import docx as python_docx
 import pytest
+from conftest import (
+    REPO,
+    SHARED,
+    fiche_text,
+    minimal_front,
+    png_bytes,
+    renderer_context,
+    write_project,
+)
 from fontTools.ttLib import TTFont
 from lxml import etree
 
+from generator.diagnostics import InputError, Report
 from generator.edition.select import make_edition
 from generator.read import project
-from generator.diagnostics import InputError, Report
 from generator.read.markdown import Node
 from generator.render import word as docx
 from generator.render.word.fonts import obfuscate
-from conftest import REPO, renderer_context, SHARED, fiche_text, minimal_front, png_bytes, write_project
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

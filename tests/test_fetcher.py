@@ -11,10 +11,15 @@ from pathlib import Path
 
 import pytest
 import weasyprint
-
-from generator.render.fetcher import DATA_URL_MAX, MAX_PIXELS, is_allowed_path, make_fetcher, pixel_count
-
 from conftest import png_bytes
+
+from generator.render.fetcher import (
+    DATA_URL_MAX,
+    MAX_PIXELS,
+    is_allowed_path,
+    make_fetcher,
+    pixel_count,
+)
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="

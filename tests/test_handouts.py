@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import fiche_text, minimal_front, renderer_context, write_project
 from PIL import Image
 
-from conftest import fiche_text, minimal_front, renderer_context, write_project
-from generator.edition.select import make_edition
-from generator.read import layouts
-from generator.read import project
 from generator.diagnostics import Report
+from generator.edition.select import make_edition
+from generator.read import layouts, project
 from generator.render.handout import render_handouts
 
 PUBLICATION = {"title": "Recueil des initiatives 2026", "date": "2026-03-01", "edition": "Première édition"}

@@ -30,10 +30,18 @@ needs_renderers = pytest.mark.skipif(
 )
 
 import pikepdf  # noqa: E402
-from lxml import etree, html as lxml_html  # noqa: E402
+from conftest import (  # noqa: E402
+    REPO,
+    fiche_text,
+    minimal_front,
+    png_bytes,
+    run_recueil,
+    write_project,
+)
+from lxml import etree  # noqa: E402
+from lxml import html as lxml_html
 from pypdf import PdfReader  # noqa: E402
 
-from conftest import REPO, fiche_text, minimal_front, png_bytes, run_recueil, write_project  # noqa: E402
 from tests.test_fetcher import Server  # noqa: E402
 
 TEMPLATE = "{{ 7*7 }}"

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.edition.indexes import build_indexes, collation_key
+from generator.model import (
+    Edition,
+    Fiche,
+    Partner,
+    PartnerRef,
+    Project,
+    Publication,
+    Section,
+    Territory,
+)
 from generator.read.markdown import Node
-from generator.model import Edition, Fiche, Partner, PartnerRef, Project, Publication, Section, Territory
 
 
 def fiche(fid: str, themes=("Insertion",), partners=(), territory=Territory("Moulins")) -> Fiche:

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from generator.diagnostics import InputError
-from generator.read.layouts import load_layout
 from generator.model import Project, Publication
+from generator.read.layouts import load_layout
 
 
 def project(root: Path, publication: Publication | None = None, raw: bytes | None = None) -> Project:

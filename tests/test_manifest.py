@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import generator
-from generator.write.manifest import sha256_file, write_manifest
-from generator.read.markdown import Node
 from generator.model import Edition, Fiche, Project, Publication, Section, Territory
+from generator.read.markdown import Node
+from generator.write.manifest import sha256_file, write_manifest
 from generator.write.staging import Staging
 
 

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from generator.write.manifest import sha256_file
 from generator.write.staging import OutputBusy, OutputError, Staging
-from conftest import REPO
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -7,11 +7,19 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
-from generator.read import markdown
 from generator.diagnostics import Report
+from generator.model import (
+    Fiche,
+    Image,
+    Partner,
+    PartnerRef,
+    Project,
+    Publication,
+    Territory,
+)
+from generator.read import markdown
 from generator.read.isbn import format as format_isbn
 from generator.read.isbn import to_isbn13, valid_isbn
-from generator.model import Fiche, Image, Partner, PartnerRef, Project, Publication, Territory
 from generator.read.preflight import preflight
 
 
@@ -66,19 +74,6 @@ def test_printed_width_comes_from_layout_or_page_size(tmp_path):
         report = Report()
         preflight(project_of(tmp_path, [fiche], page_size=size), settings, report)
         assert len(report.warnings) == expect, (size, settings, messages(report))
-
-
-def test_missing_alt_text_front_matter_and_body(tmp_path):
-    big = png(tmp_path / "images" / "cover.png", 3000)
-    png(tmp_path / "fiches" / "corps.png", 3000)
-    fiche = make_fiche(tmp_path, "b", body="Texte.\n\n![](corps.png)\n",
-                       image=Image(path=big, rel="images/cover.png", alt=None))
-    report = Report()
-    preflight(project_of(tmp_path, [fiche]), {}, report)
-    found = messages(report)
-    assert len(found) == 2, found
-    assert found[0].startswith("fiches/b.md:7: warning: image 'images/cover.png' has no alt text")
-    assert found[1].startswith("fiches/b.md:12: warning: image 'corps.png' has no alt text")
 
 
 def test_partner_missing_from_registry(tmp_path):

@@ -7,12 +7,11 @@ import sys
 
 import pikepdf
 import pytest
-
 from conftest import SHARED, minimal_front, renderer_context, write_project
-from generator.edition.select import make_edition
-from generator.read import layouts
-from generator.read import project
+
 from generator.diagnostics import Report
+from generator.edition.select import make_edition
+from generator.read import layouts, project
 
 BLEED = 3 / 25.4 * 72  # 3 mm in points: 8.504
 A4 = (595.28, 841.89)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import REPO, fiche_text, minimal_front, png_bytes
 
 from generator.diagnostics import Report
 from generator.read.project import read_project
-
-from conftest import REPO, fiche_text, minimal_front, png_bytes
 
 
 def read(root, **kw):

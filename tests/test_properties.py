@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import renderer_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import renderer_context
 from generator.read.markdown import Node, parse
 
 FEW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,25 +1,18 @@
 """Bad input, as a user meets it: `recueil check DIR` exits 1, names the file and the
-line, never shows a traceback, and answers in well under a second."""
+line and never shows a traceback."""
 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-
-from conftest import fiche_text, minimal_front, run_recueil
-
-FAST = 2.0  # seconds for a whole `recueil check` process, start-up included
+from conftest import fiche_text, minimal_front, png_bytes, run_recueil
 
 
 def check(root, *extra):
-    start = time.perf_counter()
     result = run_recueil("check", str(root), *extra)
-    elapsed = time.perf_counter() - start
     out = result.stdout + result.stderr
     assert "Traceback" not in out, out
-    assert elapsed < FAST, f"check took {elapsed:.2f} s"
     return result
 
 
@@ -122,17 +115,30 @@ def test_section_naming_a_missing_fiche_points_at_publication_yaml(project):
     assert_error(check(root), "publication.yaml:6", "fantome")
 
 
-def test_billion_laughs_is_refused_in_well_under_a_second():
+def test_an_image_says_what_it_shows_or_is_decorative(project):
+    root = project({
+        "a": fiche_text(minimal_front(image={"file": "../images/p.png"}), "Texte.\n\n![](../images/p.png)\n"),
+        "b": fiche_text(minimal_front(image={"file": "../images/p.png", "decorative": True})),
+    })
+    (root / "images").mkdir()
+    (root / "images" / "p.png").write_bytes(png_bytes(20, 10))
+    result = check(root)
+    lines = (root / "fiches" / "a.md").read_text(encoding="utf-8").splitlines()
+    image, body = (1 + next(i for i, line in enumerate(lines) if line.startswith(s)) for s in ("image:", "![]"))
+    assert_error(result, f"fiches/a.md:{image}", "the image needs 'alt:'", "'decorative: true'")
+    assert_error(result, f"fiches/a.md:{body}", "needs a text saying what it shows", "![Une photo du jardin](...)")
+    assert "fiches/b.md" not in result.stderr
+
+
+def test_billion_laughs_is_refused_before_it_expands():
     from generator.read.frontmatter import YamlError, load_yaml
 
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
         f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")
     )
-    start = time.perf_counter()
-    with pytest.raises(YamlError) as caught:
+    with pytest.raises(YamlError) as caught:  # expanded, it would hold 9^9 strings
         load_yaml(bomb)
-    assert time.perf_counter() - start < 0.1
-    assert caught.value.line == 2
+    assert caught.value.line == 2 and "alias" in caught.value.message
 
 
 def test_control_characters_are_stripped_with_a_warning_naming_the_line(project):
@@ -165,7 +171,7 @@ PUBLICATION_CASES = {
     "yaml syntax": ("title: R\nsubtitle: a: b\n", "publication.yaml:2", ["invalid YAML"]),
     "missing title": ("subtitle: S\n", "publication.yaml:1", ["missing required key 'title'"]),
     "page size": ("title: R\npage_size: A3\n", "publication.yaml:2", ["A4, A5"]),
-    "lang": ("title: R\nlang: 12345\n", "publication.yaml:2", ["language code"]),
+    "lang": ("title: R\nlang: 12345\n", "publication.yaml:2", ["language tag"]),
     "indexes": ("title: R\nindexes: [partners, themas]\n", "publication.yaml:2", ["unknown index 'themas'", "themes"]),
     "sections not a list": ("title: R\nsections: 3\n", "publication.yaml:2", ["must be a list"]),
     "section without fiches": ("title: R\nsections:\n  - title: Une\n", "publication.yaml:3", ["missing required key 'fiches'"]),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from generator.edition.select import make_edition
-from generator.diagnostics import Report
-from generator.read.project import read_project
-
 from conftest import minimal_front
+
+from generator.diagnostics import Report
+from generator.edition.select import make_edition
+from generator.read.project import read_project
 
 PARTNERS = [{"name": "Caisse d'allocations familiales", "aliases": ["CAF"]}]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import fiche_text, minimal_front
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,8 +11,6 @@ from generator.diagnostics import Report
 from generator.read.markdown import parse
 from generator.read.project import read_project
 from generator.read.typography import NBSP, NNBSP, french, french_tree
-
-from conftest import fiche_text, minimal_front
 
 
 @pytest.mark.parametrize("given_text, expected", [

@@ -69,9 +69,9 @@ def _edit_fiche(root: Path) -> None:
 
 
 def _edit_image(root: Path) -> None:
-    from tests.catalogue import _png
-
     import re
+
+    from tests.catalogue import _png
 
     used = sorted({m for f in (root / "fiches").rglob("*.md")
                    for m in re.findall(r"photo-\d\.png", f.read_text(encoding="utf-8"))})

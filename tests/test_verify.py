@@ -9,8 +9,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 import weasyprint
-
 from conftest import run_recueil
+
 from generator.verify.pdf import verify
 
 PAGE = "@page { size: A6; margin: 10mm }"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from generator.context import SELECT_KEYS
 from generator.diagnostics import Report
-from generator.read.matching import fold
 from generator.model import Edition, Fiche, Project, Section
+from generator.read.matching import fold
 
 CLI = "command line"  # where a --select problem is reported
 

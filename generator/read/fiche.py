@@ -11,15 +11,21 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from generator.read import markdown
-from generator.read import schema
 from generator.diagnostics import Report
-from generator.read.pixels import MAX_PIXELS, pixel_count
+from generator.model import (
+    Contact,
+    Fiche,
+    Image,
+    KeyFigure,
+    Partner,
+    PartnerRef,
+    Territory,
+)
+from generator.read import fields, markdown, schema
 from generator.read.frontmatter import YamlError, load_yaml, split
 from generator.read.matching import fold
-from generator.model import Contact, Fiche, Image, KeyFigure, Partner, PartnerRef, Territory
+from generator.read.pixels import MAX_PIXELS, pixel_count
 from generator.read.typography import french, french_tree
 
 MAX_BYTES = 2_000_000  # a fiche is a few kilobytes; anything this big is a mistake
@@ -91,7 +97,7 @@ def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fich
         return None, False
     errors_before = len(report.errors)
     checker = schema.Checker(doc, rel, report)
-    f = schema.fiche_fields(checker)
+    f = fields.check_fiche(checker)
     if f is None:
         return None, False
     return _build(f, checker, parts, raw, path, rel, ctx, report, errors_before), f["draft"]
@@ -106,47 +112,43 @@ def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fic
     _body_images(body, path, rel, ctx, report)
     if len(report.errors) > errors_before or not all(f[k] for k in ("title", "summary", "themes", "territory")):
         return None
-
-    t: Callable[[str | None], str | None] = (lambda s: french(s) if s else s) if ctx.lang == "fr" else (lambda s: s)
-    if ctx.lang == "fr":
+    if (f["lang"] or ctx.lang).split("-")[0] == "fr":
+        f = fields.typeset(f, french)
         french_tree(body)
-    terr = f["territory"]
-    contact = f["contact"]
+    terr, contact, img = f["territory"], f["contact"], f["image"]
     return Fiche(
         id=path.stem,
         path=path,
         rel=rel,
-        title=t(f["title"]),
-        summary=t(f["summary"]),
-        themes=[t(x) for x in f["themes"]],
-        territory=Territory(t(terr["place"]), t(terr["department"]), t(terr["region"])),
-        partners=[_partner_ref(p, ctx, t) for p in f["partners"]],
+        title=f["title"],
+        summary=f["summary"],
+        themes=f["themes"],
+        territory=Territory(terr["place"], terr["department"], terr["region"]),
+        partners=[_partner_ref(p, ctx) for p in f["partners"]],
         body=body,
-        subtitle=t(f["subtitle"]),
+        subtitle=f["subtitle"],
         date=f["date"],
-        audience=[t(x) for x in f["audience"]],
-        key_figures=[KeyFigure(t(k["value"]), t(k["label"])) for k in f["key_figures"]],
-        contact=Contact(t(contact["name"]), t(contact["organisation"]), contact["email"], contact["phone"], contact["url"]) if contact else None,
+        audience=f["audience"],
+        key_figures=[KeyFigure(k["value"], k["label"]) for k in f["key_figures"]],
+        contact=Contact(*(contact[k] for k in ("name", "organisation", "email", "phone", "url"))) if contact else None,
         source=f["source"],
-        image=Image(image[0], image[1], t(f["image"]["alt"]), t(f["image"]["caption"]), t(f["image"]["credit"])) if image else None,
-        keywords=[t(x) for x in f["keywords"]],
+        image=Image(image[0], image[1], img["alt"], img["caption"], img["credit"], img["decorative"]) if image else None,
+        lang=f["lang"],
+        keywords=f["keywords"],
         draft=f["draft"],
         raw=raw,
         lines={k[0]: line for k, line in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)},
     )
 
 
-def _partner_ref(p: dict, ctx: Context, t) -> PartnerRef:
+def _partner_ref(p: dict, ctx: Context) -> PartnerRef:
+    """A partner as the fiche names it, under its canonical name from partners.yaml (the
+    registry is typeset when it is read)."""
     known = (ctx.registry or {}).get(fold(p["name"]))
     if known is None:
-        return PartnerRef(t(p["name"]), t(p["name"]), t(p["role"]), t(p["type"]), p["url"])
-    return PartnerRef(
-        name=t(known.name),
-        given=t(p["name"]),
-        role=t(p["role"]),
-        type=t(p["type"] or known.type),
-        url=p["url"] or known.url,
-    )
+        return PartnerRef(p["name"], p["name"], p["role"], p["type"], p["url"])
+    return PartnerRef(name=known.name, given=p["name"], role=p["role"], type=p["type"] or known.type,
+                      url=p["url"] or known.url)
 
 
 # Images ----------------------------------------------------------------------------------
@@ -187,6 +189,10 @@ def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx:
     if problem:
         c.error(("image", "file"), problem)
         return None
+    if not img["alt"] and not img["decorative"]:
+        c.error(("image",), "the image needs 'alt:', a sentence saying what it shows for readers who cannot see "
+                "it (or 'decorative: true' when it shows nothing they would miss)")
+        return None
     return found, found.relative_to(ctx.root).as_posix()
 
 
@@ -210,6 +216,10 @@ def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report
             found, problem = check_local(src, path, ctx.root)
             if problem:
                 report.error(rel, node.line, problem)
+                continue
+            if not (node.attrs.get("alt") or "").strip():
+                report.error(rel, node.line, f"image '{src[:80]}' needs a text saying what it shows, for readers "
+                             "who cannot see it: write it between the brackets, ![Une photo du jardin](...)")
                 continue
             node.attrs["path"] = found
             keep.append(node)

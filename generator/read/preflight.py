@@ -1,6 +1,7 @@
 """Preflight: what would print badly, found before anything is printed (`recueil check`).
 
-None of this stops a build: a blurry photo or a missing alt text is the editor's call.
+None of this stops a build: a blurry photo is the editor's call. (A missing alt text is
+an error of the reader's: the PDFs promise accessibility.)
 Each problem is a warning naming the fiche file and the line to fix.
 
 Layout settings read (all optional, from the layout's layout.yaml):
@@ -80,17 +81,13 @@ def _pixel_size(path: Path, cache: dict) -> tuple[int, int] | None:
 
 
 def _check_images(fiche: Fiche, width_mm: float, min_dpi: float, cache: dict, report: Report) -> None:
-    found: list[tuple[Path | None, str, str | None, int | None]] = []  # path, as written, alt, line
+    found: list[tuple[Path | None, str, int | None]] = []  # path, as written, line
     if fiche.image:
-        found.append((fiche.image.path, fiche.image.rel, fiche.image.alt, fiche.lines.get("image")))
+        found.append((fiche.image.path, fiche.image.rel, fiche.lines.get("image")))
     for node in fiche.body.walk():
         if node.type == "image":
-            found.append((node.attrs.get("path"), node.attrs.get("src", ""), node.attrs.get("alt"), node.line))
-    for path, shown, alt, line in found:
-        if not (alt or "").strip():
-            report.warning(fiche.rel, line,
-                           f"image '{shown}' has no alt text: readers of the PDF with a screen "
-                           f"reader will not know what it shows")
+            found.append((node.attrs.get("path"), node.attrs.get("src", ""), node.line))
+    for path, shown, line in found:
         if path is None or Path(path).suffix.lower() in _VECTOR:
             continue
         size = _pixel_size(Path(path), cache)

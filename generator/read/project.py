@@ -10,12 +10,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from generator.read import schema
 from generator.diagnostics import Report
+from generator.model import Fiche, Partner, Project, Publication, SectionSpec
+from generator.read import schema
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
 from generator.read.matching import fold, id_key
-from generator.model import Fiche, Partner, Project, Publication, SectionSpec
 from generator.read.typography import french
 
 if TYPE_CHECKING:
@@ -41,6 +41,12 @@ def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool
     root = root.resolve()
     pub, pub_lines = _read_publication(root, report)
     registry, partners_raw = _read_partners(root, report)
+    if pub.lang.startswith("fr"):
+        _french_publication(pub)
+        registry = [
+            Partner(french(p.name), tuple(french(a) for a in p.aliases), french(p.type) if p.type else None, p.url)
+            for p in registry
+        ]
     ctx = Context(
         root=root,
         lang=pub.lang.split("-")[0],
@@ -49,12 +55,6 @@ def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool
     )
     fiches, all_ids = _read_fiches(root, ctx, report, drafts, pool, meanwhile)
     _check_sections(pub, pub_lines, fiches, all_ids, report)
-    if pub.lang.startswith("fr"):
-        _french_publication(pub)
-        registry = [
-            Partner(french(p.name), tuple(french(a) for a in p.aliases), french(p.type) if p.type else None, p.url)
-            for p in registry
-        ]
     if report.errors:
         return None
     return Project(root=root, publication=pub, partners=registry, fiches=fiches, partners_raw=partners_raw)

@@ -13,19 +13,10 @@ import difflib
 import re
 from typing import Any
 
-from generator.read import isbn as isbn_digits
 from generator.diagnostics import Report
+from generator.read import isbn as isbn_digits
 from generator.read.frontmatter import Doc
 
-FICHE_KEYS = (
-    "title", "summary", "themes", "territory", "partners", "subtitle", "date", "audience",
-    "key_figures", "contact", "source", "image", "keywords", "draft",
-)
-TERRITORY_KEYS = ("place", "department", "region")
-PARTNER_KEYS = ("name", "role", "type", "url")
-FIGURE_KEYS = ("value", "label")
-CONTACT_KEYS = ("name", "organisation", "email", "phone", "url")
-IMAGE_KEYS = ("file", "alt", "caption", "credit")
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
     "sections", "indexes", "allow_remote", "colophon", "isbn",
@@ -52,6 +43,7 @@ _FRENCH = {
 _URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$|^https?://localhost\b\S*$", re.I)
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
@@ -216,6 +208,18 @@ class Checker:
             return None
         return s
 
+    def lang(self, path, value) -> str | None:
+        """A language tag (BCP 47, as users write them): fr, en, fr-CA, gcr..."""
+        s = self.text(path, value)
+        if s is None:
+            return None
+        tag = s.replace("_", "-")
+        if not _LANG.match(tag):
+            self.error(path, f"{self.name(path)} must be a language tag such as fr, en or gcr, not '{s[:20]}'")
+            return None
+        first, *rest = tag.split("-")
+        return "-".join([first.lower(), *rest])
+
     def choice(self, path, value, choices: tuple[str, ...]) -> str | None:
         s = self.text(path, value)
         if s is None:
@@ -225,112 +229,6 @@ class Checker:
                 return c
         self.error(path, f"{self.name(path)} must be one of {', '.join(choices)}, not '{s[:40]}'")
         return None
-
-
-# A fiche ---------------------------------------------------------------------------------
-
-def fiche_fields(c: Checker) -> dict | None:
-    """The checked front matter of a fiche, or None when it is not a mapping at all."""
-    data = c.doc.value
-    if data is None:
-        c.report.error(c.rel, c.line(()) or 1, "the front matter is empty: it needs title, summary, themes, territory and partners")
-        return None
-    if c.mapping((), data, FICHE_KEYS, ("title", "summary", "themes", "territory", "partners")) is None:
-        return None
-    f: dict[str, Any] = {
-        "title": c.text(("title",), data.get("title"), required="title" in data),
-        "summary": c.text(("summary",), data.get("summary"), required="summary" in data),
-        "themes": c.texts(("themes",), data.get("themes"), required="themes" in data),
-        "subtitle": c.text(("subtitle",), data.get("subtitle")),
-        "date": c.date(("date",), data.get("date")),
-        "audience": c.texts(("audience",), data.get("audience")),
-        "keywords": c.texts(("keywords",), data.get("keywords")),
-        "source": c.url(("source",), data.get("source")),
-        "draft": bool(c.boolean(("draft",), data.get("draft"))),
-        "territory": territory(c, data.get("territory")) if "territory" in data else None,
-        "partners": fiche_partners(c, data.get("partners")),
-        "key_figures": key_figures(c, data.get("key_figures")),
-        "contact": contact(c, data.get("contact")),
-        "image": image(c, data.get("image")),
-    }
-    return f
-
-
-def territory(c: Checker, value) -> dict | None:
-    path = ("territory",)
-    if isinstance(value, dict):
-        c.mapping(path, value, TERRITORY_KEYS, ("place",))
-        out = {k: c.text(path + (k,), value.get(k), required=(k == "place" and k in value)) for k in TERRITORY_KEYS}
-        return out if out["place"] else None
-    place = c.text(path, value, required=True)
-    return {"place": place, "department": None, "region": None} if place else None
-
-
-def fiche_partners(c: Checker, value) -> list[dict]:
-    path = ("partners",)
-    if isinstance(value, str):
-        value = [value]
-    out = []
-    for i, item in enumerate(c.items(path, value)):
-        p = path + (i,)
-        if isinstance(item, dict):
-            c.mapping(p, item, PARTNER_KEYS, ("name",))
-            name = c.text(p + ("name",), item.get("name"), required="name" in item)
-            entry = {
-                "name": name,
-                "role": c.text(p + ("role",), item.get("role")),
-                "type": c.text(p + ("type",), item.get("type")),
-                "url": c.url(p + ("url",), item.get("url")),
-            }
-        else:
-            name = c.text(p, item, required=True)
-            entry = {"name": name, "role": None, "type": None, "url": None}
-        if name:
-            entry["line"] = c.line(p)
-            out.append(entry)
-    return out
-
-
-def key_figures(c: Checker, value) -> list[dict]:
-    path = ("key_figures",)
-    out = []
-    for i, item in enumerate(c.items(path, value)):
-        p = path + (i,)
-        if c.mapping(p, item, FIGURE_KEYS, FIGURE_KEYS) is None:
-            continue
-        v = c.text(p + ("value",), item.get("value"), required="value" in item)
-        label = c.text(p + ("label",), item.get("label"), required="label" in item)
-        if v and label:
-            out.append({"value": v, "label": label})
-    return out
-
-
-def contact(c: Checker, value) -> dict | None:
-    path = ("contact",)
-    if value is None:
-        return None
-    if c.mapping(path, value, CONTACT_KEYS) is None:
-        return None
-    out = {
-        "name": c.text(path + ("name",), value.get("name")),
-        "organisation": c.text(path + ("organisation",), value.get("organisation")),
-        "email": c.email(path + ("email",), value.get("email")),
-        "phone": c.text(path + ("phone",), value.get("phone")),
-        "url": c.url(path + ("url",), value.get("url")),
-    }
-    return out if any(out.values()) else None
-
-
-def image(c: Checker, value) -> dict | None:
-    path = ("image",)
-    if value is None:
-        return None
-    if isinstance(value, str):  # `image: photo.jpg` is clear enough
-        value = {"file": value}
-    if c.mapping(path, value, IMAGE_KEYS, ("file",)) is None:
-        return None
-    out = {k: c.text(path + (k,), value.get(k), required=(k == "file" and k in value)) for k in IMAGE_KEYS}
-    return out if out["file"] else None
 
 
 # publication.yaml ------------------------------------------------------------------------
@@ -350,11 +248,9 @@ def publication_fields(c: Checker) -> dict:
     if "date" in data:
         out["date"] = c.date(("date",), data["date"])
     if "lang" in data:
-        lang = c.text(("lang",), data["lang"])
-        if lang and not re.match(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", lang):
-            c.error(("lang",), f"'lang' must be a language code such as fr or en, not '{lang[:20]}'")
-        elif lang:
-            lang = lang.lower().replace("_", "-")
+        lang = c.lang(("lang",), data["lang"])
+        if lang:
+            lang = lang.lower()
             if lang.split("-")[0] not in LANGS:
                 c.warn(("lang",), f"labels are not translated into '{lang}': contents and index titles will be in English")
             out["lang"] = lang

@@ -70,19 +70,9 @@ def edition_chars(edition: Edition) -> str:
 
 
 def _fiche_text(fiche) -> str:
-    parts = [fiche.title, fiche.summary, fiche.subtitle or "", fiche.date or "", fiche.source or ""]
-    parts += fiche.themes + fiche.audience + fiche.keywords
-    t = fiche.territory
-    parts += [t.place, t.department or "", t.region or ""]
-    for p in fiche.partners:
-        parts += [p.name, p.given, p.role or "", p.type or "", p.url or ""]
-    for k in fiche.key_figures:
-        parts += [k.value, k.label]
-    if fiche.contact:
-        c = fiche.contact
-        parts += [c.name or "", c.organisation or "", c.email or "", c.phone or "", c.url or ""]
-    if fiche.image:
-        parts += [fiche.image.alt or "", fiche.image.caption or "", fiche.image.credit or ""]
+    from generator.read.fields import printed_texts
+
+    parts = list(printed_texts(fiche)) + [p.given for p in fiche.partners]
     for node in fiche.body.walk():
         parts += [node.text, str(node.attrs.get("href", "")), str(node.attrs.get("alt") or "")]
     return "".join(parts)

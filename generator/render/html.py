@@ -25,10 +25,10 @@ from typing import Callable, Iterable
 import segno
 from markupsafe import Markup, escape
 
-from generator.render.faces import FACES
 from generator.edition.indexes import Index
-from generator.read.markdown import Node
 from generator.model import Edition, Fiche
+from generator.read.markdown import Node
+from generator.render.faces import FACES
 
 UrlFor = Callable[[Path], str]
 

@@ -90,7 +90,9 @@ def job_key(job: PdfJob, digest) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _weasyprint_version() -> str:
-    from importlib import metadata  # not `import weasyprint`: the main process need not load it
+    from importlib import (
+        metadata,  # not `import weasyprint`: the main process need not load it
+    )
 
     return metadata.version("weasyprint")
 

@@ -45,9 +45,25 @@ from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_advances
 from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
 from generator.render.booklet.parts import CONTENT_ONLY_CSS, Parts, offset_css
-from generator.render.booklet.plan import (BookletInfo, Plan, chunk_first_page, fiche_batches, furniture_chunks, info,
-                                           make_plan, outline, page_href)
-from generator.render.faces import FACES, SUBSETTER, edition_chars, edition_subsets, face_sha256, postscript_name
+from generator.render.booklet.plan import (
+    BookletInfo,
+    Plan,
+    chunk_first_page,
+    fiche_batches,
+    furniture_chunks,
+    info,
+    make_plan,
+    outline,
+    page_href,
+)
+from generator.render.faces import (
+    FACES,
+    SUBSETTER,
+    edition_chars,
+    edition_subsets,
+    face_sha256,
+    postscript_name,
+)
 from generator.render.weasy import PdfJob, Rendered
 
 __all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]

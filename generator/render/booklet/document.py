@@ -15,11 +15,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from generator.context import BuildContext
 from generator.edition.indexes import build_indexes
 from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
-from generator.context import BuildContext
 from generator.render.booklet.parts import FURNITURE_CSS, offset_css
 
 

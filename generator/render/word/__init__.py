@@ -20,16 +20,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from generator.render import faces
 from generator.cache import Cache, FileDigests, code_digest, key
 from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
-from generator.write.manifest import sha256_file
 from generator.model import Edition, Fiche, Publication
+from generator.render import faces
 from generator.render.word.booklet import booklet_package
 from generator.render.word.fiche import SharedParts, fiche_package, shared_parts
 from generator.render.word.fonts import EmbeddedFonts, prepare_fonts
-from generator.render.word.reference import Reference, ReferenceError, load_reference, reference_path
+from generator.render.word.reference import (
+    Reference,
+    ReferenceError,
+    load_reference,
+    reference_path,
+)
+from generator.write.manifest import sha256_file
 
 BOOKLET = "booklet.docx"
 # Fiches. A fiche costs ~2 ms once the shared parts exist; below this, starting workers

@@ -14,7 +14,12 @@ from generator.model import Edition
 from generator.render.word.body import BodyWriter
 from generator.render.word.fiche import SharedParts, document_package, fiche_xml
 from generator.render.word.package import Part, core_properties, part
-from generator.render.word.reference import SETTINGS_ORDER, Reference, insert_ordered, parse
+from generator.render.word.reference import (
+    SETTINGS_ORDER,
+    Reference,
+    insert_ordered,
+    parse,
+)
 from generator.render.word.runs import paragraph, run
 
 CONTENTS = {"fr": "Sommaire", "en": "Contents"}

@@ -15,8 +15,15 @@ from urllib.parse import quote
 from generator.model import Fiche, Publication
 from generator.render.word.body import EMU_PER_TWIP, BodyWriter, Ctx
 from generator.render.word.fonts import EmbeddedFonts, font_table
-from generator.render.word.package import (Part, app_properties, content_types, core_properties, package, part,
-                                           relationships)
+from generator.render.word.package import (
+    Part,
+    app_properties,
+    content_types,
+    core_properties,
+    package,
+    part,
+    relationships,
+)
 from generator.render.word.reference import Reference, styles_for_language
 from generator.render.word.runs import Fmt, Styles, clean, paragraph, rpr, run
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from generator.render import faces
 from generator.paths import builtin_fonts
+from generator.render import faces
 from generator.render.word.package import Part, part
 from generator.render.word.reference import insert_ordered, parse
 
