@@ -47,8 +47,7 @@ def test_printed_texts_are_typeset_in_french_and_addresses_are_not(tmp_path):
     (tmp_path / "fiches").mkdir()
     (tmp_path / "fiches" / "p.png").write_bytes(png_bytes(4, 4))
     fiche, report = read(tmp_path, minimal_front(
-        image={"file": "p.png", "alt": "Une photo : le jardin", "credit": "Photo X"},
-        "Quoi ? Un titre", subtitle="« Sous-titre »", themes=["Santé : accès"],
+        "Quoi ? Un titre", image={"file": "p.png", "alt": "Une photo : le jardin", "credit": "Photo X"}, subtitle="« Sous-titre »", themes=["Santé : accès"],
         territory={"place": "Moulins", "region": "Auvergne-Rhône-Alpes"},
         partners=[{"name": "Une association !", "role": "porteur", "url": "https://example.org/a?b=c"}],
         key_figures=[{"value": "30 %", "label": "du prix"}],
