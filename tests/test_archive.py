@@ -7,13 +7,12 @@ import hashlib
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
 import weasyprint
-from conftest import SHARED, fiche_text, minimal_front, renderer_context, write_project
+from conftest import fiche_text, minimal_front, renderer_context, write_project
 from PIL import Image as PILImage
 
 from generator.context import build_epoch
@@ -26,9 +25,8 @@ from generator.render.archive import (
     archive_files,
     finish_pdfa,
 )
+from generator.verify.pdf import verify
 
-PDF_CHECK = SHARED / "tools" / "pdf-check"
-needs_pdf_check = pytest.mark.skipif(not PDF_CHECK.exists(), reason="the shared pdf-check tool is not here")
 MANIFEST = b'{"format": 1, "fiches": []}\n'
 
 
@@ -125,13 +123,10 @@ def test_embedded_bytes_round_trip(sample, finished):
     assert got["build.json"] == MANIFEST
 
 
-@needs_pdf_check
-def test_pdf_check_pdfa_and_links_printable(finished, tmp_path):
+def test_preflight_pdfa_and_links_printable(finished, tmp_path):
     path = tmp_path / "a.pdf"
     path.write_bytes(finished)
-    result = subprocess.run([sys.executable, str(PDF_CHECK), "--pdfa", "--tagged", str(path)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert verify(path, pdfa=True).problems == []
     with pikepdf.open(path) as pdf:
         links = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
         assert links and all(int(a.F) & 4 for a in links)
@@ -174,15 +169,13 @@ def archived(sample, tmp_path_factory):
     return edition, outs
 
 
-@needs_pdf_check
 def test_archive_booklet_passes_pdfa_checks(archived):
     path = archived[1][0][0]
-    result = subprocess.run([sys.executable, str(PDF_CHECK), "--pdfa", "--tagged", str(path)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
-    assert "pdfa=3A tagged=True" in result.stdout
+    assert verify(path, pdfa=True).problems == []
     with pikepdf.open(path) as pdf:
         meta = pdf.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "A")
+        assert pdf.Root.MarkInfo.Marked
         # XMP and document information say the same thing (PDF/A requires it).
         assert meta.get("dc:title") == str(pdf.docinfo.Title)
         assert str(pdf.Root.Lang) == "fr"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pikepdf
 import pytest
-from conftest import SHARED, minimal_front, renderer_context, write_project
+from conftest import minimal_front, renderer_context, write_project
 
 from generator.diagnostics import Report
 from generator.edition.select import make_edition
 from generator.read import layouts, project
+from generator.verify.pdf import verify
 
 BLEED = 3 / 25.4 * 72  # 3 mm in points: 8.504
 A4 = (595.28, 841.89)
@@ -56,11 +56,8 @@ def test_every_page_has_trim_and_bleed_boxes_3mm_out(booklet):
             assert media[0] <= bleed[0] and media[1] <= bleed[1] and media[2] >= bleed[2] and media[3] >= bleed[3]
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "pdf-check").exists(), reason="the shared pdf-check tool is not here")
-def test_passes_pdf_check_print(booklet):
-    result = subprocess.run([sys.executable, str(SHARED / "tools" / "pdf-check"), "--print", str(booklet)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+def test_passes_preflight_print(booklet):
+    assert verify(booklet, print_boxes=True).problems == []
 
 
 def test_crop_marks_are_drawn_outside_the_trim_box(booklet, tmp_path):
