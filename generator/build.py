@@ -21,6 +21,7 @@ from generator.context import (
     FetchRules,
     Timings,
     build_epoch,
+    format_of,
 )
 from generator.diagnostics import InputError, Report
 from generator.pool import Pool
@@ -110,7 +111,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     from generator.paths import builtin_fonts
     from generator.read import layouts, project
     from generator.write import uptodate
-    from generator.write.manifest import write_manifest
+    from generator.write.manifest import previous_pages, write_manifest
     from generator.write.staging import Staging
 
     with timings("read"):
@@ -145,6 +146,10 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
                 waiting = _finish(waiting, done, timings)
             waiting.append((name, start(edition, used, ctx)))
         _finish(waiting, done, timings)
+        # A build of fewer formats leaves the others' files as they are, and lists them.
+        done.files += stage.keep_previous(lambda rel: format_of(rel) not in options.formats)
+        if done.pages is None and "pdf" not in options.formats:
+            done.pages = previous_pages(out, "booklet.pdf" in done.files)
         with timings("write"):
             write_manifest(stage, edition, done.pages, done.files)
             stage.commit()

@@ -66,6 +66,8 @@ BUILD_EPILOG = _doc("""
       recueil build ../recueil-2024 --out ~/pdf  another project, written elsewhere
       recueil build --format pdf                 only the booklet
       recueil build --select theme=Insertion     a thematic edition
+      recueil build --select id=jardin,velo --format handouts
+                                                 two fiches' handouts (a comma: or)
       recueil build --select region="Pays de la Loire" --select partner=ENVIE
                                                  repeated --select narrow further
       recueil build --print --impose             for the print shop: bleed, crop marks,
@@ -167,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     b.add_argument("--out", metavar="OUT", help="where to write (default: DIR/output)")
     b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
-    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all three)")
-    b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; repeat to narrow")
+    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all); the other outputs already in OUT are left as they are")
+    b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; KEY=A,B keeps those matching A or B; repeat to narrow")
     b.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
     b.add_argument("--print", dest="print_edition", action="store_true", help="printer's edition: 3 mm bleed, crop marks, TrimBox and BleedBox")
     b.add_argument("--impose", action="store_true", help="also write booklet-imposed.pdf: pages two-up in folding order")

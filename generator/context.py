@@ -26,6 +26,16 @@ FORMATS = ("pdf", "handouts", "docx")  # what `--format` chooses among; all by d
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")  # what `--select KEY=VALUE` matches
 
 
+def format_of(rel: str) -> str | None:
+    """The `--format` that makes the output `rel` (a path in OUT), or None."""
+    if rel.startswith("web/"):
+        return "web"
+    if rel.startswith("fiches/"):
+        return {".pdf": "handouts", ".docx": "docx"}.get(rel[rel.rfind("."):])
+    return {"booklet.docx": "docx", "booklet.pdf": "pdf", "booklet.html": "pdf",
+            "booklet-imposed.pdf": "pdf"}.get(rel)
+
+
 @dataclass
 class BuildOptions:
     out: Path

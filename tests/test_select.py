@@ -104,3 +104,20 @@ def test_drafts_join_the_edition_when_asked_for(project):
     root = project({"a": minimal_front(), "b": minimal_front(draft=True)})
     assert [f.id for f in edition(root)[0].fiches] == ["a"]
     assert [f.id for f in edition(root, drafts=True)[0].fiches] == ["a", "b"]
+
+
+def test_a_comma_means_or_within_one_key(project):
+    ed, report = edition(sample(project), [("id", "velo,ecole")])
+    assert not report.errors and sorted(f.id for f in ed.fiches) == ["ecole", "velo"]
+    ed, report = edition(sample(project), [("id", "velo, ecole"), ("theme", "Éducation")])
+    assert [f.id for f in ed.fiches] == ["ecole"]
+
+
+def test_narrowing_to_nothing_says_which_selects_clash_not_that_the_value_is_unknown(project):
+    _, report = edition(sample(project), [("id", "velo"), ("id", "ecole")])
+    [error] = [str(d) for d in report.errors]
+    assert "--select id=ecole: no fiche matches it and --select id=velo too" in error
+    assert "values in this project" not in error
+    _, report = edition(sample(project), [("id", "velo,nulle")])
+    [error] = [str(d) for d in report.errors]
+    assert "--select id=velo,nulle: no fiche matches 'nulle'" in error and "values in this project" in error

@@ -2,7 +2,8 @@
 
 Order per the SPEC: the sections of publication.yaml in their order; the fiches no
 section lists follow in a last section; without sections, one untitled section by id.
-`--select KEY=VALUE` keeps the fiches that match; repeated selects narrow further.
+`--select KEY=VALUE` keeps the fiches that match; `KEY=A,B` keeps those matching A or B
+(a trainer's handful of fiches: `--select id=a,b`); repeated selects narrow further.
 """
 
 from __future__ import annotations
@@ -24,16 +25,25 @@ def others_title(lang: str) -> str:
 
 def make_edition(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
     fiches = list(project.fiches)
+    earlier: list[str] = []
     for key, value in selects:
         key = key.strip().lower()
         if key not in SELECT_KEYS:
             report.error(CLI, None, f"--select {key}=…: unknown key; use one of {', '.join(SELECT_KEYS)}")
             continue
-        wanted = _wanted(project, key, value)
+        asked = f"--select {key}={value}"
+        wanted = set()
+        for part in _parts(project, key, value):
+            found = _wanted(project, key, part)
+            if not any(found & _values(f, key) for f in project.fiches):
+                report.error(CLI, None, f"{asked}: no fiche matches '{part}'{_known(project, key)}")
+            wanted |= found
         kept = [f for f in fiches if wanted & _values(f, key)]
-        if not kept:
-            report.error(CLI, None, f"--select {key}={value}: no fiche matches{_known(project, key)}")
+        if not kept and earlier and any(wanted & _values(f, key) for f in project.fiches):
+            report.error(CLI, None, f"{asked}: no fiche matches it and {' and '.join(earlier)} too "
+                         "(repeated --select narrow; KEY=A,B means A or B)")
         fiches = kept
+        earlier.append(asked)
     if not project.fiches:
         from generator.read.project import fiche_files
 
@@ -43,6 +53,15 @@ def make_edition(project: Project, selects: list[tuple[str, str]], report: Repor
         else:
             report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
     return Edition(project, _sections(project, fiches))
+
+
+def _parts(project: Project, key: str, value: str) -> list[str]:
+    """The values of `KEY=A,B`: A and B, unless the whole is itself a value (a name
+    with a comma in it)."""
+    whole = fold(value)
+    if "," not in value or any(whole in _values(f, key) for f in project.fiches):
+        return [value.strip()]
+    return [p.strip() for p in value.split(",") if p.strip()]
 
 
 def _wanted(project: Project, key: str, value: str) -> set[str]:

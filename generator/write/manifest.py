@@ -93,6 +93,18 @@ def write_manifest(
     stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files, known)), encoding="utf-8")
 
 
+def previous_pages(out: Path, booklet_kept: bool) -> dict[str, tuple[int, int]] | None:
+    """The fiches' pages the previous build.json gives, when its booklet is kept as it
+    is: the pages are still those of the booklet in OUT."""
+    if not booklet_kept:
+        return None
+    try:
+        fiches = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))["fiches"]
+        return {f["id"]: (int(f["first_page"]), int(f["last_page"])) for f in fiches if "first_page" in f}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def staged_files(stage: Staging, outputs) -> tuple[dict[str, Path], dict[str, str]]:
     """For manifest_data: where the bytes of each of `outputs` (but build.json) are now,
     staged or kept, and the sha256 of those the workers already gave."""

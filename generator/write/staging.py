@@ -175,6 +175,25 @@ class Staging:
         rel = _clean_rel(Path(path).relative_to(self.out).as_posix())
         self._kept[rel] = (sha256, Path(path).stat().st_size)
 
+    def keep_previous(self, wanted) -> list[str]:
+        """Keep, as they are, the outputs the previous build.json lists for which
+        `wanted(rel)` is true and that are still unchanged in OUT (a build of fewer
+        formats leaves the others in place); return their paths."""
+        kept = []
+        for rel, entry in sorted(self._previous_outputs().items()):
+            path = self.out / rel
+            if not wanted(rel) or rel in self._kept or (self.root / rel).exists():
+                continue
+            try:
+                unchanged = (path.is_file() and not path.is_symlink() and path.stat().st_size == entry.get("size")
+                             and sha256_file(path) == entry.get("sha256"))
+            except OSError:
+                unchanged = False
+            if unchanged:
+                self.keep(path, entry["sha256"])
+                kept.append(rel)
+        return kept
+
     def digest(self, rel: str) -> str | None:
         """The sha256 given to synced() or keep() for `rel`, if its file still has that size."""
         known = self._synced.get(rel) or self._kept.get(rel)

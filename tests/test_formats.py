@@ -1,0 +1,31 @@
+"""`--format` makes what it names and leaves the rest of OUT as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from conftest import minimal_front, run_recueil, write_project
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_build_of_fewer_formats_keeps_the_other_outputs_and_lists_them(tmp_path):
+    root = write_project(tmp_path / "p", {"a": minimal_front("Une"), "b": minimal_front("Deux")}, {"title": "R"})
+    assert run_recueil("build", str(root)).returncode == 0
+    out = root / "output"
+    before = {rel: _sha(out / rel) for rel in ("booklet.pdf", "fiches/a.pdf", "fiches/a.docx", "booklet.docx")}
+    pages = {f["id"]: f["first_page"] for f in json.loads((out / "build.json").read_text())["fiches"]}
+
+    (root / "fiches" / "a.md").write_text((root / "fiches" / "a.md").read_text().replace("Une", "Une autre"))
+    result = run_recueil("build", str(root), "--format", "docx")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "build.json").read_text())
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    for rel in ("booklet.pdf", "fiches/a.pdf"):  # not remade: left as they were, and listed
+        assert _sha(out / rel) == before[rel] == listed[rel]
+    assert _sha(out / "fiches/a.docx") != before["fiches/a.docx"] == before["fiches/a.docx"]
+    assert listed["fiches/a.docx"] == _sha(out / "fiches/a.docx")
+    assert {f["id"]: f["first_page"] for f in manifest["fiches"]} == pages  # those of the booklet kept
