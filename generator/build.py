@@ -110,6 +110,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     from generator.edition.select import make_edition
     from generator.paths import builtin_fonts
     from generator.read import layouts, project
+    from generator.read.preflight import preflight
     from generator.write import uptodate
     from generator.write.manifest import previous_pages, write_manifest
     from generator.write.staging import Staging
@@ -130,6 +131,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
         if "handouts" in options.formats:
             used["handout"] = layouts.load_layout(proj, "handout")
+        preflight(proj, used["booklet"].settings, report)  # the warnings `check` gives, given here too
 
     out = options.out
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]

@@ -42,6 +42,7 @@ class PartnerRef:
     role: str | None = None
     type: str | None = None
     url: str | None = None
+    line: int | None = field(default=None, compare=False)  # in the fiche file, for messages
 
 
 @dataclass(frozen=True)

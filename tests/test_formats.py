@@ -29,3 +29,15 @@ def test_a_build_of_fewer_formats_keeps_the_other_outputs_and_lists_them(tmp_pat
     assert _sha(out / "fiches/a.docx") != before["fiches/a.docx"] == before["fiches/a.docx"]
     assert listed["fiches/a.docx"] == _sha(out / "fiches/a.docx")
     assert {f["id"]: f["first_page"] for f in manifest["fiches"]} == pages  # those of the booklet kept
+
+
+def test_build_reports_the_warnings_check_gives_with_the_partners_own_line(tmp_path):
+    root = write_project(tmp_path / "p", {"a": minimal_front(partners=["Connue", "Inconnue"])}, {"title": "R"},
+                         partners=[{"name": "Connue"}])
+    lines = (root / "fiches" / "a.md").read_text(encoding="utf-8").splitlines()
+    line = 1 + next(i for i, text in enumerate(lines) if "Inconnue" in text)
+    checked, built = run_recueil("check", str(root)), run_recueil("build", str(root), "--format", "docx")
+    expected = f"fiches/a.md:{line}: warning: partner 'Inconnue' is not in partners.yaml"
+    assert any(w.startswith(expected) for w in checked.stderr.splitlines()), checked.stderr
+    assert [w for w in built.stderr.splitlines() if ": warning: " in w] == \
+        [w for w in checked.stderr.splitlines() if ": warning: " in w]

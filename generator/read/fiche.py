@@ -146,9 +146,9 @@ def _partner_ref(p: dict, ctx: Context) -> PartnerRef:
     registry is typeset when it is read)."""
     known = (ctx.registry or {}).get(fold(p["name"]))
     if known is None:
-        return PartnerRef(p["name"], p["name"], p["role"], p["type"], p["url"])
+        return PartnerRef(p["name"], p["name"], p["role"], p["type"], p["url"], p["line"])
     return PartnerRef(name=known.name, given=p["name"], role=p["role"], type=p["type"] or known.type,
-                      url=p["url"] or known.url)
+                      url=p["url"] or known.url, line=p["line"])
 
 
 # Images ----------------------------------------------------------------------------------

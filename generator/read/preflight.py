@@ -61,8 +61,8 @@ def _check_title(fiche: Fiche, bound: int, report: Report) -> None:
 
 
 def _check_partners(fiche: Fiche, registry: set[str], report: Report) -> None:
-    line = fiche.lines.get("partners")
     for ref in fiche.partners:
+        line = ref.line or fiche.lines.get("partners")
         if ref.name.casefold() not in registry and ref.given.casefold() not in registry:
             report.warning(fiche.rel, line,
                            f"partner '{ref.given}' is not in partners.yaml: it is indexed as written; "
