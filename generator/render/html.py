@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from generator.edition.indexes import Index
 from generator.model import Edition, Fiche
 from generator.read.markdown import Node
+from generator.render.dates import date_label
 from generator.render.faces import FACES
 
 UrlFor = Callable[[Path], str]
@@ -175,7 +176,7 @@ class RenderContext:
     qr: Callable[[str], Markup] = qr_svg  # a source URL -> its QR code (cached_qr keeps them between builds)
 
     def template(self, name: str):
-        return self.layout.env.get_template(name)
+        return template(self.layout, self.edition.publication.lang, name)
 
 
 def cached_qr(cache) -> Callable[[str], Markup]:
@@ -202,6 +203,17 @@ def theme_classes(themes: list[str]) -> dict[str, str]:
             candidate, n = f"{name}-{n}", n + 1
         out[theme] = candidate
     return out
+
+
+def template(layout, lang: str, name: str):
+    """The layout's template `name`, its environment given the filters templates use:
+    `date_label` prints a date in words in the edition's language."""
+    env = layout.env
+    if env.globals.get("recueil_lang") != lang:
+        months = layout.labels(lang).get("months") or []
+        env.filters["date_label"] = lambda iso: date_label(iso, lang, months)
+        env.globals["recueil_lang"] = lang
+    return env.get_template(name)
 
 
 def make_context(edition: Edition, layout, url_for: UrlFor | None = None, qr=None) -> RenderContext:

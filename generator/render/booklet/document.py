@@ -40,23 +40,6 @@ def stylesheet(layout, edition: Edition, print_edition: bool) -> str:
     return "\n".join(texts)
 
 
-def date_label(edition: Edition, labels: dict) -> str | None:
-    date = edition.publication.date
-    if not date:
-        return None
-    parts = str(date).split("-")
-    months = labels.get("months") or []
-    if len(parts) == 1 or not months:
-        return str(date)
-    month = months[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    day = int(parts[2])
-    if edition.publication.lang == "en":
-        return f"{month} {day}, {parts[0]}"
-    return f"{'1er' if day == 1 and edition.publication.lang == 'fr' else day} {month} {parts[0]}"
-
-
 class BookletHtml:
     """What every part of one booklet is made of, computed once."""
 
@@ -98,7 +81,7 @@ class BookletHtml:
         rows = H.contents_rows(self.ctx, pages, href)
         idx = [{"title": ix.title, "page": index_pages.get(kind, 0), "href": href(f"index-{kind}")}
                for kind, ix in self.indexes.items()]
-        return [H.part_html(self.ctx, "cover.html", date_label=date_label(self.edition, self.ctx.labels)),
+        return [H.part_html(self.ctx, "cover.html"),
                 H.part_html(self.ctx, "contents.html", rows=rows, indexes=idx)]
 
     def index_parts(self, pages, href) -> list[Markup]:
@@ -132,4 +115,4 @@ class BookletHtml:
         return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css, dates=dates)
 
 
-__all__ = ["BookletHtml", "stylesheet", "date_label"]
+__all__ = ["BookletHtml", "stylesheet"]

@@ -25,6 +25,7 @@ from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
 from generator.render import faces
+from generator.render.dates import date_label
 from generator.render.word.booklet import booklet_package
 from generator.render.word.fiche import SharedParts, fiche_package, shared_parts
 from generator.render.word.fonts import EmbeddedFonts, prepare_fonts
@@ -87,7 +88,7 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
     fiches = edition.fiches
     out, stage, cache = ctx.out, ctx.stage, ctx.cache
     reference, fonts = prepare_docx(edition, layout, cache)
-    labels = _layout_labels(layout, edition.publication.lang)
+    labels = _layout_labels(layout, edition.publication)
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx")), _final(out, f"fiches/{fiche.id}.docx"))
              for fiche in fiches]
     store = None
@@ -221,7 +222,10 @@ def _shared(reference: Reference, fonts: EmbeddedFonts, pub_key: tuple, labels: 
     return shared_parts(reference, fonts, pub, epoch, dict(labels))
 
 
-def _layout_labels(layout, lang: str) -> dict[str, str]:
-    """The layout's printed words (« Partenaires », « La fiche en ligne »), when it has them."""
-    found = {k: v for k, v in layout.labels(lang).items() if isinstance(v, str)}
-    return {k: found[k] for k in ("partners", "contact", "source", "contents") if k in found}
+def _layout_labels(layout, pub: Publication) -> dict[str, str]:
+    """The layout's printed words (« Partenaires », « La fiche en ligne »), and the
+    publication's date in words (« mars 2027 »)."""
+    words = layout.labels(pub.lang)
+    found = {k: words[k] for k in ("partners", "contact", "source", "contents") if isinstance(words.get(k), str)}
+    date = date_label(pub.date, pub.lang, words.get("months") or [])
+    return {**found, "date": date} if date else found

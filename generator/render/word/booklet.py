@@ -71,7 +71,7 @@ def _title_page(edition: Edition, shared: SharedParts) -> str:
     out = [paragraph(run(pub.title), s["title"])]
     if pub.subtitle:
         out.append(paragraph(run(pub.subtitle), s["subtitle"]))
-    line = " · ".join(str(x) for x in (pub.publisher, pub.edition, pub.date) if x)
+    line = " · ".join(str(x) for x in (pub.publisher, pub.edition, shared.labels.get("date")) if x)
     if line:
         out.append(paragraph(run(line), s["meta"]))
     return "".join(out)
