@@ -185,6 +185,8 @@ def test_outline_points_at_sections_fiches_and_indexes(built):
 
 
 def _fonts(doc: pikepdf.Pdf):
+    """(font name, descriptor) of every font of every page and form: one entry per
+    font dictionary, not per name (parts of the booklet name a face alike)."""
     seen = {}
 
     def walk(resources):
@@ -192,7 +194,7 @@ def _fonts(doc: pikepdf.Pdf):
             for f in [font, *list(font.get("/DescendantFonts") or [])]:
                 fd = f.get("/FontDescriptor")
                 if fd is not None:
-                    seen[str(f.BaseFont)] = fd
+                    seen[f.objgen] = (str(f.BaseFont), fd)
         for xobj in (resources.get("/XObject") or {}).values():
             if xobj.get("/Subtype") == "/Form" and "/Resources" in xobj:
                 walk(xobj.Resources)
@@ -206,11 +208,12 @@ def test_only_vendored_fonts_embedded_once(built):
     with pikepdf.open(built["path"]) as doc:
         fonts = _fonts(doc)
         assert fonts
-        for name, fd in fonts.items():
+        for name, fd in fonts.values():
             assert re.fullmatch(r"/[A-Z]{6}\+Recueil-(Vollkorn|Lato)(-[A-Za-z-]+)?", name), name
             assert "/FontFile2" in fd, f"{name} not embedded"
-        programs = {fd.FontFile2.objgen for fd in fonts.values()}
+        programs = {fd.FontFile2.objgen for _, fd in fonts.values()}
         assert len(programs) <= 9, "one font program per face, shared by every part"
+        assert len(fonts) <= 9, "one font dictionary per face"
 
 
 def test_french_spaces_survive(built):

@@ -42,7 +42,7 @@ from generator.model import Edition
 from generator.paths import builtin_fonts
 from generator.render import html as H
 from generator.render.booklet.document import BookletHtml
-from generator.render.booklet.fontmerge import cut_font, face_advances
+from generator.render.booklet.fontmerge import cut_font, face_metrics
 from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
 from generator.render.booklet.parts import CONTENT_ONLY_CSS, Parts, offset_css
 from generator.render.booklet.plan import (
@@ -206,7 +206,10 @@ class _FaceFiles:
         self.files = {sha: builtin_fonts() / f.file for f, (_, sha) in zip(FACES, _faces())}
 
     def advances(self, face: str) -> list[int]:
-        return _advances(self.files[face])
+        return _metrics(self.files[face])[0]
+
+    def space_glyph(self, face: str) -> int | None:
+        return _metrics(self.files[face])[1]
 
     def cut(self, glyphs: dict[str, set[int]]) -> dict[str, bytes]:
         out = {}
@@ -217,8 +220,8 @@ class _FaceFiles:
 
 
 @lru_cache(maxsize=16)
-def _advances(path: Path) -> list[int]:
-    return face_advances(path.read_bytes())
+def _metrics(path: Path) -> tuple[list[int], int | None]:
+    return face_metrics(path.read_bytes())
 
 
 def _iso(epoch: int) -> str:

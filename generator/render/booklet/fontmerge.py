@@ -27,13 +27,13 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 MARK = "/RecueilFont"
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
+_SPACES = ("\u00a0", "\u202f")
 _FD_KEYS = ("/Flags", "/FontBBox", "/ItalicAngle", "/Ascent", "/Descent", "/CapHeight", "/StemV", "/StemH")
 
 
@@ -68,16 +68,19 @@ def _number(v):
 
 def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
     """`raw` with each Type0 font of a vendored face (`faces`: PostScript name -> sha256
-    of its file; WeasyPrint names a subset ABCDEF+PostScriptName) replaced by its
-    description as data."""
+    of its file) replaced by its description as data. A font is known by the
+    PostScript name its embedded program carries (WeasyPrint names the PDF font after
+    the CSS family, which says less)."""
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         for obj in pdf.objects:
             if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.Type0 or MARK in obj:
                 continue
             cid = obj.DescendantFonts[0]
             fd = cid.get("/FontDescriptor")
-            digest = faces.get(str(obj.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
-            if fd is None or digest is None or cid.get("/Subtype") != Name.CIDFontType2:
+            if fd is None or "/FontFile2" not in fd or cid.get("/Subtype") != Name.CIDFontType2:
+                continue
+            digest = faces.get(_postscript_name(fd.FontFile2.read_bytes()))
+            if digest is None:
                 continue
             info = {
                 "face": digest,
@@ -95,6 +98,16 @@ def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return out.getvalue()
+
+
+def _postscript_name(program: bytes) -> str | None:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(io.BytesIO(program), lazy=True)
+        return str(font["name"].getDebugName(6)) if "name" in font else None
+    except (TTLibError, KeyError, ValueError, AssertionError):
+        return None
 
 
 # --- at assembly -----------------------------------------------------------------------
@@ -122,11 +135,10 @@ class _Variant:
 
 class FontMerger:
     """Collects the marked fonts of an assembled PDF, then writes the real ones.
-    `advances(face)`: the widths of a face's glyphs, from its file, in thousandths of
-    an em (see face_advances)."""
+    `faces` knows the vendored faces by sha256 (join.FaceFiles)."""
 
-    def __init__(self, advances: Callable[[str], list[int]]):
-        self.advances = advances
+    def __init__(self, faces):
+        self.faces = faces
         self.variants: dict[str, list[_Variant]] = {}
         self.slots: list[tuple[pikepdf.Object, Name, _Variant]] = []  # (font resources, name, variant)
         self._memo: dict[tuple[int, int], _Variant] = {}
@@ -161,13 +173,17 @@ class FontMerger:
             return self._memo[font.objgen]
         info = json.loads(str(font[MARK]))
         widths = {int(g): w for g, w in info["w"]}
-        text = {int(g): t for g, t in info["u"]}
+        # A glyph maps to the text it first met in its part: where the face draws a
+        # no-break space with its space glyph, a part whose first space was a no-break one
+        # (French typography puts them everywhere) would read back every space as one.
+        space = self.faces.space_glyph(info["face"])
+        text = {int(g): " " if int(g) == space and t in _SPACES else t for g, t in info["u"]}
         variants = self.variants.setdefault(info["face"], [])
         for v in variants:
             if v.accepts(widths, text):
                 break
         else:
-            v = _Variant(info["face"], info, self.advances(info["face"]))
+            v = _Variant(info["face"], info, self.faces.advances(info["face"]))
             variants.append(v)
         v.widths.update(widths)
         v.text.update(text)
@@ -230,15 +246,17 @@ def _cmap(pdf: pikepdf.Pdf, text: dict[int, str]) -> pikepdf.Object:
     return pdf.make_indirect(stream)
 
 
-def face_advances(data: bytes) -> list[int]:
+def face_metrics(data: bytes) -> tuple[list[int], int | None]:
     """A font file's glyph widths, by glyph id, in thousandths of an em, rounded as
-    WeasyPrint rounds the widths it writes."""
+    WeasyPrint rounds the widths it writes; and the glyph id of its space."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(io.BytesIO(data), lazy=True)
     upem = font["head"].unitsPerEm
     metrics = font["hmtx"].metrics
-    return [round(metrics[name][0] * 1000 / upem) for name in font.getGlyphOrder()]
+    order = font.getGlyphOrder()
+    space = (font.getBestCmap() or {}).get(0x20)
+    return [round(metrics[name][0] * 1000 / upem) for name in order], (order.index(space) if space else None)
 
 
 def cut_font(data: bytes, gids: list[int]) -> bytes:

@@ -63,7 +63,10 @@ class FaceFiles(Protocol):
     """The vendored faces the parts name by sha256 (see fontmerge.py)."""
 
     def advances(self, face: str) -> list[int]:
-        """The widths of the face's glyphs, from its file (fontmerge.face_advances)."""
+        """The widths of the face's glyphs, from its file (fontmerge.face_metrics)."""
+
+    def space_glyph(self, face: str) -> int | None:
+        """The glyph id of the face's space."""
 
     def cut(self, glyphs: dict[str, set[int]]) -> dict[str, bytes]:
         """Face sha256 -> glyph ids gives face sha256 -> its file cut to them (fontmerge.cut_font)."""
@@ -81,7 +84,7 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], faces: FaceFiles,
         for page, ps in zip(out.pages, pages):
             if ps.under is not None:
                 _underlay(out, page, sources, ps.under)
-        fonts = FontMerger(faces.advances)
+        fonts = FontMerger(faces)
         fonts.collect(out)
         fonts.write(out, faces.cut(fonts.glyphs()))
         _share_images(out)
