@@ -122,6 +122,8 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
         if "handouts" in options.formats:
             used["handout"] = layouts.load_layout(proj, "handout")
+        for warning in dict.fromkeys(w for layout in used.values() for w in layout.warnings):
+            report.warning(*warning)
 
     out = options.out
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]

@@ -66,6 +66,22 @@ def _number(v):
     return int(f) if f == int(f) else f
 
 
+def _program_name(fd) -> str | None:
+    """The PostScript name (name ID 6) of the font program a descriptor embeds: what
+    identifies the face, whatever name WeasyPrint gave the font (it names it after the
+    CSS family and style, « Recueil-Vollkorn-Bold »)."""
+    from fontTools.ttLib import TTFont
+
+    program = fd.get("/FontFile2")
+    if program is None:
+        return None
+    try:
+        with TTFont(io.BytesIO(program.read_bytes()), lazy=True) as font:
+            return str(font["name"].getDebugName(6)) if "name" in font else None
+    except Exception:  # a program fontTools cannot read is left as it is
+        return None
+
+
 def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
     """`raw` with each Type0 font of a vendored face (`faces`: PostScript name -> sha256
     of its file; WeasyPrint names a subset ABCDEF+PostScriptName) replaced by its
@@ -76,7 +92,8 @@ def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
                 continue
             cid = obj.DescendantFonts[0]
             fd = cid.get("/FontDescriptor")
-            digest = faces.get(str(obj.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
+            digest = faces.get(str(obj.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]) or faces.get(
+                _program_name(fd))
             if fd is None or digest is None or cid.get("/Subtype") != Name.CIDFontType2:
                 continue
             info = {
