@@ -61,9 +61,19 @@ class Layout:
 
     def labels(self, lang: str) -> dict[str, str]:
         """The printed words (« Sommaire », « Index des thèmes »...) in `lang`, falling
-        back word by word to French, which every layout must provide."""
+        back word by word to French, which every layout must provide. `{body_font}` and
+        `{heading_font}` in a label name the design's typefaces (the colophon's)."""
         all_labels = self.settings.get("labels", {})
-        return {**all_labels.get("fr", {}), **all_labels.get(lang, {})}
+        out = {**all_labels.get("fr", {}), **all_labels.get(lang, {})}
+        if self.design is not None:
+            names = {"{body_font}": self.design.faces["body"][0].family,
+                     "{heading_font}": self.design.faces["heading"][0].family}
+            for k, v in out.items():
+                if isinstance(v, str) and "{" in v:
+                    for token, name in names.items():
+                        v = v.replace(token, name)
+                    out[k] = v
+        return out
 
     def theme_colours(self, themes: list[str]) -> dict[str, str]:
         """A colour for each theme: layout.yaml's `theme_colours` where it names the
@@ -104,6 +114,8 @@ def load_layout(project: Project, name: str) -> Layout:
     font_dirs = [project.root / "fonts"] + [p for d in dirs for p in (d / "fonts", d)] + [builtin_fonts()]
     font_dirs = [d for d in dict.fromkeys(font_dirs) if d.is_dir()]
     design = tokens.resolve(settings, project.publication.page_size, font_dirs, where)
+    # What preflight reads: the text block's width, from the page and its margins.
+    settings = {**settings, "text_width_mm": round(design.text_width_mm, 1)}
     errors = Report()
     for path, line, level, message in design.problems:
         (errors.error if level == "error" else warned.warning)(path, line, message)
@@ -119,7 +131,7 @@ def load_layout(project: Project, name: str) -> Layout:
         keep_trailing_newline=True,
     )
     return Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases, design=design,
-                  warnings=[(d.path, d.line, d.message) for d in warned.items])
+                  warnings=list(dict.fromkeys((d.path, d.line, d.message) for d in warned.items)))
 
 
 def _folders(project: Project, name: str) -> list[Path]:
