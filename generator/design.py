@@ -374,7 +374,10 @@ def resolve(settings: dict, publication_page_size: str | None, font_dirs: list[P
     """The Design of merged layout `settings`. `font_dirs`: where typeface files are
     looked for, in order. `where`: token name -> (file, line) for messages. Problems go
     into Design.problems (error: a face that cannot be used; warning: a missing style)."""
+    from generator.paths import builtin_fonts
+
     where = where or {}
+    font_dirs = list(dict.fromkeys([*font_dirs, builtin_fonts()]))
     block = design_settings(settings)
     values = {}
     for t in TOKENS:
