@@ -99,9 +99,9 @@ LAYOUT_KEYS = {
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*$")
 _UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, None: 1.0}
-PAGE_SIZES_MM = {"A3": (297.0, 420.0), "A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0),
+PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0),
                  "LETTER": (215.9, 279.4)}
-_PAGE_NAMES = {"A3": "A3", "A4": "A4", "A5": "A5", "A6": "A6", "LETTER": "Letter", "US LETTER": "Letter"}
+_PAGE_NAMES = {"A4": "A4", "A5": "A5", "A6": "A6", "LETTER": "Letter", "US LETTER": "Letter"}
 _CUSTOM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*mm\s*[x×*]\s*(\d+(?:\.\d+)?)\s*mm\s*$", re.I)
 
 
