@@ -110,6 +110,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     from generator.edition.select import make_edition
     from generator.paths import builtin_fonts
     from generator.read import layouts, project
+    from generator.read.glyphs import check_glyphs
     from generator.read.preflight import preflight
     from generator.write import uptodate
     from generator.write.manifest import previous_pages, write_manifest
@@ -131,7 +132,11 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
         if "handouts" in options.formats:
             used["handout"] = layouts.load_layout(proj, "handout")
-        preflight(proj, used["booklet"].settings, report)  # the warnings `check` gives, given here too
+        # The warnings `check` gives, given here too.
+        for warning in dict.fromkeys(w for layout in used.values() for w in layout.warnings):
+            report.warning(*warning)
+        check_glyphs(proj, used["booklet"].design, report)
+        preflight(proj, used["booklet"].settings, report)
 
     out = options.out
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]

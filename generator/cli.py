@@ -238,10 +238,12 @@ def cmd_check(args) -> int:
 
 
 def _preflight(project, report) -> None:
-    """What a build would stop on besides the fiches (the layout, its reference.docx),
-    and print-quality warnings."""
+    """What a build would stop on besides the fiches (the layout, its design tokens and
+    typefaces, its reference.docx), characters no typeface of the edition has, and
+    print-quality warnings."""
     from generator.diagnostics import InputError
     from generator.read import layouts
+    from generator.read.glyphs import check_glyphs
     from generator.read.preflight import preflight
     from generator.render.word import checked_reference
 
@@ -249,7 +251,10 @@ def _preflight(project, report) -> None:
     try:
         layout = layouts.load_layout(project, project.publication.layout)
         settings = layout.settings
+        for warning in layout.warnings:
+            report.warning(*warning)
         checked_reference(layout, project.root)
+        check_glyphs(project, layout.design, report)
     except InputError as e:
         report.items += e.report.items
     preflight(project, settings, report)

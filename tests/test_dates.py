@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 
 from conftest import minimal_front, run_recueil, write_project
+
 from generator.read.typography import NBSP
 from generator.render.dates import date_label
 

@@ -38,7 +38,7 @@ def test_project_layout_overrides_file_by_file_and_merges_settings(tmp_path):
     assert layout.dirs[0] == folder
     assert layout.file("cover.html") == folder / "cover.html"
     assert layout.file("fiche.html").parent != folder, "files the project lacks come from the built-in layout"
-    assert layout.settings["accent"] == "#aa0000"
+    assert layout.design.values["accent"] == "#aa0000", "the old top-level spelling still sets the token"
     assert layout.labels("fr")["contents"] == "Table"
     assert layout.labels("fr")["partners"] == "Partenaires", "labels merge key by key"
 
@@ -70,7 +70,7 @@ def test_bad_colour_is_an_error_naming_the_file(tmp_path):
     (folder / "layout.yaml").write_text("accent: 'red; } body { display: none'\n", encoding="utf-8")
     with pytest.raises(InputError) as e:
         load_layout(project(tmp_path), "brochure")
-    assert str(e.value.report.errors[0]).startswith("layouts/brochure/layout.yaml: error: 'accent' must be a colour")
+    assert str(e.value.report.errors[0]).startswith("layouts/brochure/layout.yaml:1: error: 'accent' must be a colour")
 
 
 def _layout_folder(root: Path, name: str, settings: dict | None = None, **files: str) -> Path:
@@ -94,7 +94,7 @@ def test_extends_merges_settings_and_looks_files_up_in_the_base(tmp_path):
     assert layout.file("fiche.html").parent.name == "brochure", "then the base's"
     assert layout.env.get_template("fiche.html").filename.endswith("brochure/fiche.html")
     assert layout.env.get_template("cover.html").render(pub={"title": "<T>"}) == "<p>&lt;T&gt;</p>"
-    assert layout.settings["accent"] == "#222222"
+    assert layout.design.values["accent"] == "#222222"
     assert layout.settings["stylesheets"] == ["booklet.css"], "a setting it does not give comes from the base"
     assert layout.labels("fr")["contents"] == "Table" and layout.labels("fr")["partners"] == "Partenaires"
 
@@ -106,7 +106,7 @@ def test_extends_chains_through_the_builtin_archive(tmp_path):
     assert layout.bases == ["archive", "brochure"]
     assert [d.name for d in layout.dirs] == ["depot", "archive", "brochure"]
     assert layout.file("archive.css").parent.name == "archive" and layout.file("depot.css") is not None
-    assert layout.settings["cover_background"] == "#ffffff", "from the archive"
+    assert layout.design.values["cover_background"] == "#ffffff", "from the archive"
     assert layout.settings["fiche_starts_on"] == "any", "from the brochure"
 
 
@@ -114,7 +114,7 @@ def test_builtin_archive_extends_the_brochure(tmp_path):
     layout = load_layout(project(tmp_path), "archive")
     assert layout.bases == ["brochure"]
     assert layout.file("fiche.html").parent.name == "brochure"
-    assert layout.settings["accent"] == "#000000" and layout.settings["labels"]["fr"]["contents"] == "Sommaire"
+    assert layout.design.values["accent"] == "#000000" and layout.settings["labels"]["fr"]["contents"] == "Sommaire"
 
 
 def test_extends_loop_is_an_error_naming_the_file_and_line(tmp_path):

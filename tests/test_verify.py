@@ -3,11 +3,9 @@ fault it is about, on a PDF made with that fault, and to pass the same PDF witho
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pikepdf
-import pytest
 import weasyprint
 from conftest import run_recueil
 

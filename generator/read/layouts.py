@@ -11,8 +11,13 @@ merged over NAME's, and its templates and stylesheets are looked up in its own f
 first, then in NAME's. A loop (`a` extends `b` extends `a`) is an error naming the file.
 
 Settings that differ with the page size go under `page_size_settings: {A4: {...}, A5:
-{...}}`: the publication's page size picks one, merged over the other settings (so
-`preflight` reads `text_width_mm` for the page size the edition is printed at).
+{...}}`: the edition's page size (the design's `page_size`, else publication.yaml's)
+picks one, merged over the other settings (the A5 brochure's smaller margins and type).
+
+The design tokens (`design:` in layout.yaml, or a `design.yaml` beside it) are checked
+and resolved here into `Layout.design` (generator/design.py); every layout.yaml key is
+checked against design.LAYOUT_KEYS, an unknown one is a warning with "did you mean".
+Warnings are kept in `Layout.warnings` for the build's or check's report.
 
 `load_layout` raises `diagnostics.InputError` for an unknown name; its report holds
 `publication.yaml:N: error: unknown layout 'x' (available: archive, brochure, handout)`
@@ -26,13 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import yaml
 
+from generator import design as tokens
 from generator.diagnostics import InputError, Report
 from generator.model import Project
-from generator.paths import builtin_layouts
+from generator.paths import builtin_fonts, builtin_layouts
 
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -44,6 +48,8 @@ class Layout:
     settings: dict
     env: jinja2.Environment = field(repr=False)
     bases: list[str] = field(default_factory=list)  # the layouts it extends, nearest first
+    design: tokens.Design | None = None  # its design tokens, resolved
+    warnings: list = field(default_factory=list)  # (path, line, message) for the report
 
     def file(self, name: str) -> Path | None:
         """The first `name` found in the layout's folders, or None."""
@@ -55,15 +61,26 @@ class Layout:
 
     def labels(self, lang: str) -> dict[str, str]:
         """The printed words (« Sommaire », « Index des thèmes »...) in `lang`, falling
-        back word by word to French, which every layout must provide."""
+        back word by word to French, which every layout must provide. `{body_font}` and
+        `{heading_font}` in a label name the design's typefaces (the colophon's)."""
         all_labels = self.settings.get("labels", {})
-        return {**all_labels.get("fr", {}), **all_labels.get(lang, {})}
+        out = {**all_labels.get("fr", {}), **all_labels.get(lang, {})}
+        if self.design is not None:
+            names = {"{body_font}": self.design.faces["body"][0].family,
+                     "{heading_font}": self.design.faces["heading"][0].family}
+            for k, v in out.items():
+                if isinstance(v, str) and "{" in v:
+                    for token, name in names.items():
+                        v = v.replace(token, name)
+                    out[k] = v
+        return out
 
     def theme_colours(self, themes: list[str]) -> dict[str, str]:
         """A colour for each theme: layout.yaml's `theme_colours` where it names the
         theme, else the palette in turn, in the order the themes are given."""
-        named = self.settings.get("theme_colours") or {}
-        palette = self.settings.get("palette") or [self.settings.get("accent", "#333333")]
+        d = self.design or tokens.resolve(self.settings, None, [])
+        named = d.values["theme_colours"]
+        palette = d.values["palette"]
         out, k = {}, 0
         for theme in themes:
             if theme in named:
@@ -85,11 +102,26 @@ def load_layout(project: Project, name: str) -> Layout:
     """The layout `name` for `project`, with what it `extends:` underneath. Raises
     InputError (with a report) when no layout of that name exists, its layout.yaml is
     unreadable, or its `extends:` chain names an unknown layout or loops."""
-    dirs, settings, bases = _resolve(project, name, [])
+    where: dict = {}
+    warned = Report()
+    dirs, settings, bases = _resolve(project, name, [], where, warned)
     by_size = settings.get("page_size_settings") or {}
-    size = str(project.publication.page_size or "A4").upper()
-    if isinstance(by_size.get(size), dict):
-        settings = _merge(settings, by_size[size])
+    page = (tokens.page_size(tokens.design_settings(settings).get("page_size"))
+            or tokens.page_size(project.publication.page_size) or tokens.page_size("A4"))
+    chosen = by_size.get(page[0]) if isinstance(by_size, dict) else None
+    if isinstance(chosen, dict):
+        settings = _merge(settings, chosen)
+    font_dirs = [project.root / "fonts"] + [p for d in dirs for p in (d / "fonts", d)] + [builtin_fonts()]
+    font_dirs = [d for d in dict.fromkeys(font_dirs) if d.is_dir()]
+    design = tokens.resolve(settings, project.publication.page_size, font_dirs, where)
+    # What preflight reads: the text block's width, from the page and its margins.
+    settings = {**settings, "text_width_mm": round(design.text_width_mm, 1)}
+    errors = Report()
+    for path, line, level, message in design.problems:
+        (errors.error if level == "error" else warned.warning)(path, line, message)
+    if errors.failed():
+        errors.items += warned.items
+        raise InputError(errors)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,  # fiche text is untrusted: always escaped, never a template
@@ -98,7 +130,8 @@ def load_layout(project: Project, name: str) -> Layout:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases)
+    return Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases, design=design,
+                  warnings=list(dict.fromkeys((d.path, d.line, d.message) for d in warned.items)))
 
 
 def _folders(project: Project, name: str) -> list[Path]:
@@ -110,9 +143,11 @@ def _folders(project: Project, name: str) -> list[Path]:
     return dirs
 
 
-def _resolve(project: Project, name: str, chain: list[tuple[str, Path]]) -> tuple[list[Path], dict, list[str]]:
+def _resolve(project: Project, name: str, chain: list[tuple[str, Path]], where: dict,
+             warned: Report) -> tuple[list[Path], dict, list[str]]:
     """(folders, settings, bases) of layout `name`; `chain` holds the layouts that
-    extend it, each with the layout.yaml that says so, nearest last."""
+    extend it, each with the layout.yaml that says so, nearest last. `where` gets the
+    file and line of every design token read (the nearest layout's last)."""
     dirs = _folders(project, name)
     if not dirs:
         report = Report()
@@ -127,13 +162,16 @@ def _resolve(project: Project, name: str, chain: list[tuple[str, Path]]) -> tupl
 
     settings: dict = {}
     declared: Path | None = None  # the layout.yaml whose `extends:` wins
+    base_where: dict = {}
+    own_where: dict = {}
     for d in reversed(dirs):  # built-in first, the project's merged over it
-        own = _read_settings(project, d)
+        own = _read_settings(project, d, own_where, warned)
         if "extends" in own:
             declared = d / "layout.yaml"
         settings = _merge(settings, own)
     base = settings.pop("extends", None)
     if base is None or base == "":
+        where.update(own_where)
         return dirs, settings, []
     if not isinstance(base, str):
         _fail(project, declared, _line_of(declared, "extends"),
@@ -143,7 +181,9 @@ def _resolve(project: Project, name: str, chain: list[tuple[str, Path]]) -> tupl
         loop = " → ".join(names[names.index(base):] + [base])
         _fail(project, declared, _line_of(declared, "extends"),
               f"'extends: {base}' makes a loop ({loop}): a layout cannot extend itself")
-    base_dirs, base_settings, base_bases = _resolve(project, base, chain + [(name, declared)])
+    base_dirs, base_settings, base_bases = _resolve(project, base, chain + [(name, declared)], base_where, warned)
+    where.update(base_where)
+    where.update(own_where)
     return (dirs + [d for d in base_dirs if d not in dirs],
             _merge(base_settings, settings),
             [base] + base_bases)
@@ -176,25 +216,56 @@ def _where_named(project: Project, name: str) -> tuple[str, int | None]:
     return "--layout", None
 
 
-def _read_settings(project: Project, folder: Path) -> dict:
-    path = folder / "layout.yaml"
-    if not path.is_file():
-        return {}
+def _load(project: Project, path: Path):
+    from generator.read.frontmatter import YamlError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        mark = getattr(e, "problem_mark", None)
-        _fail(project, path, mark.line + 1 if mark else None, f"layout.yaml is not valid YAML: {getattr(e, 'problem', e)}")
-    if not isinstance(data, dict):
-        _fail(project, path, 1, "layout.yaml must be a mapping of settings")
-    for key in ("accent", "cover_background"):
-        if key in data and not _COLOUR.match(str(data[key])):
-            _fail(project, path, None, f"'{key}' must be a colour such as '#1f5f8b', not {data[key]!r}")
-    for colour in list(data.get("palette") or []) + list((data.get("theme_colours") or {}).values()):
-        if not _COLOUR.match(str(colour)):
-            _fail(project, path, None, f"colours must be written like '#1f5f8b', not {colour!r}")
-    if data.get("fiche_starts_on", "any") not in ("any", "right"):
-        _fail(project, path, None, f"'fiche_starts_on' is 'any' or 'right', not {data['fiche_starts_on']!r}")
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        _fail(project, path, None, f"{path.name} is not UTF-8 text: save it again as UTF-8")
+    except YamlError as e:
+        _fail(project, path, e.line, f"{path.name}: {e.message}")
+
+
+def _read_settings(project: Project, folder: Path, where: dict, warned: Report) -> dict:
+    """A layout folder's layout.yaml, with its design.yaml (merged over its `design:`),
+    checked: errors raise InputError, warnings go into `warned`; `where` gets the file and
+    line of each design token it sets."""
+    data: dict = {}
+    path = folder / "layout.yaml"
+    report = Report()
+    if path.is_file():
+        doc = _load(project, path)
+        data = doc.value if doc.value is not None else {}
+        if not isinstance(data, dict):
+            _fail(project, path, 1, "layout.yaml must be a mapping of settings")
+        rel = _shown(project, path)
+        tokens.check_layout(doc, rel, report)
+        for key in list(tokens.design_settings(data)) + ["typefaces"]:
+            line = doc.line(("design", key)) if key in (data.get("design") or {}) else doc.line((key,))
+            where[key] = (rel, line)
+        legacy = {k: data.pop(k) for k in tokens.LEGACY if k in data}  # old spelling: into the design
+        if legacy:
+            data["design"] = {**legacy, **(data.get("design") or {})}
+        if data.get("fiche_starts_on", "any") not in ("any", "right"):
+            report.error(rel, doc.line(("fiche_starts_on",)),
+                         f"'fiche_starts_on' is 'any' or 'right', not {data['fiche_starts_on']!r}")
+    extra = folder / "design.yaml"
+    if extra.is_file():
+        doc = _load(project, extra)
+        rel = _shown(project, extra)
+        if doc.value is not None:
+            if not isinstance(doc.value, dict):
+                _fail(project, extra, 1, "design.yaml must be a group of 'token: value' lines")
+            from generator.read.schema import Checker
+
+            tokens.check_tokens(Checker(doc, rel, report), (), doc.value)
+            for key in doc.value:
+                where[key] = (rel, doc.line((key,)))
+            data = _merge(data, {"design": doc.value})
+    if report.failed():
+        raise InputError(report)
+    warned.items += report.items
     return data
 
 

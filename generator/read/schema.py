@@ -24,7 +24,7 @@ PUBLICATION_KEYS = (
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
 INDEXES = ("partners", "themes", "territories")
-PAGE_SIZES = ("A4", "A5")
+PAGE_SIZES = ("A4", "A5", "A6", "Letter")  # or WIDTHmm x HEIGHTmm (generator/design.py page_size)
 LANGS = ("fr", "en")  # languages whose labels Recueil translates
 
 # French spellings users naturally type, so the hint points at the right key.
@@ -255,7 +255,13 @@ def publication_fields(c: Checker) -> dict:
                 c.warn(("lang",), f"labels are not translated into '{lang}': contents and index titles will be in English")
             out["lang"] = lang
     if "page_size" in data:
-        out["page_size"] = c.choice(("page_size",), data["page_size"], PAGE_SIZES)
+        from generator.design import page_size
+
+        found = page_size(c.text(("page_size",), data["page_size"]))
+        if found is None:
+            c.error(("page_size",), f"'page_size' must be A4, A5, A6, Letter or WIDTHmm x HEIGHTmm "
+                                    f"(such as 170mm x 240mm), not '{str(data['page_size'])[:40]}'")
+        out["page_size"] = found[0] if found else None
     if "allow_remote" in data:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
     if "indexes" in data:

@@ -1,4 +1,5 @@
-"""The vendored typefaces, and their subsets for one edition.
+"""The edition's typefaces (generator/design.py: the tokens' faces and the vendored
+fallback), and their subsets for one edition.
 
 Both the PDF and the Word renderers embed fonts. Subsetting once per build, to the
 characters the edition actually uses, gives every per-fiche PDF the very same font
@@ -34,6 +35,8 @@ class Face:
     file: str
 
 
+# The built-in typefaces, as the brochure's default tokens name them (kept for callers
+# that want the defaults; an edition's faces are its design's: Design.all_faces()).
 FACES = (
     Face("Vollkorn", "serif", 400, False, "Vollkorn-Regular.ttf"),
     Face("Vollkorn", "serif", 400, True, "Vollkorn-Italic.ttf"),
@@ -116,20 +119,44 @@ def _tag(name: str) -> int:
     return int.from_bytes(name.ljust(4).encode("ascii"), "big")
 
 
-def edition_subsets(chars: str, cache=None, font_dir: Path | None = None) -> dict[str, bytes]:
-    """Face file name -> that face subset to `chars`, for every vendored face. `cache`
-    (generator.cache.Cache) keeps them between builds, shared by every renderer."""
+def edition_subsets(chars: str, cache=None, font_dir: Path | None = None, faces=None) -> dict[str, bytes]:
+    """Face key (design.Face.key, its path; the file name for the default FACES) -> that
+    face subset to `chars`, for every face of `faces` (design.Face; default: the
+    vendored FACES in `font_dir`). `cache` (generator.cache.Cache) keeps them between
+    builds, shared by every renderer."""
     from generator.cache import Cache, key
     from generator.paths import builtin_fonts
 
-    font_dir = font_dir or builtin_fonts()
     cache = cache or Cache(None)
+    if faces is None:
+        font_dir = font_dir or builtin_fonts()
+        items = [(face.file, font_dir / face.file) for face in FACES]
+    else:
+        items = [(face.key, face.path) for face in faces]
     out = {}
-    for face in FACES:
-        path = font_dir / face.file
+    for name, path in items:
         k = key("subset", SUBSETTER, face_sha256(path), chars)
-        out[face.file] = cache.memo("subset", k, lambda: (subset_font(path, chars), {}))[0]
+        out[name] = cache.memo("subset", k, lambda: (subset_font(path, chars), {}))[0]
     return out
+
+
+@lru_cache(maxsize=64)
+def cmap_of(path: Path) -> frozenset[int]:
+    """The code points a font file has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def needed_fallback(design, chars: str) -> list:
+    """The fallback faces that draw some of `chars` the edition's own faces lack: the
+    ones booklet.html and the Word files carry."""
+    own = set()
+    for face in design.edition_faces():
+        own |= cmap_of(face.path)
+    missing = {ord(c) for c in chars if ord(c) > 0x20} - own
+    return [f for f in design.all_faces() if f.fallback and missing & cmap_of(f.path)]
 
 
 @lru_cache(maxsize=64)

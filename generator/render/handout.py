@@ -1,4 +1,5 @@
-"""Handouts (`--format handouts`): one A4 PDF per fiche, `fiches/ID.pdf`.
+"""Handouts (`--format handouts`): one PDF per fiche, `fiches/ID.pdf`, at the edition's
+page size (the design tokens' page_size, else publication.yaml's).
 
 A trainer prints a single fiche on an office printer, often in black and white: the
 `handout` layout favours legibility (larger body, wider leading, one column, black on
@@ -32,12 +33,15 @@ TEMPLATE = "handout.html"
 STYLESHEET = "handout.css"
 
 
-def font_faces_css() -> str:
-    """@font-face rules for the vendored fonts only: a handout never uses a system font."""
+def font_faces_css(design=None) -> str:
+    """@font-face rules for the edition's faces and the fallback only: a handout never
+    uses a system font."""
     from generator.render.html import font_faces_css as faces
 
     fonts = builtin_fonts()
-    return faces(lambda face: (fonts / face.file).as_uri())
+    if design is None:
+        return faces(lambda face: (fonts / face.file).as_uri())
+    return faces(lambda face: face.path.as_uri(), design)
 
 
 def _safe_href(url: str | None) -> str | None:
@@ -83,13 +87,14 @@ def handout_html(fiche: Fiche, edition: Edition, layout, date: str) -> str:
 
 
 def handout_job(fiche: Fiche, edition: Edition, layout, ctx: BuildContext) -> PdfJob:
-    """The render of one handout: its HTML, the vendored fonts and the layout's
-    handout.css, tagged, with an /ID made from the HTML."""
+    """The render of one handout: its HTML, the edition's fonts, the design tokens and
+    the layout's handout.css, tagged, with an /ID made from the HTML."""
     html = handout_html(fiche, edition, layout, ctx.iso_date())
     css_path = layout.file(STYLESHEET)
     # @font-face rules only count when they and the document share a font
     # configuration: they go in the shared stylesheet, never a system font.
-    css = font_faces_css() + "\n" + (css_path.read_text(encoding="utf-8") if css_path is not None else "")
+    css = (font_faces_css(layout.design) + "\n" + layout.design.variables_css() + "\n"
+           + (css_path.read_text(encoding="utf-8") if css_path is not None else ""))
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     return PdfJob(html, fiche.path.parent.as_uri() + "/", ctx.fetch, stylesheet=css,
                   pdf_options=(("pdf_identifier", identifier), ("pdf_tags", True)))

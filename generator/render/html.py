@@ -300,14 +300,28 @@ def css_family(family: str) -> str:
     return f"Recueil {family}"
 
 
-def font_faces_css(url_for_face: Callable[[object], str]) -> str:
-    """@font-face rules for every vendored face; `url_for_face(face)` gives its URL."""
+def font_faces_css(url_for_face: Callable[[object], str], design=None, faces=None) -> str:
+    """@font-face rules for every face of the edition's `design` (its typefaces and the
+    fallback; `faces` to choose some), or of the vendored FACES without one;
+    `url_for_face(face)` gives its URL."""
+    if design is not None:
+        return design.font_faces_css(url_for_face, faces)
     rules = []
     for face in FACES:
         rules.append(
             "@font-face { font-family: \"%s\"; src: url(%s) format('truetype'); font-weight: %d; font-style: %s; }"
             % (css_family(face.family), url_for_face(face), face.weight, "italic" if face.italic else "normal"))
     return "\n".join(rules)
+
+
+def _design(layout):
+    """The layout's design tokens (a stand-in layout without them: the defaults)."""
+    found = getattr(layout, "design", None)
+    if found is None:
+        from generator import design
+
+        found = design.resolve(getattr(layout, "settings", {}) or {}, None, [])
+    return found
 
 
 def data_url(data: bytes, mime: str) -> str:
@@ -329,8 +343,8 @@ def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body
         css=Markup(css),  # layout CSS and our generated @font-face rules: not fiche text
         stylesheet_href=stylesheet_href,
         theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
-        accent=ctx.layout.settings.get("accent", "#333333"),
-        cover_background=ctx.layout.settings.get("cover_background") or ctx.layout.settings.get("accent", "#333333"),
+        accent=_design(ctx.layout).values["accent"],
+        cover_background=_design(ctx.layout).values["cover_background"] or _design(ctx.layout).values["accent"],
         body_class=body_class,
         parts=list(parts),
         dates=dates,

@@ -60,8 +60,8 @@ def _versions() -> list:
 def _input_digest(root: Path, options, extra: list[str], out: Path, epoch_env: str | None,
                   since_ns: int | None = None) -> str | None:
     """The digest of what a build of `root` reads: the fixed places (the fiches folder,
-    publication.yaml, partners.yaml, the project's and the built-in layouts, the fonts,
-    Recueil's own code), the files listed in `extra` (the images the fiches used, files a
+    publication.yaml, partners.yaml, the project's and the built-in layouts, the
+    project's fonts/ and the built-in fonts, Recueil's own code), the files listed in `extra` (the images the fiches used, files a
     layout's CSS names), the options and the environment that reaches the outputs.
     None when a file was modified at or after `since_ns` (during the build being recorded:
     which version it used cannot be known)."""
@@ -73,7 +73,7 @@ def _input_digest(root: Path, options, extra: list[str], out: Path, epoch_env: s
     h = hashlib.sha256(f"recueil {__version__} up-to-date {STAMP_FORMAT}\0".encode())
     h.update(json.dumps([_options_digest(options), _versions(), epoch_env]).encode())
     code = Path(__file__).resolve().parent.parent  # the generator package
-    places = [root / "fiches", root / "layouts", builtin_layouts(), builtin_fonts()]
+    places = [root / "fiches", root / "layouts", root / "fonts", builtin_layouts(), builtin_fonts()]
     files = [root / "publication.yaml", root / "partners.yaml"]
     for place in places:
         files += [p for p in _tree(place) if not p.resolve().is_relative_to(out)]

@@ -39,7 +39,6 @@ from generator import progress
 from generator.cache import Cache, key
 from generator.context import BuildContext
 from generator.model import Edition
-from generator.paths import builtin_fonts
 from generator.render import html as H
 from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_metrics
@@ -57,11 +56,11 @@ from generator.render.booklet.plan import (
     page_href,
 )
 from generator.render.faces import (
-    FACES,
     SUBSETTER,
     edition_chars,
     edition_subsets,
     face_sha256,
+    needed_fallback,
     postscript_name,
 )
 from generator.render.weasy import PdfJob, Rendered
@@ -69,11 +68,10 @@ from generator.render.weasy import PdfJob, Rendered
 __all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]
 
 
-@lru_cache(maxsize=1)
-def _faces() -> tuple[tuple[str, str], ...]:
-    """(PostScript name, sha256) of every vendored face: how parts name them."""
-    fonts = builtin_fonts()
-    return tuple((postscript_name(fonts / f.file), face_sha256(fonts / f.file)) for f in FACES)
+def _faces(design) -> tuple[tuple[str, str], ...]:
+    """(PostScript name, sha256) of every face of the edition (its typefaces and the
+    fallback): how parts name them."""
+    return tuple((postscript_name(f.path), face_sha256(f.path)) for f in design.all_faces())
 
 
 @dataclass
@@ -86,7 +84,7 @@ class _Made:
     back: Rendered | None
     index_pages: dict[str, int]
     furniture: list[Rendered]
-    subsets: dict[str, bytes]  # face file -> the edition's subset, for booklet.html
+    subsets: dict[str, bytes]  # face key -> the edition's subset, for booklet.html
 
     def warnings(self) -> list[str]:
         parts = [self.front, *self.runs, *([self.back] if self.back else []), *self.furniture]
@@ -99,7 +97,9 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
     stages = ctx.timings
 
     def job(html: str, anchors: tuple[str, ...] = ()) -> PdfJob:
-        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, _faces(), strip_faces=True)
+        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, faces, strip_faces=True)
+
+    faces = _faces(layout.design)
 
     with stages("booklet: fiches"):
         # The contents' length, from provisional numbers (three pages a fiche: as many
@@ -149,7 +149,9 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
                            for f in chunk)
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        subsets = edition_subsets(edition_chars(edition), ctx.cache)
+        chars = edition_chars(edition)
+        design = layout.design
+        subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
     return _Made(b, plan, runs, fiche_at, front, back, index_pages, furniture, subsets)
 
 
@@ -198,12 +200,12 @@ def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]
 
 
 class _FaceFiles:
-    """The vendored faces, by sha256, for join.assemble_pdf: their widths, and their
+    """The edition's faces, by sha256, for join.assemble_pdf: their widths, and their
     files cut to the glyphs the booklet prints (cached)."""
 
-    def __init__(self, cache: Cache):
+    def __init__(self, cache: Cache, design):
         self.cache = cache
-        self.files = {sha: builtin_fonts() / f.file for f, (_, sha) in zip(FACES, _faces())}
+        self.files = {face_sha256(f.path): f.path for f in design.all_faces()}
 
     def advances(self, face: str) -> list[int]:
         return _metrics(self.files[face])[0]
@@ -246,7 +248,7 @@ def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
         if found is not None:
             target.write_bytes(found[0])
         else:
-            assemble_pdf(parts, sources, _FaceFiles(cache), bookmarks, meta, target)
+            assemble_pdf(parts, sources, _FaceFiles(cache, layout.design), bookmarks, meta, target)
             cache.put("booklet", booklet_key, target.read_bytes())
     with stages("booklet: html"):
         html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),

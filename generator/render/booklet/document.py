@@ -18,21 +18,21 @@ from markupsafe import Markup
 from generator.context import BuildContext
 from generator.edition.indexes import build_indexes
 from generator.model import Edition
-from generator.paths import builtin_fonts
 from generator.render import html as H
 from generator.render.booklet.parts import FURNITURE_CSS, offset_css
 
 
 def stylesheet(layout, edition: Edition, print_edition: bool) -> str:
-    """The layout's CSS for this edition: its stylesheets, then the page size's, then
-    the printer's edition's when asked for."""
+    """The layout's CSS for this edition: the design tokens' custom properties and
+    @page size and margins (the @font-face rules are added by the caller), its
+    stylesheets, then the page size's, then the printer's edition's when asked for."""
     s = layout.settings
     names = list(s.get("stylesheets", ["booklet.css"]))
-    size = (edition.publication.page_size or "A4").upper()
-    names.append((s.get("page_sizes") or {}).get(size, (s.get("page_sizes") or {}).get("A4", "")))
+    size = layout.design.page[0]
+    names.append((s.get("page_sizes") or {}).get(size, ""))
     if print_edition and s.get("print_stylesheet"):
         names.append(s["print_stylesheet"])
-    texts = []
+    texts = [layout.design.variables_css()]
     for name in names:
         path = layout.file(name) if name else None
         if path is not None:
@@ -57,8 +57,7 @@ class BookletHtml:
         self.indexes = build_indexes(edition, self.ctx.labels)
         self.starts_right = layout.settings.get("fiche_starts_on", "any") == "right"
         self._articles: dict[str, Markup] = {}
-        fonts = builtin_fonts()
-        self.shared_css = H.font_faces_css(lambda face: (fonts / face.file).as_uri()) + "\n" + self.css
+        self.shared_css = H.font_faces_css(lambda face: face.path.as_uri(), layout.design) + "\n" + self.css
 
     def article(self, fiche) -> Markup:
         """The fiche's <article>, made when first asked for: the booklet asks fiche by
@@ -101,7 +100,8 @@ class BookletHtml:
         return self.part(items, offset_css(first) + FURNITURE_CSS, fiches=chunk)
 
     def document(self, pages, blank_before, index_pages, dates, font_data: dict[str, bytes]) -> str:
-        """booklet.html: the whole edition, numbers printed, links to anchors, fonts inline."""
+        """booklet.html: the whole edition, numbers printed, links to anchors, fonts
+        inline (`font_data`: face key -> its subset; the faces it holds are inlined)."""
         def href(target: str) -> str:
             return "#" + (target if target.startswith("index-") else H.anchor(target))
 
@@ -111,7 +111,9 @@ class BookletHtml:
                 parts.append(Markup('<div class="blank-page"></div>'))
             parts.append(self.article(f))
         parts += self.index_parts(pages, href)
-        fonts = H.font_faces_css(lambda face: H.data_url(font_data[face.file], "font/ttf"))
+        design = self.layout.design
+        faces = [f for f in design.all_faces() if f.key in font_data]
+        fonts = H.font_faces_css(lambda face: H.data_url(font_data[face.key], "font/ttf"), design, faces)
         return H.document_html(self.ctx, parts, css=fonts + "\n" + self.css, dates=dates)
 
 

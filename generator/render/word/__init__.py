@@ -48,14 +48,30 @@ __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference",
 def prepare_docx(edition: Edition, layout, cache=None) -> tuple[Reference, EmbeddedFonts]:
     """What every fiche of the edition shares: the reference styles and the embedded fonts."""
     reference = checked_reference(layout, edition.project.root)
-    return reference, prepare_fonts(faces.edition_chars(edition), cache=cache)
+    return reference, prepare_fonts(faces.edition_chars(edition), cache=cache, design=layout_design(layout))
+
+
+def layout_design(layout):
+    """The layout's design tokens (a stand-in layout without them: the defaults)."""
+    found = getattr(layout, "design", None)
+    if found is None:
+        from generator import design
+
+        found = design.resolve(getattr(layout, "settings", {}) or {}, None, [])
+    return found
 
 
 def checked_reference(layout, project_root: Path) -> Reference:
-    """The layout's reference.docx, loaded; `recueil check` and the build both ask.
+    """The reference document: the layout's own reference.docx, as it is, when it ships
+    one; else the one made from its design tokens. `recueil check` and the build both ask.
 
     Raises diagnostics.InputError, naming the file, when it is not a Word document."""
     path = reference_path(layout)
+    if path is None:
+        from generator.render.word.design_reference import reference_for
+
+        data = reference_for(layout_design(layout))
+        return _made_reference(hashlib.sha256(data).hexdigest(), data)
     try:
         return _reference(path)
     except ReferenceError as e:
@@ -69,11 +85,13 @@ def checked_reference(layout, project_root: Path) -> Reference:
 
 
 def render_fiche_docx(fiche: Fiche, edition: Edition, reference: Reference, fonts: EmbeddedFonts,
-                      labels: dict[str, str] | None = None, epoch: int = 0) -> bytes:
+                      labels: dict[str, str] | None = None, epoch: int = 0, page: tuple | None = None) -> bytes:
     """The .docx of one fiche, as bytes: same inputs, same bytes. `epoch`: the build's
     date (context.build_epoch), for its core properties."""
     pub = edition.publication
-    return fiche_package(fiche, pub, reference, _shared(reference, fonts, _pub_key(pub, epoch), _labels_key(labels)))
+    use_fallback(fonts)
+    return fiche_package(fiche, pub, reference, _shared(reference, fonts, _pub_key(pub, epoch, page),
+                                                        _labels_key(labels)))
 
 
 def render_docx(edition: Edition, layout, ctx: BuildContext) -> list[str]:
@@ -89,6 +107,7 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
     out, stage, cache = ctx.out, ctx.stage, ctx.cache
     reference, fonts = prepare_docx(edition, layout, cache)
     labels = _layout_labels(layout, edition.publication)
+    page = page_twips(layout_design(layout))
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx")), _final(out, f"fiches/{fiche.id}.docx"))
              for fiche in fiches]
     store = None
@@ -97,8 +116,8 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
         # section does not change the other fiches' documents.
         pub = dataclasses.replace(edition.publication, sections=[], raw=None)
         store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, pickle.dumps(pub),
-                                      _pub_key(pub, ctx.epoch), _labels_key(labels)))
-    state = (reference, fonts, edition.publication, labels, ctx.epoch, store)
+                                      _pub_key(pub, ctx.epoch, page), _labels_key(labels)))
+    state = (reference, fonts, edition.publication, labels, ctx.epoch, store, page)
     booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
     if ctx.pool.parallel and len(fiches) >= PARALLEL_FROM:
@@ -130,9 +149,25 @@ _WORKER: dict = {}
 
 
 def _start_worker(reference: Reference, fonts: EmbeddedFonts, pub: Publication, labels, epoch: int,
-                  store: tuple[str, str] | None = None) -> None:
+                  store: tuple[str, str] | None = None, page: tuple | None = None) -> None:
+    use_fallback(fonts)
     _WORKER.update(reference=reference, pub=pub, store=store,
-                   shared=_shared(reference, fonts, _pub_key(pub, epoch), _labels_key(labels)))
+                   shared=_shared(reference, fonts, _pub_key(pub, epoch, page), _labels_key(labels)))
+
+
+def use_fallback(fonts: EmbeddedFonts) -> None:
+    """Runs holding characters the edition's typefaces lack name the fallback face that
+    has them (runs.py), as the PDF draws them."""
+    from generator.render.word import runs
+
+    runs.FALLBACK = dict(fonts.fallback)
+
+
+def page_twips(design) -> tuple[int, int]:
+    """The page's width and height in twips, from the design tokens."""
+    from generator.render.word.design_reference import TWIPS_PER_MM
+
+    return round(design.page[1] * TWIPS_PER_MM), round(design.page[2] * TWIPS_PER_MM)
 
 
 def _write_chunk(task: tuple) -> list[tuple[str, str, str]]:
@@ -207,8 +242,13 @@ def _reference(path: Path) -> Reference:
     return load_reference(path)
 
 
-def _pub_key(pub: Publication, epoch: int) -> tuple:
-    return (pub.title, pub.lang, pub.page_size, epoch or None)
+@lru_cache(maxsize=8)
+def _made_reference(digest: str, data: bytes) -> Reference:
+    return load_reference(Path("reference.docx"), data)
+
+
+def _pub_key(pub: Publication, epoch: int, page: tuple | None = None) -> tuple:
+    return (pub.title, pub.lang, pub.page_size, epoch or None, page)
 
 
 def _labels_key(labels: dict[str, str] | None) -> tuple:
@@ -217,9 +257,9 @@ def _labels_key(labels: dict[str, str] | None) -> tuple:
 
 @lru_cache(maxsize=8)
 def _shared(reference: Reference, fonts: EmbeddedFonts, pub_key: tuple, labels: tuple) -> SharedParts:
-    title, lang, page_size, epoch = pub_key
+    title, lang, page_size, epoch, page = pub_key
     pub = Publication(title=title, lang=lang, page_size=page_size)
-    return shared_parts(reference, fonts, pub, epoch, dict(labels))
+    return shared_parts(reference, fonts, pub, epoch, dict(labels), page=page)
 
 
 def _layout_labels(layout, pub: Publication) -> dict[str, str]:

@@ -33,7 +33,9 @@ NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
       'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
       'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-PAGE_SIZES = {"A4": (11906, 16838), "A5": (8391, 11906)}  # twips
+# twips; a build takes the page from the design tokens (design.page_size), these serve
+# callers that give none
+PAGE_SIZES = {"A4": (11906, 16838), "A5": (8391, 11906), "LETTER": (12240, 15840)}
 DEFAULT_MARGINS = {"top": 1247, "right": 1247, "bottom": 1247, "left": 1247, "header": 624, "footer": 567}
 # reference.docx's margins are an A4 page's (28 mm at the sides, as page-a4.css); on A5
 # they would leave a 92 mm column. An A5 edition takes page-a5.css's margins instead.
@@ -69,8 +71,11 @@ class SharedParts:
 
 
 def shared_parts(reference: Reference, fonts: EmbeddedFonts, pub: Publication, epoch: int | None,
-                 labels: dict[str, str] | None = None) -> SharedParts:
-    """`labels` (the layout's words) override our own, key by key."""
+                 labels: dict[str, str] | None = None, page: tuple[int, int] | None = None) -> SharedParts:
+    """`labels` (the layout's words) override our own, key by key. `page`: the page's
+    width and height in twips, from the design tokens (else publication's page_size);
+    the margins are the reference document's (made from the same tokens, or the
+    layout's own reference.docx's)."""
     language = language_tag(pub.lang)
     labels = {**LABELS.get((pub.lang or "fr").split("-")[0].lower(), LABELS["en"]), **(labels or {})}
     styles = Styles(reference.styles, reference.style_names)
@@ -87,9 +92,9 @@ def shared_parts(reference: Reference, fonts: EmbeddedFonts, pub: Publication, e
     if reference.theme_xml:
         before.append(part("word/theme/theme1.xml", reference.theme_xml))
     after = [f.part for f in fonts.fonts]
-    width, height = PAGE_SIZES.get((pub.page_size or "A4").upper(), PAGE_SIZES["A4"])
+    width, height = page or PAGE_SIZES.get((pub.page_size or "A4").upper(), PAGE_SIZES["A4"])
     m = {**DEFAULT_MARGINS, **reference.margins}
-    if (pub.page_size or "A4").upper() == "A5":
+    if page is None and (pub.page_size or "A4").upper() == "A5":
         m.update(A5_MARGINS)
     sect = ('<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader"/>'
             '<w:footerReference w:type="default" r:id="rIdFooter"/>'

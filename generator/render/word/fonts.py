@@ -1,7 +1,10 @@
-"""The vendored faces, embedded in Word documents as ECMA-376 obfuscated fonts.
+"""The edition's faces, embedded in Word documents as ECMA-376 obfuscated fonts.
 
 Word and LibreOffice use a font embedded in a .docx (§17.8.1) when the reader's machine
-lacks it, so a partner opening a fiche sees Vollkorn and Lato, not a fallback. Each face
+lacks it, so a partner opening a fiche sees the edition's typefaces (the design tokens':
+Vollkorn and Lato by default, or a project's own), not a substitute. The fallback faces
+that draw characters the typefaces lack are embedded too when the edition uses such
+characters, and the runs holding them name them (runs.FALLBACK). Each face
 is subset once per build to the edition's characters (shared with the PDF renderer's
 cache), obfuscated with a key derived from its bytes (deterministic, no random GUID), and
 compressed once: every fiche of the edition reuses the very same parts.
@@ -43,6 +46,7 @@ class EmbeddedFont:
 class EmbeddedFonts:
     fonts: tuple[EmbeddedFont, ...]
     digest: str  # of every font program and key: for caches
+    fallback: tuple[tuple[int, str], ...] = ()  # code point -> the fallback family that draws it
 
 
 def font_key(data: bytes) -> str:
@@ -58,22 +62,47 @@ def obfuscate(data: bytes, key: str) -> bytes:
     return head + data[32:]
 
 
-def prepare_fonts(chars: str, font_dir: Path | None = None, cache=None) -> EmbeddedFonts:
-    """Every vendored face Word can use, subset to `chars`, ready to be packaged.
-    `cache` (a generator.cache.Cache) keeps the subsets between builds."""
-    font_dir = font_dir or builtin_fonts()
+def prepare_fonts(chars: str, font_dir: Path | None = None, cache=None, design=None) -> EmbeddedFonts:
+    """Every face of the edition's `design` Word can use (its typefaces, and the
+    fallback faces the edition's characters need), subset to `chars`, ready to be
+    packaged. Without a design, the vendored FACES in `font_dir`. `cache` (a
+    generator.cache.Cache) keeps the subsets between builds."""
     embedded = []
-    subsets = faces.edition_subsets(chars, cache, font_dir)
-    for n, face in enumerate(faces.FACES, start=1):
-        program = subsets[face.file]
+    fallback: dict[int, str] = {}
+    if design is None:
+        font_dir = font_dir or builtin_fonts()
+        subsets = faces.edition_subsets(chars, cache, font_dir)
+        chosen = [(face.file, None) for face in faces.FACES]
+    else:
+        needed = faces.needed_fallback(design, chars)
+        own = design.edition_faces()
+        subsets = faces.edition_subsets(chars, cache, faces=own + needed)
+        chosen = [(face.key, face) for face in own + needed]
+        covered = set.intersection(*(set(faces.cmap_of(f.path)) for f in own)) if own else set()
+        for face in needed:
+            if face.weight == 400 and not face.italic:
+                family = design_family(face)
+                for c in sorted({ord(ch) for ch in chars} - covered):
+                    if c in faces.cmap_of(face.path) and c not in fallback:
+                        fallback[c] = family
+    for n, (name, _face) in enumerate(chosen, start=1):
+        program = subsets[name]
         names = TTFont(io.BytesIO(program), lazy=True)["name"]
         family = str(names.getName(1, 3, 1, 0x409) or names.getDebugName(1))
         style = str(names.getName(2, 3, 1, 0x409) or names.getDebugName(2)).lower()
         slot = _SLOTS.get(style, "embedRegular")
         key = font_key(program)
         embedded.append(EmbeddedFont(family, slot, key, part(f"word/fonts/font{n}.odttf", obfuscate(program, key))))
-    digest = hashlib.sha256(b"".join(f.key.encode() for f in embedded)).hexdigest()
-    return EmbeddedFonts(tuple(embedded), digest)
+    digest = hashlib.sha256(b"".join(f.key.encode() for f in embedded)
+                            + repr(sorted(fallback.items())).encode()).hexdigest()
+    return EmbeddedFonts(tuple(embedded), digest, tuple(sorted(fallback.items())))
+
+
+def design_family(face) -> str:
+    """The family Word knows a face by: its name table's (ID 1)."""
+    from generator.design import font_family_name
+
+    return font_family_name(face.path)
 
 
 def font_table(reference_xml: bytes, embedded: EmbeddedFonts) -> tuple[bytes, list[tuple[str, str, str, bool]]]:

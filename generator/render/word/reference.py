@@ -17,8 +17,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.paths import builtin_layouts
-
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _W = f"{{{W}}}"
@@ -112,10 +110,11 @@ class Reference:
     list_separator: str = ","  # what separates items in field codes (w:listSeparator), « ; » in French
 
 
-def reference_path(layout) -> Path:
-    """The layout's reference.docx, or the built-in brochure's when it has none."""
+def reference_path(layout) -> Path | None:
+    """The reference.docx the layout ships (its own folder's, or a layout's it extends),
+    or None: Recueil then makes one from the design tokens (design_reference.py)."""
     found = layout.file("reference.docx") if layout is not None else None
-    return Path(found) if found else builtin_layouts() / "brochure" / "reference.docx"
+    return Path(found) if found else None
 
 
 class ReferenceError(ValueError):
@@ -134,9 +133,10 @@ def parse(data: bytes):
     return root
 
 
-def load_reference(path: Path) -> Reference:
+def load_reference(path: Path, data: bytes | None = None) -> Reference:
+    """The reference document at `path`, or made of `data` (then `path` only names it)."""
     try:
-        return _load(Path(path))
+        return _load(Path(path), data)
     except ReferenceError:
         raise
     except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError) as e:
@@ -144,9 +144,11 @@ def load_reference(path: Path) -> Reference:
                              "save it again from Word as .docx, or delete it to use the built-in one") from e
 
 
-def _load(path: Path) -> Reference:
-    raw = path.read_bytes()
-    with zipfile.ZipFile(path) as z:
+def _load(path: Path, data: bytes | None = None) -> Reference:
+    import io
+
+    raw = path.read_bytes() if data is None else data
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
         names = set(z.namelist())
         read = lambda n: z.read(n) if n in names else None  # noqa: E731
         styles_xml = read("word/styles.xml")

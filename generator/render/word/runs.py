@@ -92,11 +92,51 @@ def rpr(fmt: Fmt, styles: Styles) -> str:
     return f"<w:rPr>{''.join(parts)}</w:rPr>" if parts else ""
 
 
+# Code point -> the family of the fallback face that draws it: characters none of the
+# edition's typefaces has (Arabic, Hebrew, « ≥ »...). Set once per process from the
+# embedded fonts (word/__init__.py use_fallback); a run holding such characters is split,
+# the pieces naming their face, as the PDF draws them, never a font of the machine.
+FALLBACK: dict[int, str] = {}
+
+
 def run(text: str, props: str = "") -> str:
     """A run of text; tabs and line ends become Word's own tab and break."""
     text = clean(text)
     if not text:
         return ""
+    if FALLBACK and any(ord(c) in FALLBACK for c in text):
+        return "".join(_run(piece, _with_font(props, family) if family else props)
+                       for piece, family in _by_face(text))
+    return _run(text, props)
+
+
+def _by_face(text: str) -> list[tuple[str, str | None]]:
+    """`text` cut where the face that draws it changes (spaces and punctuation go with
+    the text around them)."""
+    pieces: list[list] = []
+    for c in text:
+        family = FALLBACK.get(ord(c))
+        if family is None and pieces and not c.isalnum():
+            family = pieces[-1][1]  # a space inside Arabic stays Arabic
+        if pieces and pieces[-1][1] == family:
+            pieces[-1][0] += c
+        else:
+            pieces.append([c, family])
+    return [(p, f) for p, f in pieces]
+
+
+def _with_font(props: str, family: str) -> str:
+    fonts = (f'<w:rFonts w:ascii="{_escape(family)}" w:hAnsi="{_escape(family)}" w:eastAsia="{_escape(family)}"'
+             f' w:cs="{_escape(family)}"/>')
+    if not props:
+        return f"<w:rPr>{fonts}</w:rPr>"
+    if "<w:rStyle " in props:
+        end = props.index("/>", props.index("<w:rStyle ")) + 2
+        return props[:end] + fonts + props[end:]
+    return props.replace("<w:rPr>", "<w:rPr>" + fonts, 1)
+
+
+def _run(text: str, props: str) -> str:
     pieces = []
     for i, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         if i:
