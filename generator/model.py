@@ -95,13 +95,24 @@ class Fiche:
     keywords: list[str] = field(default_factory=list)
     draft: bool = False
     raw: bytes = b""  # the file as read, for the archive edition and the cache key
-    lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
+    # Where each front-matter value is in the file: "themes" for the key, "themes.1"
+    # for its second item, "territory.place"...
+    lines: dict[str, int] = field(default_factory=dict)
 
     def images(self) -> list[Path]:
         """Every local image the fiche uses: the front-matter one and the body's."""
         found = [self.image.path] if self.image else []
         found += [n.attrs["path"] for n in self.body.walk() if n.type == "image" and n.attrs.get("path")]
         return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme publication.yaml lists: its spelling, and others fiches may use."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,7 @@ class Publication:
     allow_remote: bool = False
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
+    themes: list[Theme] = field(default_factory=list)  # the edition's vocabulary; empty: any theme
     raw: bytes | None = None  # publication.yaml as read, None when absent
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from generator.read.fields import PLACEHOLDERS
 from generator.read.matching import id_key
 from generator.read.project import fiche_files
 
@@ -23,12 +24,12 @@ _SKELETON = {
 {title}
 # Le chapô : deux ou trois phrases qui disent l’essentiel de l’initiative.
 summary: >-
-  À compléter.
+  {todo}
 # Les thèmes, un par ligne ; ils forment l’index des thèmes.
 themes:
-  - À préciser
+  - {decide}
 # Le lieu, ou bien : {{place: Moulins, department: Allier, region: Auvergne-Rhône-Alpes}}
-territory: À préciser
+territory: {decide}
 # Les partenaires, un par ligne (« - Nom »), ou [] s’il n’y en a pas.
 partners: []
 # Retirez la ligne suivante quand la fiche est prête à être publiée.
@@ -37,19 +38,19 @@ draft: true
 
 ## Le projet
 
-À compléter.
+{todo}
 """,
     "en": """\
 ---
 {title}
 # The standfirst: two or three sentences that say what matters.
 summary: >-
-  To be written.
+  {todo}
 # Themes, one per line; they make the themes index.
 themes:
-  - To be decided
+  - {decide}
 # The place, or: {{place: Moulins, department: Allier, region: Auvergne-Rhône-Alpes}}
-territory: To be decided
+territory: {decide}
 # Partners, one per line ("- Name"), or [] when there are none.
 partners: []
 # Remove the next line when the fiche is ready to be published.
@@ -58,7 +59,7 @@ draft: true
 
 ## The project
 
-To be written.
+{todo}
 """,
 }
 
@@ -91,7 +92,9 @@ def new_fiche(root: Path, title: str, lang: str = "fr") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{slug}.md"
     title_line = yaml.safe_dump({"title": title}, allow_unicode=True, width=10_000).strip()
-    text = _SKELETON.get(lang.split("-")[0], _SKELETON["en"]).format(title=title_line)
+    lang = lang.split("-")[0] if lang.split("-")[0] in _SKELETON else "en"
+    todo, decide = PLACEHOLDERS[lang]
+    text = _SKELETON[lang].format(title=title_line, todo=todo, decide=decide)
     with open(path, "x", encoding="utf-8", newline="\n") as f:  # "x": never overwrite
         f.write(text)
     return path

@@ -94,12 +94,9 @@ def _partners(edition: Edition, titles: dict) -> Index:
         for ref in fiche.partners:
             _add(entries, ref.name, fiche.id)
     # Readers look organisations up by their acronym or former name as often as by
-    # their full name: every alias of a partner present gets a « voir » line.
+    # their full name: every alias partners.yaml gives a partner present gets a « voir »
+    # line (a fiche's misspelling does not: see edition/vocabulary.py).
     aliases: dict[str, str] = {}
-    for fiche in edition.fiches:
-        for ref in fiche.partners:
-            if ref.given != ref.name:
-                aliases[ref.given] = ref.name
     for partner in edition.project.partners:
         if partner.name in entries:
             for alias in partner.aliases:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from generator.context import SELECT_KEYS
 from generator.diagnostics import Report
+from generator.edition.vocabulary import canonical_fiches
 from generator.model import Edition, Fiche, Project, Section
 from generator.read.matching import fold
 
@@ -24,7 +25,7 @@ def others_title(lang: str) -> str:
 
 
 def make_edition(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
-    fiches = list(project.fiches)
+    fiches = canonical_fiches(project, project.fiches, report)
     earlier: list[str] = []
     for key, value in selects:
         key = key.strip().lower()

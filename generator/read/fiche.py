@@ -110,6 +110,8 @@ def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fic
         report.warning(rel, line, message)
     image = _front_image(f["image"], path, rel, checker, ctx)
     _body_images(body, path, rel, ctx, report)
+    if not f["draft"]:  # a draft is unfinished by definition
+        _placeholders(f, body, checker)
     if len(report.errors) > errors_before or not all(f[k] for k in ("title", "summary", "themes", "territory")):
         return None
     if (f["lang"] or ctx.lang).split("-")[0] == "fr":
@@ -137,8 +139,21 @@ def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fic
         keywords=f["keywords"],
         draft=f["draft"],
         raw=raw,
-        lines={k[0]: line for k, line in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)},
+        lines={".".join(map(str, k)): line for k, line in doc.lines.items() if k and isinstance(k[0], str)},
     )
+
+
+_PLACEHOLDERS = {fold(p).rstrip(".") for texts in fields.PLACEHOLDERS.values() for p in texts}
+
+
+def _placeholders(f: dict, body: markdown.Node, c: schema.Checker) -> None:
+    """An error for each text `recueil new` wrote that is still there."""
+    found = [(c.line(path), text) for path, text in fields.printed_values(f)]
+    found += [(n.line, n.plain()) for n in body.children if n.type == "paragraph"]
+    for line, text in found:
+        if fold(text).rstrip(".") in _PLACEHOLDERS:
+            c.report.error(c.rel, line, f"« {text} » is what `recueil new` wrote for you to replace: write the "
+                           "fiche's own text here before publishing it")
 
 
 def _partner_ref(p: dict, ctx: Context) -> PartnerRef:

@@ -68,6 +68,9 @@ FICHE = (
 )
 KEYS = tuple(f.key for f in FICHE)
 REQUIRED = tuple(f.key for f in FICHE if f.required)
+# What `recueil new` writes for the writer to replace; a published fiche holding one is
+# not finished (read/fiche.py says so).
+PLACEHOLDERS = {"fr": ("À compléter.", "À préciser"), "en": ("To be written.", "To be decided")}
 
 
 # --- the checker ------------------------------------------------------------------------
@@ -156,6 +159,27 @@ def _typeset(value: Any, f: Field, rule: Callable[[str], str]) -> Any:
     if f.kind == "groups":
         return [_typeset(v, Field(f.key, "group", "", sub=f.sub), rule) for v in value]
     return value
+
+
+def printed_values(checked: dict) -> Iterator[tuple[tuple, str]]:
+    """(path, text) of every printed text of `checked` (check_fiche's), for messages."""
+    for f in FICHE:
+        yield from _values(checked[f.key], f, (f.key,))
+
+
+def _values(value: Any, f: Field, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if value is None or not f.printed:
+        return
+    if f.kind == "text":
+        yield path, value
+    elif f.kind == "texts":
+        yield from ((path + (i,), v) for i, v in enumerate(value))
+    elif f.kind == "group":
+        for s in f.sub:
+            yield from _values(value[s.key], s, path + (s.key,))
+    elif f.kind == "groups":
+        for i, item in enumerate(value):
+            yield from _values(item, Field(f.key, "group", "", sub=f.sub), path + (i,))
 
 
 def printed_texts(fiche) -> Iterator[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from generator.diagnostics import Report
-from generator.model import Fiche, Partner, Project, Publication, SectionSpec
+from generator.model import Fiche, Partner, Project, Publication, SectionSpec, Theme
 from generator.read import schema
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
@@ -87,6 +87,8 @@ def _read_publication(root: Path, report: Report) -> tuple[Publication, dict]:
     for key, value in fields.items():
         if key == "sections":
             pub.sections = [SectionSpec(s["title"], tuple(s["fiches"]), s["line"]) for s in value]
+        elif key == "themes":
+            pub.themes = [Theme(t["name"], tuple(t["aliases"]), t["line"]) for t in value]
         elif value is not None:
             setattr(pub, key, value)
     id_lines = {(i, j): line for i, s in enumerate(fields.get("sections", [])) for j, line in enumerate(s["id_lines"])}
@@ -99,6 +101,7 @@ def _french_publication(pub: Publication) -> None:
         if value:
             setattr(pub, key, french(value))
     pub.sections = [SectionSpec(french(s.title), s.fiches, s.line) for s in pub.sections]
+    pub.themes = [Theme(french(t.name), tuple(map(french, t.aliases)), t.line) for t in pub.themes]
     if pub.colophon:
         pub.colophon = {k: (v if k == "isbn" else french(v)) for k, v in pub.colophon.items()}
 

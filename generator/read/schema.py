@@ -19,7 +19,7 @@ from generator.read.frontmatter import Doc
 
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn",
+    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -286,6 +286,26 @@ def publication_fields(c: Checker) -> dict:
         out["isbn"] = isbn(c, ("isbn",), data["isbn"])
     if "sections" in data:
         out["sections"] = sections(c, data["sections"])
+    if "themes" in data:
+        out["themes"] = themes(c, data["themes"])
+    return out
+
+
+def themes(c: Checker, value) -> list[dict]:
+    """The edition's themes: a name each, or `name` with `aliases` (other spellings
+    fiches may use, printed under the name)."""
+    out = []
+    for i, item in enumerate(c.items(("themes",), value)):
+        p = ("themes", i)
+        if isinstance(item, dict):
+            if c.mapping(p, item, ("name", "aliases"), ("name",)) is None:
+                continue
+            name = c.text(p + ("name",), item.get("name"), required="name" in item)
+            aliases = c.texts(p + ("aliases",), item.get("aliases"))
+        else:
+            name, aliases = c.text(p, item, required=True), []
+        if name:
+            out.append({"name": name, "aliases": aliases, "line": c.line(p)})
     return out
 
 
