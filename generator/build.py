@@ -122,7 +122,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
         if proj is None or report.failed():
             raise InputError(report)
     with timings("assemble"):
-        edition = make_edition(proj, options.selects, report)
+        edition = make_edition(proj, options.selects, report, title=options.title, subtitle=options.subtitle)
         if report.failed():
             raise InputError(report)
         if not edition.fiches:

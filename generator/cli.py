@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
     b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all); the other outputs already in OUT are left as they are")
     b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; KEY=A,B keeps those matching A or B; repeat to narrow")
+    b.add_argument("--title", help="a thematic edition's own title (or name it under editions: in publication.yaml)")
+    b.add_argument("--subtitle", help="a thematic edition's own subtitle")
     b.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
     b.add_argument("--print", dest="print_edition", action="store_true", help="printer's edition: 3 mm bleed, crop marks, TrimBox and BleedBox")
     b.add_argument("--impose", action="store_true", help="also write booklet-imposed.pdf: pages two-up in folding order")
@@ -342,6 +344,8 @@ def cmd_build(args, parser) -> int:
         formats=formats,
         layout=args.layout,
         selects=selects,
+        title=args.title,
+        subtitle=args.subtitle,
         drafts=args.drafts,
         print_edition=args.print_edition,
         impose=args.impose,

@@ -42,6 +42,8 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     layout: str | None = None  # overrides publication.yaml's layout
     selects: list[tuple[str, str]] = field(default_factory=list)  # --select KEY=VALUE
+    title: str | None = None  # --title: a thematic edition's own title
+    subtitle: str | None = None  # --subtitle
     drafts: bool = False
     print_edition: bool = False  # --print: bleed, crop marks, TrimBox/BleedBox
     impose: bool = False

@@ -116,6 +116,18 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class EditionSpec:
+    """A thematic edition publication.yaml describes: the selection that makes it, and
+    what its cover and metadata say instead of the whole edition's."""
+
+    select: tuple[tuple[str, str], ...]  # (key, value) as --select takes them
+    title: str
+    subtitle: str | None = None
+    isbn: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class SectionSpec:
     title: str
     fiches: tuple[str, ...]
@@ -138,6 +150,7 @@ class Publication:
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     themes: list[Theme] = field(default_factory=list)  # the edition's vocabulary; empty: any theme
+    editions: list[EditionSpec] = field(default_factory=list)  # thematic editions' own titles
     raw: bytes | None = None  # publication.yaml as read, None when absent
 
 
@@ -162,10 +175,11 @@ class Edition:
 
     project: Project
     sections: list[Section]
+    own: Publication | None = None  # a thematic edition's title, subtitle, ISBN
 
     @property
     def publication(self) -> Publication:
-        return self.project.publication
+        return self.own or self.project.publication
 
     @property
     def fiches(self) -> list[Fiche]:

@@ -41,3 +41,27 @@ def test_build_reports_the_warnings_check_gives_with_the_partners_own_line(tmp_p
     assert any(w.startswith(expected) for w in checked.stderr.splitlines()), checked.stderr
     assert [w for w in built.stderr.splitlines() if ": warning: " in w] == \
         [w for w in checked.stderr.splitlines() if ": warning: " in w]
+
+
+def test_a_thematic_edition_prints_its_own_title_and_isbn(tmp_path):
+    import subprocess
+
+    import pikepdf
+
+    publication = {"title": "Recueil complet", "isbn": "978-2-1234-5680-3",
+                   "editions": [{"select": ["theme=Mobilité"], "title": "Se déplacer", "isbn": "978-2-1234-5681-0"}]}
+    root = write_project(tmp_path / "p", {"a": minimal_front("Une", themes=["Mobilité"]),
+                                          "b": minimal_front("Deux", themes=["Culture"])}, publication)
+    assert run_recueil("build", str(root), "--select", "theme=mobilite", "--format", "pdf").returncode == 0
+    booklet = root / "output" / "booklet.pdf"
+    text = subprocess.run(["pdftotext", str(booklet), "-"], capture_output=True, text=True).stdout
+    assert "Se déplacer" in text and "978-2-1234-5681-0" in text
+    assert "Recueil complet" not in text and "978-2-1234-5680-3" not in text
+    with pikepdf.open(booklet) as pdf:
+        assert str(pdf.docinfo.Title) == "Se déplacer"
+    result = run_recueil("build", str(root), "--select", "theme=Culture", "--title", "La culture",
+                         "--format", "pdf", "--out", str(tmp_path / "culture"))
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "culture" / "booklet.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert "La culture" in text and "978-2-1234-5680-3" not in text

@@ -121,3 +121,17 @@ def test_narrowing_to_nothing_says_which_selects_clash_not_that_the_value_is_unk
     _, report = edition(sample(project), [("id", "velo,nulle")])
     [error] = [str(d) for d in report.errors]
     assert "--select id=velo,nulle: no fiche matches 'nulle'" in error and "values in this project" in error
+
+
+def test_a_thematic_edition_has_its_own_cover_and_never_the_whole_isbn(project):
+    publication = {"title": "Recueil", "subtitle": "Tout", "isbn": "978-2-1234-5680-3", "editions": [
+        {"select": ["theme=Insertion"], "title": "Insertion : le recueil", "isbn": "978-2-1234-5681-0"}]}
+    root = sample(project, publication)
+    whole, _ = edition(root)
+    assert whole.publication.isbn == "978-2-1234-5680-3" and whole.publication.title == "Recueil"
+    ed, report = edition(root, [("theme", "insertion")])
+    assert ed.publication.title == "Insertion\u00a0: le recueil" and ed.publication.isbn == "978-2-1234-5681-0"
+    assert ed.project.publication.title == "Recueil"
+    ed, report = edition(root, [("theme", "Mobilité")])
+    assert (ed.publication.title, ed.publication.subtitle, ed.publication.isbn) == ("Recueil", "Mobilité", None)
+    assert any("does not carry the whole edition's ISBN" in d.message for d in report.warnings)

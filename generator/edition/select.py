@@ -8,11 +8,14 @@ section lists follow in a last section; without sections, one untitled section b
 
 from __future__ import annotations
 
+import dataclasses
+
 from generator.context import SELECT_KEYS
 from generator.diagnostics import Report
 from generator.edition.vocabulary import canonical_fiches
-from generator.model import Edition, Fiche, Project, Section
+from generator.model import Edition, Fiche, Project, Publication, Section
 from generator.read.matching import fold
+from generator.read.typography import french
 
 CLI = "command line"  # where a --select problem is reported
 
@@ -24,7 +27,12 @@ def others_title(lang: str) -> str:
     return _OTHERS.get(lang.split("-")[0], _OTHERS["en"])
 
 
-def make_edition(project: Project, selects: list[tuple[str, str]], report: Report) -> Edition:
+def make_edition(project: Project, selects: list[tuple[str, str]], report: Report, *,
+                 title: str | None = None, subtitle: str | None = None) -> Edition:
+    """The edition of `project` the selects keep. A thematic edition (selects, or a
+    `title`) has its own cover: publication.yaml's `editions:` entry with the same
+    selection, else the whole edition's title over a subtitle naming the selection,
+    and never the whole edition's ISBN."""
     fiches = canonical_fiches(project, project.fiches, report)
     earlier: list[str] = []
     for key, value in selects:
@@ -53,7 +61,26 @@ def make_edition(project: Project, selects: list[tuple[str, str]], report: Repor
                            "(build with --drafts to see them, or remove 'draft: true')")
         else:
             report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
-    return Edition(project, _sections(project, fiches))
+    own = _own_publication(project, selects, title, subtitle, report) if selects or title else None
+    return Edition(project, _sections(project, fiches), own)
+
+
+def _own_publication(project: Project, selects, title, subtitle, report: Report) -> Publication:
+    pub = project.publication
+    if pub.lang.startswith("fr"):  # typed on the command line: typeset like publication.yaml
+        title, subtitle = (french(t) if t else t for t in (title, subtitle))
+    asked = {(k.strip().lower(), fold(v)) for k, v in selects}
+    spec = next((e for e in pub.editions if {(k, fold(v)) for k, v in e.select} == asked), None)
+    colophon = {k: v for k, v in (pub.colophon or {}).items() if k != "isbn"} or None
+    if spec is not None:
+        return dataclasses.replace(pub, title=title or spec.title, subtitle=subtitle or spec.subtitle,
+                                   isbn=spec.isbn, colophon=colophon)
+    if pub.isbn or (pub.colophon or {}).get("isbn"):
+        report.warning("publication.yaml", None, "a thematic edition does not carry the whole edition's ISBN: "
+                       "give it its own under 'editions:' (select, title, isbn), or print it without one")
+    named = " · ".join(v for _, v in selects)
+    return dataclasses.replace(pub, title=title or pub.title, subtitle=subtitle or named or pub.subtitle,
+                               isbn=None, colophon=colophon)
 
 
 def _parts(project: Project, key: str, value: str) -> list[str]:

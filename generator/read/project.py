@@ -6,12 +6,13 @@ and every problem it found is in the report, one line each, all of them in one r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from generator.diagnostics import Report
-from generator.model import Fiche, Partner, Project, Publication, SectionSpec, Theme
+from generator.model import EditionSpec, Fiche, Partner, Project, Publication, SectionSpec, Theme
 from generator.read import schema
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
@@ -89,6 +90,9 @@ def _read_publication(root: Path, report: Report) -> tuple[Publication, dict]:
             pub.sections = [SectionSpec(s["title"], tuple(s["fiches"]), s["line"]) for s in value]
         elif key == "themes":
             pub.themes = [Theme(t["name"], tuple(t["aliases"]), t["line"]) for t in value]
+        elif key == "editions":
+            pub.editions = [EditionSpec(tuple(e["select"]), e["title"], e["subtitle"], e["isbn"], e["line"])
+                            for e in value]
         elif value is not None:
             setattr(pub, key, value)
     id_lines = {(i, j): line for i, s in enumerate(fields.get("sections", [])) for j, line in enumerate(s["id_lines"])}
@@ -102,6 +106,8 @@ def _french_publication(pub: Publication) -> None:
             setattr(pub, key, french(value))
     pub.sections = [SectionSpec(french(s.title), s.fiches, s.line) for s in pub.sections]
     pub.themes = [Theme(french(t.name), tuple(map(french, t.aliases)), t.line) for t in pub.themes]
+    pub.editions = [dataclasses.replace(e, title=french(e.title), subtitle=e.subtitle and french(e.subtitle))
+                    for e in pub.editions]
     if pub.colophon:
         pub.colophon = {k: (v if k == "isbn" else french(v)) for k, v in pub.colophon.items()}
 

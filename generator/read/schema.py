@@ -19,7 +19,7 @@ from generator.read.frontmatter import Doc
 
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes",
+    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes", "editions",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -288,6 +288,33 @@ def publication_fields(c: Checker) -> dict:
         out["sections"] = sections(c, data["sections"])
     if "themes" in data:
         out["themes"] = themes(c, data["themes"])
+    if "editions" in data:
+        out["editions"] = editions(c, data["editions"])
+    return out
+
+
+def editions(c: Checker, value) -> list[dict]:
+    """Thematic editions: `select` (KEY=VALUE texts, as --select takes them) and the
+    `title`, `subtitle` and `isbn` their cover and metadata carry."""
+    from generator.context import SELECT_KEYS
+
+    out = []
+    for i, item in enumerate(c.items(("editions",), value)):
+        p = ("editions", i)
+        if c.mapping(p, item, ("select", "title", "subtitle", "isbn"), ("select", "title")) is None:
+            continue
+        selects = []
+        for j, text in enumerate(c.texts(p + ("select",), item.get("select"), required="select" in item)):
+            key, eq, val = text.partition("=")
+            if not eq or key.strip().lower() not in SELECT_KEYS or not val.strip():
+                c.error(p + ("select", j), f"'{text}' is not a selection: write KEY=VALUE with KEY one of "
+                        f"{', '.join(SELECT_KEYS)}, as after --select")
+                continue
+            selects.append((key.strip().lower(), val.strip()))
+        title = c.text(p + ("title",), item.get("title"), required="title" in item)
+        if selects and title:
+            out.append({"select": selects, "title": title, "subtitle": c.text(p + ("subtitle",), item.get("subtitle")),
+                        "isbn": isbn(c, p + ("isbn",), item["isbn"]) if "isbn" in item else None, "line": c.line(p)})
     return out
 
 

@@ -40,7 +40,8 @@ def _tree(top: Path) -> list[Path]:
 
 
 def _options_digest(options) -> list:
-    return [list(options.formats), options.layout, [list(s) for s in options.selects], options.drafts,
+    return [list(options.formats), options.layout, [list(s) for s in options.selects], options.title,
+            options.subtitle, options.drafts,
             options.print_edition, options.impose, options.archive, str(Path(options.out).resolve())]
 
 
