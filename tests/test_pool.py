@@ -103,14 +103,26 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
     script.write_text(textwrap.dedent("""
         import os, signal, sys, time
         from generator.pool import Pool
-        with Pool(2) as pool:
-            pids = sorted({pool.submit(os.getpid).result() for _ in range(8)})
-            pool.submit(time.sleep, 60)
-            print(*pids, flush=True)
-            os.kill(os.getpid(), signal.SIGKILL)
+
+        def both(folder):  # each worker runs one: it waits until both have started
+            open(os.path.join(folder, str(os.getpid())), "w").close()
+            while len(os.listdir(folder)) < 2:
+                time.sleep(0.005)
+            time.sleep(60)
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                for _ in range(2):
+                    pool.submit(both, sys.argv[1])
+                while len(os.listdir(sys.argv[1])) < 2:
+                    time.sleep(0.005)
+                print(*os.listdir(sys.argv[1]), flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
     """))
+    (tmp_path / "pids").mkdir()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
+                            env=env, timeout=60)
     assert result.returncode == -signal.SIGKILL
     pids = [int(p) for p in result.stdout.split()]
     assert len(pids) == 2
