@@ -205,13 +205,38 @@ def theme_classes(themes: list[str]) -> dict[str, str]:
     return out
 
 
+# A compound proper name: Loir-et-Cher, Clichy-sous-Bois, Saint-Étienne, Île-de-France.
+_COMPOUND = re.compile(r"\b[A-ZÀ-ÖØ-Ý][\w’']*(?:-(?:[A-ZÀ-ÖØ-Ý][\w’']*|et|sous|sur|en|lès|lez|le|la|les|de|du|des|d’|aux?)"
+                       r")+(?:\b|(?<=’))")
+
+
+# A word of one letter (« à », « y », « a ») ends no line of a title: it goes with the next.
+_LONE_LETTER = re.compile(r"(?<![\w’'])(\w) (?=\w)")
+
+
+def unbroken_names(text: str | None) -> Markup:
+    """`text`, escaped, its compound proper names kept on one line (class `nowrap`): a
+    title must not break « Loir-et- / Cher »; nor end a line on « à »."""
+    if not text:
+        return Markup("")
+    text = _LONE_LETTER.sub("\\1\u00a0", text)
+    out, pos = [], 0
+    for m in _COMPOUND.finditer(text):
+        out += [escape(text[pos:m.start()]), Markup('<span class="nowrap">%s</span>') % m.group()]
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
 def template(layout, lang: str, name: str):
     """The layout's template `name`, its environment given the filters templates use:
-    `date_label` prints a date in words in the edition's language."""
+    `date_label` prints a date in words in the edition's language; `unbroken_names`
+    keeps compound proper names on one line."""
     env = layout.env
     if env.globals.get("recueil_lang") != lang:
         months = layout.labels(lang).get("months") or []
         env.filters["date_label"] = lambda iso: date_label(iso, lang, months)
+        env.filters["unbroken_names"] = unbroken_names
         env.globals["recueil_lang"] = lang
     return env.get_template(name)
 
