@@ -8,7 +8,7 @@ import zipfile
 from conftest import minimal_front, run_recueil, write_project
 
 from generator.read.typography import NBSP
-from generator.render.dates import date_label
+from generator.render.filters import date_label
 
 FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
       "novembre", "décembre"]

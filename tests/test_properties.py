@@ -7,12 +7,10 @@ trees to the renderers that exist. Example counts stay bounded so the suite stay
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import re
 import tempfile
 from pathlib import Path
 
-import pytest
 import yaml
 from conftest import renderer_context
 from hypothesis import HealthCheck, given, settings
@@ -89,8 +87,6 @@ def test_deep_nesting_parses(text):
 
 # Front matter through the whole reader -------------------------------------------------
 
-HAS_READER = importlib.util.find_spec("generator.read.project") is not None
-needs_reader = pytest.mark.skipif(not HAS_READER, reason="generator.read.project does not exist yet")
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True),
@@ -156,7 +152,6 @@ def front_text(front: dict) -> str:
         return "title: [\n"
 
 
-@needs_reader
 @FEW
 @given(FRONTS, MARKDOWN)
 def test_random_front_matter_gives_a_project_or_errors(front, body):
@@ -164,7 +159,6 @@ def test_random_front_matter_gives_a_project_or_errors(front, body):
     check_outcome(result, report)
 
 
-@needs_reader
 @FEW
 @given(KEYS, VALUES)
 def test_one_wrong_value_in_a_valid_fiche_gives_a_project_or_errors(key, value):
@@ -172,7 +166,6 @@ def test_one_wrong_value_in_a_valid_fiche_gives_a_project_or_errors(key, value):
     check_outcome(result, report)
 
 
-@needs_reader
 @FEW
 @given(st.text(max_size=200), st.text(max_size=200))
 def test_random_text_files_give_a_project_or_errors(fiche, publication):
@@ -180,7 +173,6 @@ def test_random_text_files_give_a_project_or_errors(fiche, publication):
     check_outcome(result, report)
 
 
-@needs_reader
 @FEW
 @given(st.dictionaries(st.sampled_from(["title", "lang", "layout", "page_size", "sections", "indexes", "date",
                                         "allow_remote", "edition", "colophon", "isbn", "titre"]),
@@ -193,12 +185,8 @@ def test_random_publication_yaml_gives_a_project_or_errors(publication):
 
 # Renderers, when they exist ------------------------------------------------------------
 
-needs_html = pytest.mark.skipif(importlib.util.find_spec("generator.render.html") is None,
-                                reason="generator.render.html does not exist yet")
 
 
-@needs_reader
-@needs_html
 @FEW
 @given(MARKDOWN)
 def test_any_body_the_reader_accepts_renders_to_well_formed_safe_html(text):
@@ -226,12 +214,8 @@ def test_any_body_the_reader_accepts_renders_to_well_formed_safe_html(text):
                 assert value.lower().startswith(("http://", "https://", "mailto:", "#", "file:", "data:")), value
 
 
-needs_docx = pytest.mark.skipif(importlib.util.find_spec("generator.render.word") is None,
-                                reason="generator.render.word does not exist yet")
 
 
-@needs_reader
-@needs_docx
 # A Word build subsets and embeds fonts once per run, a few seconds: few runs, with
 # several fiches each.
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

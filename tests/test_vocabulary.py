@@ -4,6 +4,7 @@ a fiche used, and a warning naming each spelling that was changed."""
 from __future__ import annotations
 
 from conftest import minimal_front, write_project
+
 from generator.diagnostics import Report
 from generator.edition.indexes import build_indexes
 from generator.edition.select import make_edition

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from dataclasses import dataclass
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 
 from generator.diagnostics import Report
 from generator.edition.indexes import collation_key

@@ -36,6 +36,7 @@ from generator import design as tokens
 from generator.diagnostics import InputError, Report
 from generator.model import Project
 from generator.paths import builtin_fonts, builtin_layouts
+from generator.render.filters import register
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -130,8 +131,11 @@ def load_layout(project: Project, name: str) -> Layout:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases, design=design,
-                  warnings=list(dict.fromkeys((d.path, d.line, d.message) for d in warned.items)))
+    layout = Layout(name=name, dirs=dirs, settings=settings, env=env, bases=bases, design=design,
+                    warnings=list(dict.fromkeys((d.path, d.line, d.message) for d in warned.items)))
+    lang = project.publication.lang
+    register(env, lang, layout.labels(lang).get("months") or [])
+    return layout
 
 
 def _folders(project: Project, name: str) -> list[Path]:

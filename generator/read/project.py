@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from generator.diagnostics import Report
-from generator.model import EditionSpec, Fiche, Partner, Project, Publication, SectionSpec, Theme
+from generator.model import (
+    EditionSpec,
+    Fiche,
+    Partner,
+    Project,
+    Publication,
+    SectionSpec,
+    Theme,
+)
 from generator.read import schema
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml

@@ -69,9 +69,7 @@ def handout_html(fiche: Fiche, edition: Edition, layout, date: str) -> str:
         return urllib.parse.quote(Path(os.path.relpath(path, fiche.path.parent)).as_posix())
 
     source = _safe_href(fiche.source)
-    from generator.render.html import template as layout_template
-
-    template = layout_template(layout, pub.lang, TEMPLATE)
+    template = layout.env.get_template(TEMPLATE)
     return template.render(
         fiche=fiche,
         publication=pub,

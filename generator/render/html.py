@@ -28,7 +28,6 @@ from markupsafe import Markup, escape
 from generator.edition.indexes import Index
 from generator.model import Edition, Fiche
 from generator.read.markdown import Node
-from generator.render.dates import date_label
 from generator.render.faces import FACES
 
 UrlFor = Callable[[Path], str]
@@ -176,7 +175,7 @@ class RenderContext:
     qr: Callable[[str], Markup] = qr_svg  # a source URL -> its QR code (cached_qr keeps them between builds)
 
     def template(self, name: str):
-        return template(self.layout, self.edition.publication.lang, name)
+        return self.layout.env.get_template(name)
 
 
 def cached_qr(cache) -> Callable[[str], Markup]:
@@ -203,42 +202,6 @@ def theme_classes(themes: list[str]) -> dict[str, str]:
             candidate, n = f"{name}-{n}", n + 1
         out[theme] = candidate
     return out
-
-
-# A compound proper name: Loir-et-Cher, Clichy-sous-Bois, Saint-Étienne, Île-de-France.
-_COMPOUND = re.compile(r"\b[A-ZÀ-ÖØ-Ý][\w’']*(?:-(?:[A-ZÀ-ÖØ-Ý][\w’']*|et|sous|sur|en|lès|lez|le|la|les|de|du|des|d’|aux?)"
-                       r")+(?:\b|(?<=’))")
-
-
-# A word of one letter (« à », « y », « a ») ends no line of a title: it goes with the next.
-_LONE_LETTER = re.compile(r"(?<![\w’'])(\w) (?=\w)")
-
-
-def unbroken_names(text: str | None) -> Markup:
-    """`text`, escaped, its compound proper names kept on one line (class `nowrap`): a
-    title must not break « Loir-et- / Cher »; nor end a line on « à »."""
-    if not text:
-        return Markup("")
-    text = _LONE_LETTER.sub("\\1\u00a0", text)
-    out, pos = [], 0
-    for m in _COMPOUND.finditer(text):
-        out += [escape(text[pos:m.start()]), Markup('<span class="nowrap">%s</span>') % m.group()]
-        pos = m.end()
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
-
-
-def template(layout, lang: str, name: str):
-    """The layout's template `name`, its environment given the filters templates use:
-    `date_label` prints a date in words in the edition's language; `unbroken_names`
-    keeps compound proper names on one line."""
-    env = layout.env
-    if env.globals.get("recueil_lang") != lang:
-        months = layout.labels(lang).get("months") or []
-        env.filters["date_label"] = lambda iso: date_label(iso, lang, months)
-        env.filters["unbroken_names"] = unbroken_names
-        env.globals["recueil_lang"] = lang
-    return env.get_template(name)
 
 
 def make_context(edition: Edition, layout, url_for: UrlFor | None = None, qr=None) -> RenderContext:

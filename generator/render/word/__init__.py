@@ -25,7 +25,7 @@ from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
 from generator.render import faces
-from generator.render.dates import date_label
+from generator.render.filters import date_label
 from generator.render.word.booklet import booklet_package
 from generator.render.word.fiche import SharedParts, fiche_package, shared_parts
 from generator.render.word.fonts import EmbeddedFonts, prepare_fonts

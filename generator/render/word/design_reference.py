@@ -29,6 +29,7 @@ from generator.render.word.package import (
     part,
     relationships,
 )
+from generator.render.word.theme import theme_xml
 
 NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
@@ -50,6 +51,7 @@ class WordTokens:
     RULE: str
     RULE_STRONG: str
     PAPER: str  # the background token: facts card, code
+    PALETTE: tuple  # the themes' colours, for Word's theme
     TEXT: str  # Word family names
     HEAD: str
     BLACK: str
@@ -84,7 +86,8 @@ def word_tokens(design) -> WordTokens:
     return WordTokens(
         ACCENT=hexa("accent"), INK=hexa("text"), SOFT=hexa("text_soft"), GREY=hexa("caption"), WARM=hexa("muted"),
         MUTED=hexa("faint"), FURNITURE=hexa("furniture"), RULE=hexa("rule"), RULE_STRONG=hexa("rule_strong"),
-        PAPER=hexa("background"), TEXT=design.word_family("body"), HEAD=design.word_family("heading"),
+        PAPER=hexa("background"), PALETTE=tuple(c.lstrip("#").upper() for c in v["palette"]),
+        TEXT=design.word_family("body"), HEAD=design.word_family("heading"),
         BLACK=design.word_family("figures"), FONTS=tuple(fonts), scale=design.base_pt / 11.0,
         line=round(240 * float(v["line_height"]) * 269 / 336), sect=sect)
 
@@ -470,6 +473,7 @@ def reference_docx(t) -> bytes:
         "word/footnotes.xml": notes_xml(t),
         "word/header1.xml": header_xml(t),
         "word/footer1.xml": footer_xml(t),
+        "word/theme/theme1.xml": theme_xml(t.INK, t.PAPER, t.ACCENT, t.PALETTE, t.SOFT, t.HEAD, t.TEXT),
         "docProps/core.xml": core_properties(
             title="Recueil — document de référence des fiches Word", subject="Styles des fiches",
             keywords="Recueil, styles", creator="Recueil", language="fr-FR", date="2024-01-01T00:00:00Z"),
@@ -478,7 +482,7 @@ def reference_docx(t) -> bytes:
     rels = [("rIdStyles", "styles", "styles.xml"), ("rIdNumbering", "numbering", "numbering.xml"),
             ("rIdSettings", "settings", "settings.xml"), ("rIdFontTable", "fontTable", "fontTable.xml"),
             ("rIdFootnotes", "footnotes", "footnotes.xml"), ("rIdHeader", "header", "header1.xml"),
-            ("rIdFooter", "footer", "footer1.xml")]
+            ("rIdFooter", "footer", "footer1.xml"), ("rIdTheme", "theme", "theme/theme1.xml")]
     names = ["_rels/.rels", "word/_rels/document.xml.rels", *parts]
     out = [part("[Content_Types].xml", content_types(names), level=9),
            part("_rels/.rels", relationships([("rId1", "document", "word/document.xml", False),
