@@ -118,6 +118,7 @@ class Publication:
     sections: list[SectionSpec] = field(default_factory=list)
     indexes: list[str] = field(default_factory=lambda: ["partners", "themes", "territories"])
     allow_remote: bool = False
+    base_url: str | None = None  # where web/ is published, ending in « / »: QR codes lead there
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     raw: bytes | None = None  # publication.yaml as read, None when absent

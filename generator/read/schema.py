@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import urllib.parse
 from typing import Any
 
 from generator.read import isbn as isbn_digits
@@ -28,7 +29,7 @@ CONTACT_KEYS = ("name", "organisation", "email", "phone", "url")
 IMAGE_KEYS = ("file", "alt", "caption", "credit")
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn",
+    "sections", "indexes", "allow_remote", "colophon", "isbn", "base_url",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -362,6 +363,8 @@ def publication_fields(c: Checker) -> dict:
         out["page_size"] = c.choice(("page_size",), data["page_size"], PAGE_SIZES)
     if "allow_remote" in data:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
+    if "base_url" in data:
+        out["base_url"] = base_url(c, data["base_url"])
     if "indexes" in data:
         chosen = []
         for i, name in enumerate(c.texts(("indexes",), data["indexes"])):
@@ -385,6 +388,19 @@ def publication_fields(c: Checker) -> dict:
     if "sections" in data:
         out["sections"] = sections(c, data["sections"])
     return out
+
+
+def base_url(c: Checker, value) -> str | None:
+    """Where the web edition (OUT/web/) is published: an http(s) address, ending in « / »
+    once checked, non-ASCII characters percent-encoded (it goes into QR codes)."""
+    s = c.url(("base_url",), value)
+    if s is None:
+        return None
+    if "?" in s or "#" in s:
+        c.error(("base_url",), f"'base_url' is the address of the folder where web/ is published, without ?… or #…: not '{s[:60]}'")
+        return None
+    s = urllib.parse.quote(s, safe=":/@!$&'()*+,;=%~-._")
+    return s if s.endswith("/") else s + "/"
 
 
 def isbn(c: Checker, path, value) -> str | None:

@@ -66,10 +66,11 @@ def _qr(url: str) -> Markup:
 def handout_html(fiche: Fiche, edition: Edition, layout) -> str:
     """The HTML of one handout, from the layout's handout.html."""
     from generator.render.html import body_html  # the one Markdown → HTML converter
+    from generator.render.html import online_url  # the web page when base_url is given
 
     pub = edition.publication
     labels = layout.labels(pub.lang.split("-")[0])
-    source = _safe_href(fiche.source)
+    source = _safe_href(online_url(fiche, pub))
     template = layout.env.get_template(TEMPLATE)
     return template.render(
         fiche=fiche,
