@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.diagnostics import InputError, Report
 
-FORMATS = ("pdf", "handouts", "docx")
+FORMATS = ("pdf", "handouts", "docx", "web")
 
 
 @dataclass
@@ -108,6 +108,8 @@ def _renderers_readied(options):
             pool.each(warm_up)
         if "docx" in options.formats:
             from generator.render import word as docx  # noqa: F401
+        if "web" in options.formats:
+            from generator.render import web  # noqa: F401
     return prepare
 
 
@@ -164,6 +166,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
         fetcher = FetchRules([proj.root, *fetch_roots], proj.publication.allow_remote, warn)
     written: list[str] = []
     docx_written = None  # the Word files still being written, if any
+    web_written = None  # the web edition, its fonts and images under way, waiting for the booklet's pages
     pages = None
     out = options.out
     with Staging(out) as stage:
@@ -180,6 +183,13 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 if options.archive or "pdf" not in options.formats:
                     written += docx_written()
                     docx_written = None
+        if "web" in options.formats:
+            from generator.render import web
+
+            # The site takes the colours of the publication's own layout, not the archive's black.
+            tokens = layouts.load_layout(proj, options.layout or proj.publication.layout) if options.archive else layout
+            with stages("web: start"):
+                web_written = web.start_web(edition, tokens, stage, options)
         if "handouts" in options.formats:
             from generator.render import handout
 
@@ -205,6 +215,9 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 with stages("impose"):
                     impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
                 written.append("booklet-imposed.pdf")
+        if web_written is not None:
+            with stages("web"):  # its fiche pages link to their page in the booklet
+                written += web_written(pages)
         if docx_written is not None:
             with stages("docx: rest"):
                 written += docx_written()

@@ -19,7 +19,7 @@ from generator import __version__
 from generator.diagnostics import print_report
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
-FORMATS = ("pdf", "handouts", "docx")
+FORMATS = ("pdf", "handouts", "docx", "web")
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")
 
 
@@ -29,7 +29,8 @@ def _doc(text: str) -> str:
 
 MAIN_HELP = _doc("""
     Recueil turns a folder of fiches (practice sheets in Markdown with YAML front matter)
-    into a printable PDF booklet, one PDF handout and one Word document per fiche.
+    into a printable PDF booklet, one PDF handout and one Word document per fiche, and a
+    web edition: the same fiches as a static site.
 
     A publication folder holds publication.yaml (the edition), partners.yaml (the
     partner registry) and fiches/ (one NAME.md per fiche). DIR defaults to the current
@@ -55,6 +56,7 @@ BUILD_HELP = _doc("""
       booklet.html      the HTML the PDF was made from
       fiches/ID.pdf     one handout per fiche
       fiches/ID.docx    one Word document per fiche
+      web/index.html    the web edition: a home page, a page per fiche and per index
       build.json        every fiche with its pages, every file with its checksum
 
     When a fiche or a setting has an error, nothing is written and every error is listed
@@ -66,6 +68,7 @@ BUILD_EPILOG = _doc("""
       recueil build                              everything, from the current folder
       recueil build ../recueil-2024 --out ~/pdf  another project, written elsewhere
       recueil build --format pdf                 only the booklet
+      recueil build --format web                 only the web edition (open output/web/index.html)
       recueil build --select theme=Insertion     a thematic edition
       recueil build --select region="Pays de la Loire" --select partner=ENVIE
                                                  repeated --select narrow further
@@ -146,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     b.add_argument("--out", metavar="OUT", help="where to write (default: DIR/output)")
     b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
-    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all three)")
+    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx, web (the web edition; default: all four)")
     b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; repeat to narrow")
     b.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
     b.add_argument("--print", dest="print_edition", action="store_true", help="printer's edition: 3 mm bleed, crop marks, TrimBox and BleedBox")
