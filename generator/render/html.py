@@ -49,7 +49,8 @@ def body_html(node: Node, url_for: UrlFor | None = None, screen: dict[str, str] 
     floats to the page foot) at the place of their first call; a later call of the same
     note prints its number. The target of each link is printed in a footnote too, since
     paper has no links. `url_for(path)` gives the URL of a local image (default: a
-    file:// URI); an image the reader did not resolve is left out.
+    file:// URI); an image the reader did not resolve, or for which url_for gives no
+    URL, is left out: its alt text stands in.
 
     `screen`, for a browser (the web edition), gives the words it prints (`notes`, the
     notes' title; `back`, the name of a note's link back to its call): footnotes are
@@ -151,9 +152,10 @@ class _BodyState:
             return link + Markup('<span class="footnote link-note">%s</span>') % shown
         if t == "image":
             path = n.attrs.get("path")
-            if not path:
+            src = self.url_for(Path(path)) if path else None
+            if not src:  # not resolved by the reader, or not served (the web edition's SVG)
                 return escape(n.attrs.get("alt") or "")
-            return Markup('<img src="%s" alt="%s">') % (self.url_for(Path(path)), n.attrs.get("alt") or "")
+            return Markup('<img src="%s" alt="%s">') % (src, n.attrs.get("alt") or "")
         if t == "footnote_ref":
             number = n.attrs.get("number")
             if number in self.called:

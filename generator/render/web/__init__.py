@@ -40,7 +40,7 @@ from generator.cache import Cache, FileDigests, key
 from generator.model import Edition, Fiche
 from generator.render import faces
 from generator.render.web import assets
-from generator.render.web.site import Picture, Site, fiche_page, page_of, pages, plan_site, characters
+from generator.render.web.site import Picture, Site, characters, fiche_page, file_of, pages, plan_site
 from generator.write.manifest import sha256_file
 
 WEB = "web"  # the site's folder in OUT
@@ -62,7 +62,7 @@ def site_files(edition: Edition, layout, web_layout, *, pages_of: dict[str, tupl
         files[task[1]] = _make(task, cache)
     site, indexes = plan.site(pages_of)
     for fiche in edition.fiches:
-        files[page_of(fiche.id)] = fiche_page(site, fiche)
+        files[file_of(fiche.id)] = fiche_page(site, fiche)
     files.update(pages(site, edition, indexes))
     files.update(plan.static(site))
     return files
@@ -94,7 +94,7 @@ def start_web(edition: Edition, layout, stage, options) -> Callable[[dict | None
     def finish(pages_of: dict[str, tuple[int, int]] | None) -> list[str]:
         site, indexes = plan.site(pages_of)
         fiches = edition.fiches
-        jobs = [(f, *where.of(page_of(f.id))) for f in fiches]
+        jobs = [(f, *where.of(file_of(f.id))) for f in fiches]
         workers = pool.shared()
         if workers is not None and pool.count(options) > 1 and len(fiches) >= PARALLEL_FROM:
             size = max(10, len(jobs) // (pool.count(options) * 3))
@@ -177,10 +177,11 @@ class _Plan:
         named = self.web_layout.settings.get("theme_colours") or {}
         colours = {t: named.get(t, c) for t, c in colours.items()}
         out["assets/tokens.css"] = assets.tokens_css(self.settings, colours, site.theme_class, self.families).encode()
+        out["assets/icon.svg"] = assets.icon_svg(self.settings).encode()
         return out
 
     def paths(self, fiches: list[Fiche], others: dict[str, bytes]) -> list[str]:
-        return [t[1] for t in self.asset_tasks()] + [page_of(f.id) for f in fiches] + list(others)
+        return [t[1] for t in self.asset_tasks()] + [file_of(f.id) for f in fiches] + list(others)
 
 
 def _tokens(settings: dict) -> dict:

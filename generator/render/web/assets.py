@@ -173,3 +173,14 @@ def tokens_css(settings: dict, theme_colours: dict[str, str], theme_class: dict[
         lines.append(f".{theme_class[theme]} {{ --theme: {colour}; --theme-text: {colours.readable(colour)}; "
                      f"--theme-ink: {colours.ink_on(colour)}; }}")
     return "\n".join(lines) + "\n"
+
+
+def icon_svg(settings: dict) -> str:
+    """assets/icon.svg, the site's icon: a page in the cover's colour, three lines of
+    text in the ink that reads on it. Declared by every page, so that no browser asks a
+    web server for /favicon.ico, outside the site."""
+    cover = settings.get("cover_background") or settings.get("accent", "#333333")
+    ink = colours.ink_on(cover)
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+            f'<rect width="32" height="32" rx="6" fill="{cover}"/>'
+            f'<path d="M8 10h16M8 16h16M8 22h10" stroke="{ink}" stroke-width="3" stroke-linecap="round"/></svg>\n')

@@ -74,8 +74,13 @@ class Site:
 # addresses ----------------------------------------------------------------------------
 
 def page_of(fiche_id: str) -> str:
-    """A fiche's page, relative to the site's top folder."""
+    """The link to a fiche's page from the site's top folder (the id percent-encoded)."""
     return H.fiche_page(fiche_id)
+
+
+def file_of(fiche_id: str) -> str:
+    """The file of a fiche's page, relative to the site's top folder: the id as it is."""
+    return f"fiches/{fiche_id}.html"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -256,7 +261,7 @@ def fiche_page(site: Site, fiche: Fiche) -> bytes:
         section_href=f"{root}{HOME}#section-{number}" if section else None,
         theme=site.theme_class.get(fiche.themes[0], "") if fiche.themes else "",
         themes=themes,
-        territory={"label": t.label(), "region": t.region,
+        territory={"label": t.label(), "region": _region(t),
                    "href": _entry_href(site, "territories", t.label(), root)},
         partners=partners,
         contact={"name": contact.name, "organisation": contact.organisation, "email": contact.email,
@@ -272,6 +277,11 @@ def fiche_page(site: Site, fiche: Fiche) -> bytes:
     )
 
 
+def _region(t) -> str | None:
+    """The region to print after a place, unless it only repeats it (« Guyane · Guyane »)."""
+    return t.region if t.region and t.region not in (t.place, t.label()) else None
+
+
 def _card(site: Site, fiche: Fiche) -> dict:
     """A fiche on the home page, with the keys the filter matches it by."""
     t = fiche.territory
@@ -281,7 +291,7 @@ def _card(site: Site, fiche: Fiche) -> dict:
         "href": page_of(fiche.id),
         "theme": site.theme_class.get(fiche.themes[0], "") if fiche.themes else "",
         "themes": [{"label": th, "class": site.theme_class.get(th, "")} for th in fiche.themes],
-        "place": t.label() + (f" · {t.region}" if t.region else ""),
+        "place": t.label() + (f" · {_region(t)}" if _region(t) else ""),
         "match": {
             "theme": " ".join(dict.fromkeys(keys["themes"][th] for th in fiche.themes)),
             "territory": " ".join(k for k in (keys["territories"][t.label()], site.regions.get(t.region or "")) if k),
@@ -383,5 +393,5 @@ def characters(labels: dict) -> str:
     return "".join(sorted(set("".join(words)) | set("↩←→↑›·–—…’«»0123456789")))
 
 
-__all__ = ["Site", "Picture", "plan_site", "fiche_page", "home_page", "index_page", "pages", "page_of",
+__all__ = ["Site", "Picture", "plan_site", "fiche_page", "home_page", "index_page", "pages", "page_of", "file_of",
            "INDEX_PAGES", "HOME", "environment", "characters", "safe_href", "Markup"]
