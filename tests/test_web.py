@@ -235,8 +235,9 @@ def test_without_javascript_every_fiche_is_listed_and_the_filter_is_hidden(sampl
         context.close()
 
 
-def test_a_phone_sized_window_shows_every_page_without_sideways_scrolling(sample, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_phone_sized_window_shows_every_page_without_sideways_scrolling(sample, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 844}, device_scale_factor=2, is_mobile=True)
     try:
         p = context.new_page()
         for name in (HOME, FICHE, *INDEXES):
@@ -398,3 +399,34 @@ def test_base_url_must_be_a_web_address(tmp_path):
                             publication={"title": "T", "base_url": "ftp://example.org/?x"})
     done = run_recueil("check", str(project))
     assert done.returncode == 1 and "publication.yaml:2: error:" in done.stderr and "base_url" in done.stderr
+
+
+# a catalogue ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory) -> Path:
+    """The 500-fiche synthetic catalogue (tests/catalogue.py), its site built: OUT."""
+    from tests.catalogue import make_catalogue
+
+    top = tmp_path_factory.mktemp("catalogue")
+    out = top / "out"
+    build(make_catalogue(top / "projet", 500), out)
+    return out
+
+
+def test_the_catalogue_home_page_is_clean_and_accessible(catalogue, page, tmp_path):
+    home = catalogue / "web" / HOME
+    visit(page, home.as_uri())
+    assert page.locator("[data-card]").count() == 500
+    page.select_option("#filter-theme", index=1)
+    assert 0 < page.locator("[data-card]:visible").count() < 500
+    assert page.watched.console_errors == []
+    assert outside(page.watched.requests, (catalogue / "web").as_uri() + "/") == []
+    server = Served(catalogue, tmp_path)
+    try:
+        visit(page, server.base + "web/" + HOME)
+        assert audit(page) == []
+        visit(page, server.base + "web/fiches/f0003.html")  # a long fiche: notes, a table, a quote
+        assert audit(page) == []
+    finally:
+        server.close()

@@ -146,10 +146,10 @@ class _Plan:
     def __init__(self, edition: Edition, layout, web_layout, downloads):
         self.edition, self.layout, self.web_layout = edition, layout, web_layout
         self.downloads = frozenset(downloads)
-        self.settings = {**_tokens(layout.settings), **_tokens(web_layout.settings)}
+        self.settings = _tokens(layout.settings)
         self.pictures = _pictures(edition, tuple(int(w) for w in web_layout.settings.get("image_widths", (480, 960, 1440))))
         lang = edition.publication.lang
-        words = characters({**layout.labels(lang), **web_layout.labels(lang)})
+        words = characters({**web_layout.labels(lang), **layout.labels(lang)})
         self.chars = "".join(sorted(set(faces.edition_chars(edition)) | set(words)))
         self.families = {"text": str((self.settings.get("fonts") or {}).get("text", "Vollkorn")),
                          "headings": str((self.settings.get("fonts") or {}).get("headings", "Lato"))}
@@ -174,8 +174,6 @@ class _Plan:
             if path is not None:
                 out[f"assets/{name}"] = path.read_bytes()
         colours = self.layout.theme_colours(list(site.theme_class))
-        named = self.web_layout.settings.get("theme_colours") or {}
-        colours = {t: named.get(t, c) for t, c in colours.items()}
         out["assets/tokens.css"] = assets.tokens_css(self.settings, colours, site.theme_class, self.families).encode()
         out["assets/icon.svg"] = assets.icon_svg(self.settings).encode()
         return out

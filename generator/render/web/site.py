@@ -130,7 +130,7 @@ def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Pictu
     and colours), `web_layout` the web one (templates, web words), `pages` the booklet's
     pages by fiche id when the booklet is built too."""
     lang = edition.publication.lang
-    labels = {**layout.labels(lang), **web_layout.labels(lang)}
+    labels = {**web_layout.labels(lang), **layout.labels(lang)}  # the print layout's words win
     # Every index, published or not: the filter and the cards use them all; the pages
     # and links are those of the indexes publication.yaml asks for.
     every = dataclasses.replace(edition.publication, indexes=list(KINDS))
