@@ -183,13 +183,11 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 if options.archive or "pdf" not in options.formats:
                     written += docx_written()
                     docx_written = None
-        if "web" in options.formats:
+        if "web" in options.formats and not options.archive:
             from generator.render import web
 
-            # The site takes the colours of the publication's own layout, not the archive's black.
-            tokens = layouts.load_layout(proj, options.layout or proj.publication.layout) if options.archive else layout
-            with stages("web: start"):
-                web_written = web.start_web(edition, tokens, stage, options)
+            with stages("web: start"):  # fonts and images, in the time the booklet leaves the workers
+                web_written = web.start_web(edition, layout, stage, options)
         if "handouts" in options.formats:
             from generator.render import handout
 
@@ -215,6 +213,14 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 with stages("impose"):
                     impose(stage.path("booklet.pdf"), stage.path("booklet-imposed.pdf"))
                 written.append("booklet-imposed.pdf")
+        if "web" in options.formats and web_written is None:
+            from generator.render import web
+
+            # The archive lists what was staged before it: the site starts after it, in the
+            # colours of the publication's own layout, not the archive's black.
+            tokens = layouts.load_layout(proj, options.layout or proj.publication.layout)
+            with stages("web: start"):
+                web_written = web.start_web(edition, tokens, stage, options)
         if web_written is not None:
             with stages("web"):  # its fiche pages link to their page in the booklet
                 written += web_written(pages)
