@@ -392,6 +392,14 @@ def test_base_url_makes_the_qr_code_and_printed_address_lead_to_the_fiche_page(t
     assert "https://example.org/recueil/web/fiches/envie-autonomie-49.html" in booklet
     fiche = (out / "web" / FICHE).read_text(encoding="utf-8")
     assert '<link rel="canonical" href="https://example.org/recueil/web/fiches/envie-autonomie-49.html">' in fiche
+    from generator.read import layouts
+    from generator.render.handout import handout_html
+    from tests.catalogue import load_edition
+
+    edition = load_edition(project)
+    fiche = next(f for f in edition.fiches if f.id == "envie-autonomie-49")
+    handout = handout_html(fiche, edition, layouts.load_layout(edition.project, "handout"))
+    assert 'href="https://example.org/recueil/web/fiches/envie-autonomie-49.html"' in handout
 
 
 def test_base_url_must_be_a_web_address(tmp_path):

@@ -87,9 +87,9 @@ def start_web(edition: Edition, layout, stage, options) -> Callable[[dict | None
     out = getattr(options, "out", None)
     cache = Cache.for_output(out, getattr(options, "cache", True)) if out else Cache(None)
     plan = _Plan(edition, layout, web_layout, _downloads(options))
-    where = _Where(stage, out, cache)
-    tasks = [(*task, *where.of(task[1])) for task in plan.asset_tasks()]
-    waiting = pool.trickle(_write_asset, tasks)
+    where = _Where(stage, out)
+    store = str(cache.root) if cache.enabled else None
+    waiting = pool.trickle(_write_asset, [(task, *where.of(task[1]), store) for task in plan.asset_tasks()])
 
     def finish(pages_of: dict[str, tuple[int, int]] | None) -> list[str]:
         site, indexes = plan.site(pages_of)
@@ -130,12 +130,12 @@ class _Where:
     """Where a file of the site goes: its staged path, and its path in OUT (to keep it
     when it already holds the same bytes)."""
 
-    def __init__(self, stage, out, cache: Cache):
-        self.stage, self.out, self.cache = stage, out, cache
+    def __init__(self, stage, out):
+        self.stage, self.out = stage, out
 
-    def of(self, rel: str) -> tuple[str, str | None, str | None]:
+    def of(self, rel: str) -> tuple[str, str | None]:
         final = str(Path(self.out) / WEB / rel) if self.out else None
-        return str(self.stage.path(f"{WEB}/{rel}")), final, str(self.cache.root) if self.cache.enabled else None
+        return str(self.stage.path(f"{WEB}/{rel}")), final
 
 
 # planning -----------------------------------------------------------------------------
@@ -250,21 +250,22 @@ def _fonttools() -> str:
 
 
 def _write_asset(task: tuple) -> tuple[str, str, str]:
-    *spec, path, final, cache_root = task
-    spec = tuple(spec)
-    cache = Cache(Path(cache_root)) if cache_root else Cache(None)
+    """A worker's task: (asset task, staged path, path in OUT, cache folder or None)."""
+    spec, path, final, store = task
+    cache = Cache(Path(store)) if store else Cache(None)
     k = _key(spec)
     recorded = cache.recorded_sha("web", k)
     if recorded is not None and final is not None and _file_sha(final) == recorded:
-        return "kept", final, recorded
-    return _output(path, final, None, _make(spec, cache))
+        return "kept", final, recorded  # what the cache would give is in OUT already
+    return _output(path, final, _make(spec, cache))
 
 
 def _write_pages(site: Site, jobs: list[tuple]) -> list[tuple[str, str, str]]:
-    return [_output(path, final, None, fiche_page(site, fiche)) for fiche, path, final, _ in jobs]
+    """A worker's task: the pages of [(fiche, staged path, path in OUT)]."""
+    return [_output(path, final, fiche_page(site, fiche)) for fiche, path, final in jobs]
 
 
-def _output(path: str, final: str | None, _cache_root, data: bytes) -> tuple[str, str, str]:
+def _output(path: str, final: str | None, data: bytes) -> tuple[str, str, str]:
     """("kept", final, sha256) when the file in OUT holds `data` already, else
     ("synced", path, sha256) once `data` is written to the staged `path`, on disk."""
     sha = hashlib.sha256(data).hexdigest()
