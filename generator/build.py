@@ -167,7 +167,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
     written: list[str] = []
     docx_written = None  # the Word files still being written, if any
     web_written = None  # the web edition, its fonts and images under way, waiting for the booklet's pages
-    pages = None
+    pages = index_pages = None
     out = options.out
     with Staging(out) as stage:
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
@@ -206,6 +206,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 # The booklet times its own steps (fiches, front and indexes, assembly...).
                 info = pdf.render_booklet(edition, layout, stage, options, fetcher, stages=stages)
             pages = info.pages
+            index_pages = getattr(info, "index_pages", None)  # the web's index pages link to them
             written += ["booklet.pdf", "booklet.html"]
             if options.impose:
                 from generator.render.impose import impose
@@ -223,7 +224,7 @@ def _render_and_write(root, options, report, stages, proj, edition, layout, star
                 web_written = web.start_web(edition, tokens, stage, options)
         if web_written is not None:
             with stages("web"):  # its fiche pages link to their page in the booklet
-                written += web_written(pages)
+                written += web_written(pages, index_pages)
         if docx_written is not None:
             with stages("docx: rest"):
                 written += docx_written()

@@ -141,6 +141,10 @@ def test_a_fiche_page_links_to_its_page_in_the_booklet_and_its_downloads(sample)
     assert 'href="../../fiches/envie-autonomie-49.docx"' in text
     home = (sample / "web" / HOME).read_text(encoding="utf-8")
     assert 'href="../booklet.pdf"' in home and 'href="../booklet.docx"' in home
+    last = max(f["last_page"] for f in manifest["fiches"])
+    for name in INDEXES:  # the indexes follow the fiches in the booklet
+        found = re.search(r'href="../booklet.pdf#page=(\d+)"', (sample / "web" / name).read_text(encoding="utf-8"))
+        assert found and int(found[1]) > last, name
 
 
 def test_a_web_only_build_links_to_no_file_it_did_not_build(tmp_path):

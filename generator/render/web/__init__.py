@@ -53,14 +53,14 @@ __all__ = ["render_web", "start_web", "site_files", "WEB"]
 # the pure core ------------------------------------------------------------------------
 
 def site_files(edition: Edition, layout, web_layout, *, pages_of: dict[str, tuple[int, int]] | None = None,
-               downloads=(), cache: Cache | None = None) -> dict[str, bytes]:
+               index_pages: dict[str, int] | None = None, downloads=(), cache: Cache | None = None) -> dict[str, bytes]:
     """Every file of the site, by path relative to web/, made in this process."""
     cache = cache or Cache(None)
     plan = _Plan(edition, layout, web_layout, downloads)
     files: dict[str, bytes] = {}
     for task in plan.asset_tasks():
         files[task[1]] = _make(task, cache)
-    site, indexes = plan.site(pages_of)
+    site, indexes = plan.site(pages_of, index_pages)
     for fiche in edition.fiches:
         files[file_of(fiche.id)] = fiche_page(site, fiche)
     files.update(pages(site, edition, indexes))
@@ -70,17 +70,19 @@ def site_files(edition: Edition, layout, web_layout, *, pages_of: dict[str, tupl
 
 # the build's entry --------------------------------------------------------------------
 
-def render_web(edition: Edition, layout, stage, options, pages_of: dict[str, tuple[int, int]] | None = None) -> list[str]:
+def render_web(edition: Edition, layout, stage, options, pages_of: dict[str, tuple[int, int]] | None = None,
+               index_pages: dict[str, int] | None = None) -> list[str]:
     """Write the site into the staging folder; return the paths written, relative to OUT.
-    `layout` is the print layout (its colours and words), `pages_of` the booklet's pages
-    by fiche id when the booklet is built in the same build."""
-    return start_web(edition, layout, stage, options)(pages_of)
+    `layout` is the print layout (its colours and words); `pages_of` the booklet's pages
+    by fiche id and `index_pages` its indexes' first pages by kind, when the booklet is
+    built in the same build."""
+    return start_web(edition, layout, stage, options)(pages_of, index_pages)
 
 
-def start_web(edition: Edition, layout, stage, options) -> Callable[[dict | None], list[str]]:
+def start_web(edition: Edition, layout, stage, options) -> Callable[..., list[str]]:
     """Start the site: its fonts and images go to the workers now. The function returned
-    takes the booklet's pages (or None), makes the pages, waits for everything and
-    returns the paths written."""
+    takes the booklet's pages (see render_web; None without a booklet), makes the pages,
+    waits for everything and returns the paths written."""
     from generator.read import layouts
 
     web_layout = layouts.load_layout(edition.project, "web")
@@ -91,8 +93,8 @@ def start_web(edition: Edition, layout, stage, options) -> Callable[[dict | None
     store = str(cache.root) if cache.enabled else None
     waiting = pool.trickle(_write_asset, [(task, *where.of(task[1]), store) for task in plan.asset_tasks()])
 
-    def finish(pages_of: dict[str, tuple[int, int]] | None) -> list[str]:
-        site, indexes = plan.site(pages_of)
+    def finish(pages_of: dict[str, tuple[int, int]] | None, index_pages: dict[str, int] | None = None) -> list[str]:
+        site, indexes = plan.site(pages_of, index_pages)
         fiches = edition.fiches
         jobs = [(f, *where.of(file_of(f.id))) for f in fiches]
         workers = pool.shared()
@@ -154,9 +156,9 @@ class _Plan:
         self.families = {"text": str((self.settings.get("fonts") or {}).get("text", "Vollkorn")),
                          "headings": str((self.settings.get("fonts") or {}).get("headings", "Lato"))}
 
-    def site(self, pages_of) -> tuple[Site, dict]:
+    def site(self, pages_of, index_pages=None) -> tuple[Site, dict]:
         return plan_site(self.edition, self.layout, self.web_layout, pictures=self.pictures[0], pages=pages_of,
-                         downloads=self.downloads)
+                         index_pages=index_pages, downloads=self.downloads)
 
     def asset_tasks(self) -> list[tuple]:
         """("font", rel, face file, chars) and ("image", rel, source, sha256, width, ext)."""

@@ -61,7 +61,7 @@ class Site:
     theme_class: dict[str, str]  # theme -> CSS class (its colour is in assets/tokens.css)
     anchors: dict[str, dict[str, str]]  # index kind -> entry label -> HTML id on its page
     regions: dict[str, str]  # region -> the filter's key for it
-    indexes: list[dict]  # [{kind, title, nav, href}]: the published indexes, in order
+    indexes: list[dict]  # [{kind, title, nav, href, page}]: the published indexes, in order (page: in the booklet)
     sections: dict[str, tuple[int, str | None]]  # fiche id -> (section number, title)
     neighbours: dict[str, tuple[str | None, str | None]]  # fiche id -> (previous, next) ids
     pictures: dict[str, Picture]  # image file (absolute path) -> its copies
@@ -125,7 +125,8 @@ def _anchors(index: Index, prefix: str) -> dict[str, str]:
 # planning -----------------------------------------------------------------------------
 
 def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Picture] | None = None,
-              pages: dict[str, tuple[int, int]] | None = None, downloads=()) -> tuple[Site, dict[str, Index]]:
+              pages: dict[str, tuple[int, int]] | None = None, index_pages: dict[str, int] | None = None,
+              downloads=()) -> tuple[Site, dict[str, Index]]:
     """The Site of an edition, and its indexes. `layout` is the print layout (its words
     and colours), `web_layout` the web one (templates, web words), `pages` the booklet's
     pages by fiche id when the booklet is built too."""
@@ -157,7 +158,8 @@ def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Pictu
                  for kind, ix in indexes.items()},
         regions=_unique({g.title: "r-" + slug(g.title) for g in indexes["territories"].groups if g.title}),
         indexes=[{"kind": kind, "title": indexes[kind].title, "nav": labels.get(f"nav_{kind}", indexes[kind].title),
-                  "href": INDEX_PAGES[kind]} for kind in published],
+                  "href": INDEX_PAGES[kind], "page": (index_pages or {}).get(kind) if "pdf" in downloads else None}
+                 for kind in published],
         sections=sections,
         neighbours={fid: (ids[i - 1] if i else None, ids[i + 1] if i + 1 < len(ids) else None)
                     for i, fid in enumerate(ids)},
@@ -373,6 +375,7 @@ def index_page(site: Site, kind: str, index: Index, edition: Edition) -> bytes:
         index=index,
         groups=groups,
         entry_count=sum(1 for e in index.entries if not e.see),
+        booklet_page=next((ix["page"] for ix in site.indexes if ix["kind"] == kind), None),
     )
 
 
