@@ -119,6 +119,7 @@ class Publication:
     indexes: list[str] = field(default_factory=lambda: ["partners", "themes", "territories"])
     allow_remote: bool = False
     base_url: str | None = None  # where web/ is published, ending in « / »: QR codes lead there
+    introduction: Node | None = None  # Markdown, parsed: the web edition's home page opens with it
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     raw: bytes | None = None  # publication.yaml as read, None when absent

@@ -376,6 +376,18 @@ def test_an_svg_image_is_not_served_and_its_alt_text_stands_in(tmp_path):
     assert "<p>Un schéma du projet</p>" in text and "<svg" not in text and "s.svg" not in text
 
 
+def test_the_introduction_opens_the_home_page(tmp_path):
+    publication = ("title: Deux initiatives\nintroduction: |\n  Ce recueil présente *deux* initiatives : voir "
+                   "[le site](https://example.org/a).\n\n  <script>alert(1)</script>\n")
+    project = write_project(tmp_path / "projet", {"a": minimal_front("A"), "b": minimal_front("B")}, publication=publication)
+    done = run_recueil("build", str(project), "--out", str(tmp_path / "out"), "--format", "web")
+    assert done.returncode == 0 and "publication.yaml:2: warning: raw HTML" in done.stderr
+    home = lxml_html.fromstring((tmp_path / "out" / "web" / HOME).read_bytes())
+    intro = home.xpath("//div[@class='intro']")[0]
+    assert intro.xpath(".//em/text()") == ["deux"] and intro.xpath(".//a/@href") == ["https://example.org/a"]
+    assert "\u00a0:" in intro.text_content() and not home.xpath("//script[not(@src)]")
+
+
 # base_url and print ---------------------------------------------------------------------
 
 def test_base_url_makes_the_qr_code_and_printed_address_lead_to_the_fiche_page(tmp_path):

@@ -16,7 +16,8 @@ from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
 from generator.read.matching import fold, id_key
 from generator.model import Fiche, Partner, Project, Publication, SectionSpec
-from generator.read.typography import french
+from generator.read import markdown
+from generator.read.typography import french, french_tree
 
 MAX_YAML_BYTES = 1_000_000
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
@@ -83,10 +84,21 @@ def _read_publication(root: Path, report: Report) -> tuple[Publication, dict]:
     for key, value in fields.items():
         if key == "sections":
             pub.sections = [SectionSpec(s["title"], tuple(s["fiches"]), s["line"]) for s in value]
+        elif key == "introduction" and value is not None:
+            pub.introduction = _markdown(value["text"], value["line"], report)
         elif value is not None:
             setattr(pub, key, value)
     id_lines = {(i, j): line for i, s in enumerate(fields.get("sections", [])) for j, line in enumerate(s["id_lines"])}
     return pub, id_lines
+
+
+def _markdown(text: str, line: int | None, report: Report):
+    """publication.yaml's Markdown text (the introduction), sanitised as a fiche's body
+    is; what is dropped is reported at the key's line."""
+    node, warnings = markdown.parse(text, line or 1)
+    for _, message in warnings:
+        report.warning("publication.yaml", line, message)
+    return node
 
 
 def _french_publication(pub: Publication) -> None:
@@ -95,6 +107,8 @@ def _french_publication(pub: Publication) -> None:
         if value:
             setattr(pub, key, french(value))
     pub.sections = [SectionSpec(french(s.title), s.fiches, s.line) for s in pub.sections]
+    if pub.introduction is not None:
+        french_tree(pub.introduction)
     if pub.colophon:
         pub.colophon = {k: (v if k == "isbn" else french(v)) for k, v in pub.colophon.items()}
 

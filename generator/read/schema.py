@@ -29,7 +29,7 @@ CONTACT_KEYS = ("name", "organisation", "email", "phone", "url")
 IMAGE_KEYS = ("file", "alt", "caption", "credit")
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn", "base_url",
+    "sections", "indexes", "allow_remote", "colophon", "isbn", "base_url", "introduction",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -365,6 +365,9 @@ def publication_fields(c: Checker) -> dict:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
     if "base_url" in data:
         out["base_url"] = base_url(c, data["base_url"])
+    if "introduction" in data:  # Markdown, parsed by the reader
+        text = c.text(("introduction",), data["introduction"])
+        out["introduction"] = {"text": text, "line": c.line(("introduction",))} if text else None
     if "indexes" in data:
         chosen = []
         for i, name in enumerate(c.texts(("indexes",), data["indexes"])):

@@ -152,6 +152,8 @@ class _Plan:
         self.pictures = _pictures(edition, tuple(int(w) for w in web_layout.settings.get("image_widths", (480, 960, 1440))))
         lang = edition.publication.lang
         words = characters({**web_layout.labels(lang), **layout.labels(lang)})
+        intro = edition.publication.introduction
+        words += "".join(n.text + str(n.attrs.get("alt") or "") for n in intro.walk()) if intro else ""
         self.chars = "".join(sorted(set(faces.edition_chars(edition)) | set(words)))
         self.families = {"text": str((self.settings.get("fonts") or {}).get("text", "Vollkorn")),
                          "headings": str((self.settings.get("fonts") or {}).get("headings", "Lato"))}

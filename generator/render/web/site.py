@@ -332,8 +332,11 @@ def home_page(site: Site, edition: Edition, indexes: dict[str, Index]) -> bytes:
         if section.fiches:
             sections.append({"number": number, "title": section.title,
                              "cards": [_card(site, f) for f in section.fiches]})
+    intro = site.pub.introduction
     return _render(
         site, "home.html", "",
+        intro=H.body_html(intro, lambda path: None, screen={"notes": site.labels.get("notes", "Notes"),
+                                                           "back": site.labels.get("back_to_text", "")}) if intro else None,
         page_title=None,
         description=site.pub.subtitle,
         canonical=site.pub.base_url + HOME if site.pub.base_url else None,
