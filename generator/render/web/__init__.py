@@ -248,9 +248,10 @@ def _font_dir() -> Path:
 
 
 def _fonttools() -> str:
+    """What writes the WOFF2 files: fontTools, and brotli when there is one."""
     import fontTools
 
-    return fontTools.version
+    return f"{fontTools.version} brotli {getattr(assets._brotli, '__version__', None)}"
 
 
 def _write_asset(task: tuple) -> tuple[str, str, str]:
