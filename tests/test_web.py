@@ -388,6 +388,15 @@ def test_the_introduction_opens_the_home_page(tmp_path):
     assert "\u00a0:" in intro.text_content() and not home.xpath("//script[not(@src)]")
 
 
+def test_an_english_edition_gets_an_english_site(tmp_path):
+    project = write_project(tmp_path / "projet", {"a": minimal_front("A community garden")},
+                            publication={"title": "Local initiatives", "lang": "en"})
+    build(project, tmp_path / "out")
+    tree = lxml_html.fromstring((tmp_path / "out" / "web" / HOME).read_bytes())
+    assert tree.get("lang") == "en" and tree.xpath("//a[@class='skip-link']/text()") == ["Skip to content"]
+    assert tree.xpath("//nav//a/text()") == ["Partners", "Themes", "Places"]
+
+
 # base_url and print ---------------------------------------------------------------------
 
 def test_base_url_makes_the_qr_code_and_printed_address_lead_to_the_fiche_page(tmp_path):
