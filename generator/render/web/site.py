@@ -68,7 +68,6 @@ class Site:
     pages: dict[str, int]  # fiche id -> first page in booklet.pdf (when built in this build)
     downloads: frozenset[str]  # among "pdf", "handouts", "docx": formats built beside the site
     date: str | None  # the publication's date, in words
-    widths: tuple[int, ...] = (480, 960, 1440)
 
 
 # addresses ----------------------------------------------------------------------------
@@ -96,6 +95,7 @@ def slug(text: str) -> str:
 
 
 def _unique(ids: dict[str, str]) -> dict[str, str]:
+    """label -> id, each id made unique by -2, -3... in the order given."""
     taken: set[str] = set()
     out = {}
     for label, base in ids.items():
@@ -110,16 +110,7 @@ def _unique(ids: dict[str, str]) -> dict[str, str]:
 def _anchors(index: Index, prefix: str) -> dict[str, str]:
     """label -> id for every entry of an index; two labels of the same slug (« École »
     and « école ») get -2, -3... in the index's order, which no other entry changes."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for entry in index.entries:
-        base = f"{prefix}-{slug(entry.label)}"
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}-{n}", n + 1
-        taken.add(candidate)
-        out[entry.label] = candidate
-    return out
+    return _unique({entry.label: f"{prefix}-{slug(entry.label)}" for entry in index.entries})
 
 
 # planning -----------------------------------------------------------------------------
@@ -138,9 +129,7 @@ def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Pictu
     indexes = build_indexes(dataclasses.replace(edition, project=dataclasses.replace(edition.project, publication=every)),
                             labels)
     published = [k for k in edition.publication.indexes if k in indexes]
-    themes: list[str] = []
-    for fiche in edition.fiches:
-        themes += [t for t in fiche.themes if t not in themes]
+    themes = list(dict.fromkeys(t for fiche in edition.fiches for t in fiche.themes))
     fiches = edition.fiches
     ids = [f.id for f in fiches]
     sections = {}
@@ -167,7 +156,6 @@ def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Pictu
         pages={fid: first for fid, (first, _) in (pages or {}).items()},
         downloads=frozenset(downloads),
         date=date_words(pub.date, labels.get("months"), lang),
-        widths=tuple(int(w) for w in web_layout.settings.get("image_widths", (480, 960, 1440))),
     )
     return site, indexes
 
