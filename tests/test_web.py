@@ -117,7 +117,7 @@ def test_every_link_is_relative_and_leads_to_a_file_of_the_build(sample):
     top = sample / "web"
     for page in sorted(top.rglob("*.html")):
         tree = lxml_html.fromstring(page.read_bytes())
-        for element, attribute, link, _ in tree.iterlinks():
+        for element, _, link, _ in tree.iterlinks():
             if element.tag == "a" and link.startswith(("http://", "https://", "mailto:")):
                 continue  # a fiche's own links, followed only when clicked
             assert not re.match(r"^[a-z]+:|^/", link), f"{page.name}: {link}"

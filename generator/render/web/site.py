@@ -19,12 +19,11 @@ import dataclasses
 import re
 import unicodedata
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from generator.edition.indexes import KINDS, Index, build_indexes
 from generator.model import Edition, Fiche, Publication
@@ -388,4 +387,4 @@ def characters(labels: dict) -> str:
 
 
 __all__ = ["Site", "Picture", "plan_site", "fiche_page", "home_page", "index_page", "pages", "page_of", "file_of",
-           "INDEX_PAGES", "HOME", "environment", "characters", "safe_href", "Markup"]
+           "INDEX_PAGES", "HOME", "environment", "characters", "safe_href"]
