@@ -39,7 +39,8 @@ class Rendered:
 
 # A renderer starts its work and returns a function that waits for it (the Word files
 # are written in the workers' free time while the booklet renders). `layouts` holds the
-# edition's layout ("booklet") and the handouts' ("handout") when they are made.
+# edition's layout ("booklet"), the handouts' ("handout") and the one whose colours
+# the web edition wears ("site", the publication's own even for --archive).
 Start = Callable[[object, dict, BuildContext], Callable[[], Rendered]]
 
 
@@ -70,6 +71,7 @@ def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered
         from generator.render import booklet
 
         info = booklet.render_booklet(edition, layout, ctx)  # it times its own steps
+    ctx.booklet = info
     if ctx.options.impose:
         from generator.render.impose import impose
 
@@ -79,9 +81,24 @@ def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered
     return lambda: Rendered(files, info.pages)
 
 
-# In this order: the Word files start first and trickle into the workers' free time;
-# the archive booklet embeds a build.json listing what was staged before it.
-RENDERERS: dict[str, Start] = {"docx": _word, "handouts": _handouts, "pdf": _booklet}
+def _web(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
+    from generator.render import web
+
+    with ctx.timings("web: start"):  # fonts and images, in the time the booklet leaves the workers
+        finish = web.start_web(edition, layouts["site"], ctx)
+
+    def wait() -> Rendered:
+        booklet = ctx.booklet  # known by now: its fiche pages link to their page in the booklet
+        return Rendered(finish(booklet.pages if booklet else None, booklet.index_pages if booklet else None))
+    return wait
+
+
+# In this order: the Word files start first and trickle into the workers' free time, the
+# web edition's fonts and images next; the booklet; the archive booklet embeds a
+# build.json listing what was staged before it (not the site, which waits for it).
+RENDERERS: dict[str, Start] = {"docx": _word, "handouts": _handouts, "web": _web, "pdf": _booklet}
+
+
 
 
 def build(root: Path, options: BuildOptions, report: Report, timings: Timings | None = None) -> dict:
@@ -132,6 +149,9 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
         if "handouts" in options.formats:
             used["handout"] = layouts.load_layout(proj, "handout")
+        if "web" in options.formats:
+            used["site"] = (layouts.load_layout(proj, options.layout or proj.publication.layout)
+                            if options.archive else used["booklet"])
         # The warnings `check` gives, given here too.
         for warning in dict.fromkeys(w for layout in used.values() for w in layout.warnings):
             report.warning(*warning)
@@ -150,7 +170,8 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             if name not in options.formats:
                 continue
             if name == "pdf" and options.archive:
-                waiting = _finish(waiting, done, timings)
+                _finish([w for w in waiting if w[0] != "web"], done, timings)
+                waiting = [w for w in waiting if w[0] == "web"]
             waiting.append((name, start(edition, used, ctx)))
         _finish(waiting, done, timings)
         # A build of fewer formats leaves the others' files as they are, and lists them.
@@ -168,14 +189,13 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     return {"edition": edition, "written": done.files, "pages": done.pages}
 
 
-def _finish(waiting: list, done: Rendered, timings: Timings) -> list:
+def _finish(waiting: list, done: Rendered, timings: Timings) -> None:
     """Wait for the renderers still at work; what they staged goes into `done`."""
     for name, wait in waiting:
         with timings(f"{name}: rest"):
             result = wait()
         done.files += result.files
         done.pages = result.pages if result.pages is not None else done.pages
-    return []
 
 
 def _ready_workers(pool: Pool, options: BuildOptions) -> None:
@@ -192,6 +212,8 @@ def _ready_workers(pool: Pool, options: BuildOptions) -> None:
         pool.each(warm_up)
     if "docx" in options.formats:
         from generator.render import word  # noqa: F401
+    if "web" in options.formats:
+        from generator.render import web  # noqa: F401
 
 
 def run(root: Path, options: BuildOptions) -> int:

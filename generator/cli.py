@@ -28,7 +28,8 @@ def _doc(text: str) -> str:
 
 MAIN_HELP = _doc("""
     Recueil turns a folder of fiches (practice sheets in Markdown with YAML front matter)
-    into a printable PDF booklet, one PDF handout and one Word document per fiche.
+    into a printable PDF booklet, one PDF handout and one Word document per fiche, and a
+    web edition: the same fiches as a static site.
 
     A publication folder holds publication.yaml (the edition), partners.yaml (the
     partner registry) and fiches/ (one NAME.md per fiche). DIR defaults to the current
@@ -54,6 +55,7 @@ BUILD_HELP = _doc("""
       booklet.html      the HTML the PDF was made from
       fiches/ID.pdf     one handout per fiche
       fiches/ID.docx    one Word document per fiche
+      web/index.html    the web edition: a home page, a page per fiche and per index
       build.json        every fiche with its pages, every file with its checksum
 
     When a fiche or a setting has an error, nothing is written and every error is listed
@@ -65,6 +67,7 @@ BUILD_EPILOG = _doc("""
       recueil build                              everything, from the current folder
       recueil build ../recueil-2024 --out ~/pdf  another project, written elsewhere
       recueil build --format pdf                 only the booklet
+      recueil build --format web                 only the web edition (open output/web/index.html)
       recueil build --select theme=Insertion     a thematic edition
       recueil build --select id=jardin,velo --format handouts
                                                  two fiches' handouts (a comma: or)
@@ -169,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     b.add_argument("--out", metavar="OUT", help="where to write (default: DIR/output)")
     b.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's (a folder layouts/NAME/ of the project, or a built-in one)")
-    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx (default: all); the other outputs already in OUT are left as they are")
+    b.add_argument("--format", metavar="LIST", default=",".join(FORMATS), help="what to make, comma-separated among pdf (the booklet), handouts, docx, web (the web edition); default: all four; the other outputs already in OUT are left as they are")
     b.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; KEY=A,B keeps those matching A or B; repeat to narrow")
     b.add_argument("--title", help="a thematic edition's own title (or name it under editions: in publication.yaml)")
     b.add_argument("--subtitle", help="a thematic edition's own subtitle")

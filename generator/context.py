@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from generator.cache import Cache
     from generator.pool import Pool
 
-FORMATS = ("pdf", "handouts", "docx")  # what `--format` chooses among; all by default
+FORMATS = ("pdf", "handouts", "docx", "web")  # what `--format` chooses among; all by default
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")  # what `--select KEY=VALUE` matches
 
 
@@ -132,6 +132,7 @@ class BuildContext:
     fetch: FetchRules
     report: Report = field(default_factory=Report)
     timings: Timings = field(default_factory=Timings)
+    booklet: object | None = None  # the booklet's BookletInfo once made: its pages, for the web edition
     _warned: set = field(default_factory=set, repr=False)
 
     @property

@@ -147,6 +147,8 @@ class Publication:
     sections: list[SectionSpec] = field(default_factory=list)
     indexes: list[str] = field(default_factory=lambda: ["partners", "themes", "territories"])
     allow_remote: bool = False
+    base_url: str | None = None  # where web/ is published, ending in « / »: QR codes lead there
+    introduction: Node | None = None  # Markdown, parsed: the web edition's home page opens with it
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     themes: list[Theme] = field(default_factory=list)  # the edition's vocabulary; empty: any theme

@@ -54,7 +54,9 @@ FICHE = (
           sub=(Field("name", "text", ""), Field("organisation", "text", ""),
                Field("email", "email", "", printed=False), Field("phone", "text", "", printed=False),
                Field("url", "url", "", printed=False))),
-    Field("source", "url", "the fiche online: an address starting with `http://` or `https://`", printed=False),
+    Field("source", "url", "the fiche online: an address starting with `http://` or `https://`; its QR code is "
+          "printed, unless `publication.yaml` gives `base_url` (the QR code then leads to the fiche's page in the "
+          "web edition)", printed=False),
     Field("image", "group", "`file`, `alt`, `caption`, `credit`, `decorative`; `file` is relative to the fiche's "
           "file; `alt` (what the image shows, for readers who cannot see it) is required unless "
           "`decorative: true`", shorthand="file",

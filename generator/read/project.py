@@ -21,11 +21,11 @@ from generator.model import (
     SectionSpec,
     Theme,
 )
-from generator.read import schema
+from generator.read import markdown, schema
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
 from generator.read.matching import fold, id_key
-from generator.read.typography import french
+from generator.read.typography import french, french_tree
 
 if TYPE_CHECKING:
     from generator.pool import Pool
@@ -101,10 +101,21 @@ def _read_publication(root: Path, report: Report) -> tuple[Publication, dict]:
         elif key == "editions":
             pub.editions = [EditionSpec(tuple(e["select"]), e["title"], e["subtitle"], e["isbn"], e["line"])
                             for e in value]
+        elif key == "introduction" and value is not None:
+            pub.introduction = _markdown(value["text"], value["line"], report)
         elif value is not None:
             setattr(pub, key, value)
     id_lines = {(i, j): line for i, s in enumerate(fields.get("sections", [])) for j, line in enumerate(s["id_lines"])}
     return pub, id_lines
+
+
+def _markdown(text: str, line: int | None, report: Report):
+    """publication.yaml's Markdown text (the introduction), sanitised as a fiche's body
+    is; what is dropped is reported at the key's line."""
+    node, warnings = markdown.parse(text, line or 1)
+    for _, message in warnings:
+        report.warning("publication.yaml", line, message)
+    return node
 
 
 def _french_publication(pub: Publication) -> None:
@@ -116,6 +127,8 @@ def _french_publication(pub: Publication) -> None:
     pub.themes = [Theme(french(t.name), tuple(map(french, t.aliases)), t.line) for t in pub.themes]
     pub.editions = [dataclasses.replace(e, title=french(e.title), subtitle=e.subtitle and french(e.subtitle))
                     for e in pub.editions]
+    if pub.introduction is not None:
+        french_tree(pub.introduction)
     if pub.colophon:
         pub.colophon = {k: (v if k == "isbn" else french(v)) for k, v in pub.colophon.items()}
 

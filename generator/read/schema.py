@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import urllib.parse
 from typing import Any
 
 from generator.diagnostics import Report
@@ -19,7 +20,7 @@ from generator.read.frontmatter import Doc
 
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes", "editions",
+    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes", "editions", "base_url", "introduction",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -264,6 +265,11 @@ def publication_fields(c: Checker) -> dict:
         out["page_size"] = found[0] if found else None
     if "allow_remote" in data:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
+    if "base_url" in data:
+        out["base_url"] = base_url(c, data["base_url"])
+    if "introduction" in data:  # Markdown, parsed by the reader
+        text = c.text(("introduction",), data["introduction"])
+        out["introduction"] = {"text": text, "line": c.line(("introduction",))} if text else None
     if "indexes" in data:
         chosen = []
         for i, name in enumerate(c.texts(("indexes",), data["indexes"])):
@@ -334,6 +340,19 @@ def themes(c: Checker, value) -> list[dict]:
         if name:
             out.append({"name": name, "aliases": aliases, "line": c.line(p)})
     return out
+
+
+def base_url(c: Checker, value) -> str | None:
+    """Where the web edition (OUT/web/) is published: an http(s) address, ending in « / »
+    once checked, non-ASCII characters percent-encoded (it goes into QR codes)."""
+    s = c.url(("base_url",), value)
+    if s is None:
+        return None
+    if "?" in s or "#" in s:
+        c.error(("base_url",), f"'base_url' is the address of the folder where web/ is published, without ?… or #…: not '{s[:60]}'")
+        return None
+    s = urllib.parse.quote(s, safe=":/@!$&'()*+,;=%~-._")
+    return s if s.endswith("/") else s + "/"
 
 
 def isbn(c: Checker, path, value) -> str | None:

@@ -58,7 +58,10 @@ def _qr(url: str) -> Markup:
 
 def handout_html(fiche: Fiche, edition: Edition, layout, date: str) -> str:
     """The HTML of one handout, from the layout's handout.html."""
-    from generator.render.html import body_html  # the one Markdown → HTML converter
+    from generator.render.html import (
+        body_html,  # the one Markdown → HTML converter
+        online_url,  # the web page when base_url is given
+    )
 
     pub = edition.publication
     labels = layout.labels(pub.lang.split("-")[0])
@@ -68,7 +71,7 @@ def handout_html(fiche: Fiche, edition: Edition, layout, date: str) -> str:
         # /ID, is the same wherever the project lies.
         return urllib.parse.quote(Path(os.path.relpath(path, fiche.path.parent)).as_posix())
 
-    source = _safe_href(fiche.source)
+    source = _safe_href(online_url(fiche, pub))
     template = layout.env.get_template(TEMPLATE)
     return template.render(
         fiche=fiche,

@@ -4,8 +4,10 @@ Every piece of fiche text reaches the HTML through `markupsafe.escape` (the Mark
 tree) or as a Jinja2 variable of an autoescaping environment (the templates): a fiche
 can never add markup, and `{{ 7*7 }}` in a title prints as written.
 
-Reusable pieces (the handout renderer uses them):
-  body_html(node, url_for=None) -> Markup          the fiche body, footnotes included
+Reusable pieces (the handout and web renderers use them):
+  body_html(node, url_for=None, screen=None) -> Markup  the fiche body, footnotes included
+  online_url(fiche, pub) -> str | None              where the QR code of a fiche leads
+  fiche_page(fiche_id) -> str                       a fiche's page in the web edition
   qr_svg(url, dark="#222222") -> Markup             an inline SVG QR code
   RenderContext / make_context(edition, layout, url_for=None)
   fiche_html(fiche, ctx, section=None) -> Markup    the <article> of one fiche
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,25 +42,47 @@ def _file_uri(path: Path) -> str:
 
 # --- the Markdown tree ------------------------------------------------------------
 
-def body_html(node: Node, url_for: UrlFor | None = None) -> Markup:
+def body_html(node: Node, url_for: UrlFor | None = None, screen: dict[str, str] | None = None) -> Markup:
     """The HTML of a fiche body (a `markdown.parse` document).
 
     Footnotes become WeasyPrint footnotes (`<span class="footnote">`, which the CSS
     floats to the page foot) at the place of their first call; a later call of the same
     note prints its number. The target of each link is printed in a footnote too, since
     paper has no links. `url_for(path)` gives the URL of a local image (default: a
-    file:// URI); an image the reader did not resolve is left out.
+    file:// URI); an image the reader did not resolve, or for which url_for gives no
+    URL, is left out: its alt text stands in.
+
+    `screen`, for a browser (the web edition), gives the words it prints (`notes`, the
+    notes' title; `back`, the name of a note's link back to its call): footnotes are
+    then numbered calls linking to a list of notes after the text, a link's target is
+    not repeated, and a heading never skips a level (« ## » then « #### » would read as
+    a missing level to a screen reader's user).
     """
     notes = {n.attrs["number"]: n for n in node.attrs.get("footnotes", ())}
-    state = _BodyState(notes, url_for or _file_uri)
-    return Markup("").join(state.block(c) for c in node.children)
+    state = _BodyState(notes, url_for or _file_uri, screen)
+    body = Markup("").join(state.block(c) for c in node.children)
+    return body + state.endnotes() if screen is not None else body
 
 
 @dataclass
 class _BodyState:
     notes: dict[int, Node]
     url_for: UrlFor
+    screen: dict[str, str] | None = None  # see body_html
     called: dict[int, int] = field(default_factory=dict)  # note number -> printed order
+    level: int = 1  # the last heading's level, on screen
+
+    def endnotes(self) -> Markup:
+        """On screen: the notes called, in the order of their calls, after the text."""
+        if not self.called:
+            return Markup("")
+        items = []
+        for number, shown in sorted(self.called.items(), key=lambda item: item[1]):
+            note = self.notes[number]
+            items.append(Markup('<li id="note-%d">%s <a class="note-back" href="#note-call-%d" aria-label="%s">↩</a></li>\n')
+                         % (shown, self.blocks(note.children), shown, self.screen.get("back", "")))
+        return Markup('<section class="notes" aria-labelledby="notes-title">\n<h2 id="notes-title">%s</h2>\n'
+                      '<ol>\n%s</ol>\n</section>\n') % (self.screen.get("notes", "Notes"), Markup("").join(items))
 
     def blocks(self, nodes: Iterable[Node]) -> Markup:
         return Markup("").join(self.block(n) for n in nodes)
@@ -73,6 +98,8 @@ class _BodyState:
             return Markup("<p>%s</p>\n") % self.inlines(n.children)
         if t == "heading":
             level = n.attrs.get("level", 2)
+            if self.screen is not None:
+                level = self.level = min(level, self.level + 1)
             return Markup("<h%d>%s</h%d>\n") % (level, self.inlines(n.children), level)
         if t == "bullet_list":
             return Markup("<ul>\n%s</ul>\n") % self.blocks(n.children)
@@ -120,22 +147,28 @@ class _BodyState:
             text = self.inlines(n.children)
             shown = href[7:] if href.lower().startswith("mailto:") else href
             link = Markup('<a href="%s">%s</a>') % (href, text)
-            if n.plain().strip() in (href, shown):
+            if self.screen is not None or n.plain().strip() in (href, shown):
                 return link
             return link + Markup('<span class="footnote link-note">%s</span>') % shown
         if t == "image":
             path = n.attrs.get("path")
-            if not path:
+            src = self.url_for(Path(path)) if path else None
+            if not src:  # not resolved by the reader, or not served (the web edition's SVG)
                 return escape(n.attrs.get("alt") or "")
-            return Markup('<img src="%s" alt="%s">') % (self.url_for(Path(path)), n.attrs.get("alt") or "")
+            return Markup('<img src="%s" alt="%s">') % (src, n.attrs.get("alt") or "")
         if t == "footnote_ref":
             number = n.attrs.get("number")
             if number in self.called:
+                if self.screen is not None:
+                    return Markup('<sup class="note-call"><a href="#note-%d">%d</a></sup>') % ((self.called[number],) * 2)
                 return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
             note = self.notes.get(number)
             if note is None:
                 return Markup("")
             self.called[number] = len(self.called) + 1
+            if self.screen is not None:
+                shown = self.called[number]
+                return Markup('<sup class="note-call"><a id="note-call-%d" href="#note-%d">%d</a></sup>') % (shown, shown, shown)
             # A footnote is inline content at the page foot: its paragraphs run together.
             parts = [self.inlines(b.children) if b.type == "paragraph" else escape(b.plain()) for b in note.children]
             return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
@@ -223,6 +256,22 @@ def make_context(edition: Edition, layout, url_for: UrlFor | None = None, qr=Non
     )
 
 
+def fiche_page(fiche_id: str) -> str:
+    """The address of a fiche's page in the web edition, relative to the site's top
+    (`web/` in OUT): `fiches/ID.html`, the id percent-encoded (ids are file names: any
+    character goes, « # » and « ? » included)."""
+    return "fiches/" + urllib.parse.quote(fiche_id, safe="") + ".html"
+
+
+def online_url(fiche: Fiche, pub) -> str | None:
+    """Where a fiche's QR code and printed address lead: its page in the web edition
+    when publication.yaml gives `base_url`, else the fiche's own `source`, if any."""
+    base = getattr(pub, "base_url", None)
+    if base:
+        return base + fiche_page(fiche.id)
+    return fiche.source
+
+
 def anchor(fiche_id: str) -> str:
     """The HTML id of a fiche's article: fiche ids are file names, any character goes."""
     return "fiche-" + re.sub(r"[^A-Za-z0-9_-]", lambda m: f"_{ord(m.group()):x}_", fiche_id)
@@ -230,13 +279,15 @@ def anchor(fiche_id: str) -> str:
 
 def fiche_html(fiche: Fiche, ctx: RenderContext, section: str | None = None) -> Markup:
     """One fiche as an <article>, from the layout's `fiche.html` template."""
+    online = online_url(fiche, ctx.edition.publication)
     return Markup(ctx.template(ctx.layout.settings.get("templates", {}).get("fiche", "fiche.html")).render(
         fiche=fiche,
         anchor=anchor(fiche.id),
         section=section if section is not None else ctx.sections.get(fiche.id),
         body=body_html(fiche.body, ctx.url_for),
         image_url=ctx.url_for(fiche.image.path) if fiche.image else None,
-        qr=ctx.qr(fiche.source) if fiche.source else None,
+        qr=ctx.qr(online) if online else None,
+        online=online,
         theme_class=ctx.theme_class,
         labels=ctx.labels,
         pub=ctx.edition.publication,
