@@ -15,7 +15,9 @@ from typing import Any
 
 from generator.read import isbn as isbn_digits
 from generator.diagnostics import Report
+from generator.read.clean import clean, removed
 from generator.read.frontmatter import Doc
+from generator.read.limits import MAX_LABEL, MAX_TEXT, MAX_TITLE
 
 FICHE_KEYS = (
     "title", "summary", "themes", "territory", "partners", "subtitle", "date", "audience",
@@ -120,8 +122,11 @@ class Checker:
                 self.error(path, f"missing required key '{key}'{where}")
         return value
 
-    def text(self, path, value, *, required: bool = False) -> str | None:
-        """A string. Numbers and dates are taken as written; null is absent."""
+    def text(self, path, value, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+        """A string. Numbers and dates are taken as written; null is absent. Control
+        characters, even written as YAML escapes ("\\x07", "\\u202e"), are removed
+        with a warning, as they are from the file; a text over `limit` characters is an
+        error (read/limits.py)."""
         path = tuple(path)
         if value is None:
             if required:
@@ -132,14 +137,21 @@ class Checker:
             return None
         if not isinstance(value, str):
             value = self.doc.texts.get(path, str(value))
+        value, found = clean(value)
+        if found:
+            self.warn(path, removed(found))
         value = value.strip()
         if not value and required:
             self.error(path, f"{self.name(path)} is empty: it needs a value")
             return None
+        if len(value) > limit:
+            self.error(path, f"{self.name(path)} is too long ({len(value)} characters; at most {limit}): shorten it")
+            return None
         return value or None
 
-    def texts(self, path, value, *, required: bool = False) -> list[str]:
-        """A list of strings; a single text is accepted as a one-item list."""
+    def texts(self, path, value, *, required: bool = False, limit: int = MAX_LABEL) -> list[str]:
+        """A list of strings, each at most `limit` characters (an index label); a single
+        text is accepted as a one-item list."""
         path = tuple(path)
         if value is None or value == []:
             if required:
@@ -153,11 +165,12 @@ class Checker:
             self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
             return []
         out = []
+        errors = len(self.report.errors)
         for i, item in enumerate(value):
-            s = self.text(path + (i,), item)
+            s = self.text(path + (i,), item, limit=limit)
             if s is not None and s not in out:
                 out.append(s)
-        if required and not out:
+        if required and not out and len(self.report.errors) == errors:
             self.error(path, f"{self.name(path)} needs at least one item")
         return out
 
@@ -238,10 +251,10 @@ def fiche_fields(c: Checker) -> dict | None:
     if c.mapping((), data, FICHE_KEYS, ("title", "summary", "themes", "territory", "partners")) is None:
         return None
     f: dict[str, Any] = {
-        "title": c.text(("title",), data.get("title"), required="title" in data),
+        "title": c.text(("title",), data.get("title"), required="title" in data, limit=MAX_TITLE),
         "summary": c.text(("summary",), data.get("summary"), required="summary" in data),
         "themes": c.texts(("themes",), data.get("themes"), required="themes" in data),
-        "subtitle": c.text(("subtitle",), data.get("subtitle")),
+        "subtitle": c.text(("subtitle",), data.get("subtitle"), limit=MAX_TITLE),
         "date": c.date(("date",), data.get("date")),
         "audience": c.texts(("audience",), data.get("audience")),
         "keywords": c.texts(("keywords",), data.get("keywords")),
@@ -260,9 +273,10 @@ def territory(c: Checker, value) -> dict | None:
     path = ("territory",)
     if isinstance(value, dict):
         c.mapping(path, value, TERRITORY_KEYS, ("place",))
-        out = {k: c.text(path + (k,), value.get(k), required=(k == "place" and k in value)) for k in TERRITORY_KEYS}
+        out = {k: c.text(path + (k,), value.get(k), required=(k == "place" and k in value), limit=MAX_LABEL)
+               for k in TERRITORY_KEYS}
         return out if out["place"] else None
-    place = c.text(path, value, required=True)
+    place = c.text(path, value, required=True, limit=MAX_LABEL)
     return {"place": place, "department": None, "region": None} if place else None
 
 
@@ -275,15 +289,15 @@ def fiche_partners(c: Checker, value) -> list[dict]:
         p = path + (i,)
         if isinstance(item, dict):
             c.mapping(p, item, PARTNER_KEYS, ("name",))
-            name = c.text(p + ("name",), item.get("name"), required="name" in item)
+            name = c.text(p + ("name",), item.get("name"), required="name" in item, limit=MAX_LABEL)
             entry = {
                 "name": name,
-                "role": c.text(p + ("role",), item.get("role")),
-                "type": c.text(p + ("type",), item.get("type")),
+                "role": c.text(p + ("role",), item.get("role"), limit=MAX_LABEL),
+                "type": c.text(p + ("type",), item.get("type"), limit=MAX_LABEL),
                 "url": c.url(p + ("url",), item.get("url")),
             }
         else:
-            name = c.text(p, item, required=True)
+            name = c.text(p, item, required=True, limit=MAX_LABEL)
             entry = {"name": name, "role": None, "type": None, "url": None}
         if name:
             entry["line"] = c.line(p)
@@ -298,8 +312,8 @@ def key_figures(c: Checker, value) -> list[dict]:
         p = path + (i,)
         if c.mapping(p, item, FIGURE_KEYS, FIGURE_KEYS) is None:
             continue
-        v = c.text(p + ("value",), item.get("value"), required="value" in item)
-        label = c.text(p + ("label",), item.get("label"), required="label" in item)
+        v = c.text(p + ("value",), item.get("value"), required="value" in item, limit=MAX_LABEL)
+        label = c.text(p + ("label",), item.get("label"), required="label" in item, limit=MAX_LABEL)
         if v and label:
             out.append({"value": v, "label": label})
     return out
@@ -312,10 +326,10 @@ def contact(c: Checker, value) -> dict | None:
     if c.mapping(path, value, CONTACT_KEYS) is None:
         return None
     out = {
-        "name": c.text(path + ("name",), value.get("name")),
-        "organisation": c.text(path + ("organisation",), value.get("organisation")),
+        "name": c.text(path + ("name",), value.get("name"), limit=MAX_LABEL),
+        "organisation": c.text(path + ("organisation",), value.get("organisation"), limit=MAX_LABEL),
         "email": c.email(path + ("email",), value.get("email")),
-        "phone": c.text(path + ("phone",), value.get("phone")),
+        "phone": c.text(path + ("phone",), value.get("phone"), limit=MAX_LABEL),
         "url": c.url(path + ("url",), value.get("url")),
     }
     return out if any(out.values()) else None
@@ -346,7 +360,7 @@ def publication_fields(c: Checker) -> dict:
     out: dict[str, Any] = {}
     for key in ("title", "subtitle", "publisher", "edition", "layout"):
         if key in data:
-            out[key] = c.text((key,), data[key], required=(key == "title"))
+            out[key] = c.text((key,), data[key], required=(key == "title"), limit=MAX_TITLE)
     if "date" in data:
         out["date"] = c.date(("date",), data["date"])
     if "lang" in data:
@@ -407,8 +421,8 @@ def sections(c: Checker, value) -> list[dict]:
         p = ("sections", i)
         if c.mapping(p, item, SECTION_KEYS, ("title", "fiches")) is None:
             continue
-        title = c.text(p + ("title",), item.get("title"), required="title" in item)
-        ids = c.texts(p + ("fiches",), item.get("fiches"))
+        title = c.text(p + ("title",), item.get("title"), required="title" in item, limit=MAX_TITLE)
+        ids = c.texts(p + ("fiches",), item.get("fiches"), limit=MAX_TITLE)
         lines = [c.line(p + ("fiches", j)) for j in range(len(ids))]
         if title:
             out.append({"title": title, "fiches": ids, "line": c.line(p), "id_lines": lines})
@@ -434,13 +448,13 @@ def partner_entries(c: Checker) -> list[dict]:
             item = {"name": item}
         if c.mapping(p, item, REGISTRY_KEYS, ("name",)) is None:
             continue
-        name = c.text(p + ("name",), item.get("name"), required="name" in item)
+        name = c.text(p + ("name",), item.get("name"), required="name" in item, limit=MAX_LABEL)
         aliases = c.texts(p + ("aliases",), item.get("aliases"))
         entry = {
             "name": name,
             "aliases": aliases,
             "alias_lines": [c.line(p + ("aliases", j)) for j in range(len(aliases))],
-            "type": c.text(p + ("type",), item.get("type")),
+            "type": c.text(p + ("type",), item.get("type"), limit=MAX_LABEL),
             "url": c.url(p + ("url",), item.get("url")),
             "line": c.line(p),
         }
