@@ -118,6 +118,8 @@ class Publication:
     sections: list[SectionSpec] = field(default_factory=list)
     indexes: list[str] = field(default_factory=lambda: ["partners", "themes", "territories"])
     allow_remote: bool = False
+    remote_timeout: float = 60.0  # seconds for all of a build's remote fetches (context.REMOTE_TIMEOUT)
+    remote_max_bytes: int = 50_000_000  # bytes for all of them (context.REMOTE_MAX_BYTES)
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     raw: bytes | None = None  # publication.yaml as read, None when absent

@@ -90,11 +90,16 @@ def _input_digest(root: Path, options, extra: list[str], out: Path, epoch_env: s
     return h.hexdigest()
 
 
-def extra_inputs(proj, layouts_used) -> list[str] | None:
-    """Files the build read beyond the fixed places, or None when they cannot be known."""
+def extra_inputs(proj, layouts_used, reads: dict | None = None) -> list[str] | None:
+    """Files the build read beyond the fixed places, or None when they cannot be known.
+    `reads` is what the renders' fetchers served (context.BuildContext.reads): an SVG's
+    own images, say, which no fiche names; a remote resource among them means None."""
     if proj.publication.allow_remote:
         return None
-    extra = set()
+    reads = reads or {}
+    if any(sha is None for sha in reads.values()):
+        return None
+    extra = set(reads)
     for fiche in proj.fiches:
         if fiche.image:
             extra.add(str(fiche.image.path))
