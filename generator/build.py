@@ -7,6 +7,7 @@ hands it to each renderer of RENDERERS, one per output format.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -124,10 +125,14 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             used["handout"] = layouts.load_layout(proj, "handout")
 
     out = options.out
+    pub = proj.publication
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]
-    fetch = FetchRules.of(proj.root, roots, proj.publication.allow_remote)
+    fetch = FetchRules.of(proj.root, roots, pub.allow_remote, pub.remote_timeout, pub.remote_max_bytes)
     cache = Cache.for_output(out, options.cache)
     with Staging(out) as stage:
+        if fetch.allow_remote:  # one deadline and one byte count for all of the build's remote fetches
+            fetch = dataclasses.replace(fetch, deadline=time.monotonic() + fetch.remote_timeout,
+                                        budget_file=str(stage.root / ".remote-bytes"))
         ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings)
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
@@ -143,7 +148,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             stage.commit()
             # Still under OUT's lock: no other build uses the cache while it is pruned.
             cache.prune()
-            extra = uptodate.extra_inputs(proj, list(used.values())) if options.cache else None
+            extra = uptodate.extra_inputs(proj, list(used.values()), ctx.reads) if options.cache else None
             if extra is not None:
                 uptodate.record(root, options, out, extra, report, len(edition.fiches), started_ns, epoch_env)
     return {"edition": edition, "written": done.files, "pages": done.pages}
@@ -176,16 +181,20 @@ def _ready_workers(pool: Pool, options: BuildOptions) -> None:
 
 
 def run(root: Path, options: BuildOptions) -> int:
-    """The `recueil build` command: 0 built, 1 bad input or busy output (nothing written)."""
+    """The `recueil build` command: 0 built, 1 bad input, a busy output folder or one
+    that cannot be written (read-only, full...): nothing written."""
     from generator import progress
-    from generator.diagnostics import print_report
-    from generator.write.staging import OutputBusy, OutputError
+    from generator.diagnostics import print_report, printable
+    from generator.write.staging import OutputBusy, OutputError, environment_error
 
     report = Report()
     timings = Timings()
     try:
         with progress.bar():
-            result = build(root, options, report, timings)
+            try:
+                result = build(root, options, report, timings)
+            except OSError as e:  # in a renderer or a worker: a full disk is no bug
+                raise environment_error(e, options.out) or e from None
     except InputError as e:
         if e.report is not report:  # a renderer found bad input of its own (a layout file)
             report.items += e.report.items
@@ -193,7 +202,8 @@ def run(root: Path, options: BuildOptions) -> int:
         return 1
     except (OutputBusy, OutputError) as e:
         print_report(report)
-        print(f"{options.out}: error: {e}", file=sys.stderr)
+        print(f"{printable(options.out)}: error: {printable(e, 1000)}; the output folder was left as it was",
+              file=sys.stderr)
         return 1
     if result.get("up_to_date"):
         n = result["fiches"]

@@ -30,7 +30,7 @@ CONTACT_KEYS = ("name", "organisation", "email", "phone", "url")
 IMAGE_KEYS = ("file", "alt", "caption", "credit")
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn",
+    "sections", "indexes", "allow_remote", "remote_timeout", "remote_max_bytes", "colophon", "isbn",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -199,6 +199,16 @@ class Checker:
             self.error(path, f"{self.name(path)} must be a web address starting with http:// or https://, not '{s[:60]}'")
             return None
         return s
+
+    def number(self, path, value, low: float, high: float, unit: str) -> float | None:
+        """A number from `low` to `high` (in `unit`, for the message)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            self.error(path, f"{self.name(path)} must be a number of {unit} from {low:g} to {high:g}, "
+                             f"not {describe(value) if not isinstance(value, (int, float)) else value}")
+            return None
+        return value
 
     def email(self, path, value) -> str | None:
         s = self.text(path, value)
@@ -376,6 +386,11 @@ def publication_fields(c: Checker) -> dict:
         out["page_size"] = c.choice(("page_size",), data["page_size"], PAGE_SIZES)
     if "allow_remote" in data:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
+    if "remote_timeout" in data:
+        out["remote_timeout"] = c.number(("remote_timeout",), data["remote_timeout"], 1, 3600, "seconds")
+    if "remote_max_bytes" in data:
+        found = c.number(("remote_max_bytes",), data["remote_max_bytes"], 1, 2_000_000_000, "bytes")
+        out["remote_max_bytes"] = int(found) if found is not None else None
     if "indexes" in data:
         chosen = []
         for i, name in enumerate(c.texts(("indexes",), data["indexes"])):

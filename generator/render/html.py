@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from generator.render.faces import FACES
 from generator.edition.indexes import Index
+from generator.read.limits import MAX_FOOTNOTES
 from generator.read.markdown import Node
 from generator.model import Edition, Fiche
 
@@ -44,12 +45,17 @@ def body_html(node: Node, url_for: UrlFor | None = None) -> Markup:
 
     Footnotes become WeasyPrint footnotes (`<span class="footnote">`, which the CSS
     floats to the page foot) at the place of their first call; a later call of the same
-    note prints its number. The target of each link is printed in a footnote too, since
-    paper has no links. `url_for(path)` gives the URL of a local image (default: a
-    file:// URI); an image the reader did not resolve is left out.
+    note prints its number. A note called from a note follows its caller's text in the
+    same footnote, as in the Word files (a chain of notes is no chain of nested
+    footnotes). The target of each link is printed in a footnote too, since paper has
+    no links, while the fiche's footnotes number fewer than limits.MAX_FOOTNOTES (each
+    one costs WeasyPrint a layout of its page's footnote area); beyond, it is printed
+    after the link's text. `url_for(path)` gives the URL of a local image (default: a
+    file:// URI); a remote image (allow_remote) keeps its URL, for the render's fetcher
+    to fetch or refuse; an image the reader did not resolve is left out.
     """
     notes = {n.attrs["number"]: n for n in node.attrs.get("footnotes", ())}
-    state = _BodyState(notes, url_for or _file_uri)
+    state = _BodyState(notes, url_for or _file_uri, link_notes=max(0, MAX_FOOTNOTES - len(notes)))
     return Markup("").join(state.block(c) for c in node.children)
 
 
@@ -57,7 +63,10 @@ def body_html(node: Node, url_for: UrlFor | None = None) -> Markup:
 class _BodyState:
     notes: dict[int, Node]
     url_for: UrlFor
+    link_notes: int = MAX_FOOTNOTES  # links whose target may still go to a footnote
     called: dict[int, int] = field(default_factory=dict)  # note number -> printed order
+    inner: set[int] = field(default_factory=set)  # notes printed inside another note
+    following: list[Node] | None = None  # while a note is printed: the notes it calls
 
     def blocks(self, nodes: Iterable[Node]) -> Markup:
         return Markup("").join(self.block(n) for n in nodes)
@@ -122,24 +131,47 @@ class _BodyState:
             link = Markup('<a href="%s">%s</a>') % (href, text)
             if n.plain().strip() in (href, shown):
                 return link
+            if self.link_notes <= 0 or self.following is not None:
+                return link + Markup(' <span class="link-url">(%s)</span>') % shown
+            self.link_notes -= 1
             return link + Markup('<span class="footnote link-note">%s</span>') % shown
         if t == "image":
             path = n.attrs.get("path")
+            if n.attrs.get("remote") and n.attrs.get("src", "").lower().startswith(("http://", "https://")):
+                return Markup('<img src="%s" alt="%s">') % (n.attrs["src"], n.attrs.get("alt") or "")
             if not path:
                 return escape(n.attrs.get("alt") or "")
             return Markup('<img src="%s" alt="%s">') % (self.url_for(Path(path)), n.attrs.get("alt") or "")
         if t == "footnote_ref":
-            number = n.attrs.get("number")
-            if number in self.called:
-                return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
-            note = self.notes.get(number)
-            if note is None:
-                return Markup("")
-            self.called[number] = len(self.called) + 1
-            # A footnote is inline content at the page foot: its paragraphs run together.
-            parts = [self.inlines(b.children) if b.type == "paragraph" else escape(b.plain()) for b in note.children]
-            return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
+            return self.footnote(n.attrs.get("number"))
         return escape(n.plain())
+
+    def footnote(self, number) -> Markup:
+        if number in self.called:
+            return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
+        note = self.notes.get(number)
+        if note is None:
+            return Markup("")
+        if self.following is not None:  # called from a note: it follows that note's text
+            if number not in self.inner:
+                self.inner.add(number)
+                self.following.append(note)
+            return Markup('<sup class="footnote-again">%d</sup>') % number
+        self.called[number] = len(self.called) + 1
+        self.following = []
+        try:
+            parts = [self._note_text(note)]
+            while self.following:
+                inner = self.following.pop(0)
+                parts.append(Markup("%d.\u00a0") % inner.attrs.get("number", 0) + self._note_text(inner))
+        finally:
+            self.following = None
+        return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
+
+    def _note_text(self, note: Node) -> Markup:
+        # A footnote is inline content at the page foot: its paragraphs run together.
+        return Markup(" ").join(self.inlines(b.children) if b.type == "paragraph" else escape(b.plain())
+                                for b in note.children)
 
 
 _NEXT_CALL = re.compile(r'(</span>|</sup>)<(span class="footnote|sup class="footnote-again)')
