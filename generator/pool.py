@@ -56,10 +56,25 @@ class Pool:
         if self.jobs > 1 and not _in_worker:
             self._read_end, self._lifeline = os.pipe()
             context = multiprocessing.get_context("fork")  # a worker starts with what the build has loaded
-            self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
-                                                 initargs=(self._read_end, self._lifeline))
-            for _ in range(self.jobs):
-                self._executor.submit(int)  # processes start on demand: start them all now
+            # Ctrl-C and SIGTERM are held back while the workers are forked: one that came
+            # between a fork and the worker's own handlers would be a worker's traceback.
+            # Held back, it reaches this process once they are made (a worker starts with
+            # them held back too, and ignores them before letting them through).
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+            try:
+                self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+                                                     initargs=(self._read_end, self._lifeline))
+                for _ in range(self.jobs):
+                    self._executor.submit(int)  # processes start on demand: start them all now
+            except BaseException:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                self.close(interrupted=True)
+                raise
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
+            except BaseException:
+                self.close(interrupted=True)
+                raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -202,12 +217,16 @@ class _Trickle:
 _in_worker = False  # a worker runs its own work itself: no pool inside a pool
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _start_worker(read_end: int, lifeline: int) -> None:
     global _in_worker
     _in_worker = True
     os.close(lifeline)  # the build's end: only the build may keep the pipe open
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held back since the fork; ignored from now on
     # fontTools, which WeasyPrint falls back to without HarfBuzz's subsetter, stamps the
     # fonts it writes with the clock unless this is set: a worker's renders carry no date.
     os.environ["SOURCE_DATE_EPOCH"] = "0"
