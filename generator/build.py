@@ -17,7 +17,7 @@ from typing import Callable
 
 from generator.context import FORMATS, BuildContext, BuildOptions, FetchRules, Timings, build_epoch
 from generator.diagnostics import InputError, Report
-from generator.pool import Pool
+from generator.pool import Pool, held_signals
 
 __all__ = ["BuildOptions", "FORMATS", "build", "run"]
 
@@ -37,14 +37,16 @@ Start = Callable[[object, dict, BuildContext], Callable[[], Rendered]]
 
 
 def _word(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
-    from generator.render import word
+    with held_signals():  # see pool.held_signals: an import a Ctrl-C may not cut
+        from generator.render import word
 
     wait = word.start_docx(edition, layouts["booklet"], ctx)
     return lambda: Rendered(wait())
 
 
 def _handouts(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
-    from generator.render import handout
+    with held_signals():
+        from generator.render import handout
 
     with ctx.timings("handouts"):
         files = handout.render_handouts(edition, layouts["handout"], ctx)
@@ -55,16 +57,19 @@ def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered
     layout = layouts["booklet"]
     files = ["booklet.pdf", "booklet.html"]
     if ctx.options.archive:
-        from generator.render import archive
+        with held_signals():
+            from generator.render import archive
 
         with ctx.timings("booklet (PDF/A)"):
             info = archive.render_archive(edition, layout, ctx)
     else:
-        from generator.render import booklet
+        with held_signals():
+            from generator.render import booklet
 
         info = booklet.render_booklet(edition, layout, ctx)  # it times its own steps
     if ctx.options.impose:
-        from generator.render.impose import impose
+        with held_signals():
+            from generator.render.impose import impose
 
         with ctx.timings("impose"):
             impose(ctx.stage.path("booklet.pdf"), ctx.stage.path("booklet-imposed.pdf"))
@@ -171,13 +176,14 @@ def _ready_workers(pool: Pool, options: BuildOptions) -> None:
     Tried and left: this process loading WeasyPrint while the workers read, then forking
     new workers that have it loaded. It spends less of the machine, but reading takes
     longer by as much, and an edit's rebuild was no faster."""
+    with held_signals():  # see pool.held_signals
+        if "pdf" in options.formats or "handouts" in options.formats:
+            from generator.render import booklet  # noqa: F401
+            from generator.render.weasy import warm_up
+        if "docx" in options.formats:
+            from generator.render import word  # noqa: F401
     if "pdf" in options.formats or "handouts" in options.formats:
-        from generator.render import booklet  # noqa: F401
-        from generator.render.weasy import warm_up
-
         pool.each(warm_up)
-    if "docx" in options.formats:
-        from generator.render import word  # noqa: F401
 
 
 def run(root: Path, options: BuildOptions) -> int:

@@ -19,12 +19,34 @@ With one job (`--jobs 1`), or inside a worker, everything runs in the calling pr
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
+
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def held_signals():
+    """Ctrl-C and SIGTERM held back for the time of the block, delivered at its end.
+
+    For what an interruption must not cut in two: forking the workers, and importing
+    the renderers, whose PDF library (pikepdf, a C++ extension) aborts the whole
+    process ("Critical nanobind error") when a KeyboardInterrupt lands in its import.
+    In a thread other than the main one, or on a platform without signal masks, the
+    block runs as it is."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
 
 
 def _done(fn, *args) -> Future:
@@ -60,18 +82,12 @@ class Pool:
             # between a fork and the worker's own handlers would be a worker's traceback.
             # Held back, it reaches this process once they are made (a worker starts with
             # them held back too, and ignores them before letting them through).
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
             try:
-                self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
-                                                     initargs=(self._read_end, self._lifeline))
-                for _ in range(self.jobs):
-                    self._executor.submit(int)  # processes start on demand: start them all now
-            except BaseException:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                self.close(interrupted=True)
-                raise
-            try:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
+                with held_signals():
+                    self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+                                                         initargs=(self._read_end, self._lifeline))
+                    for _ in range(self.jobs):
+                        self._executor.submit(int)  # processes start on demand: start them all now
             except BaseException:
                 self.close(interrupted=True)
                 raise
@@ -215,9 +231,6 @@ class _Trickle:
 # In a worker ------------------------------------------------------------------------
 
 _in_worker = False  # a worker runs its own work itself: no pool inside a pool
-
-
-_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _start_worker(read_end: int, lifeline: int) -> None:
