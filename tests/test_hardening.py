@@ -310,6 +310,17 @@ def test_a_fifo_is_refused_without_blocking(project, tmp_path):
         assert_error(result, "fiches/pipe.md:", "named pipe")
 
 
+def test_a_fifo_after_a_build_is_refused_without_blocking(project, tmp_path):
+    """The up-to-date check hashes the fiches folder before anything is read: a link to a
+    FIFO there must not block it either."""
+    root = project({"a": minimal_front()})
+    out = tmp_path / "out"
+    assert_clean(run_recueil("build", str(root), "--out", str(out), "--format", "docx"), (0,))
+    os.mkfifo(root / "tuyau")
+    os.symlink(root / "tuyau", root / "fiches" / "pipe.md")
+    assert_error(run_recueil("build", str(root), "--out", str(out), "--format", "docx"), "fiches/pipe.md:", "named pipe")
+
+
 @pytest.mark.parametrize("key,size", [("themes", 80_000), ("themes", 800_000), ("partners", 600_000)])
 def test_long_labels_are_refused_at_once(project, key, size):
     # An 80 kB theme took 11.8 s; 800 kB, or a 600 kB partner name, ran past 300 s.

@@ -92,7 +92,7 @@ def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-            report.error(rel, None, f"this is {kind}, not a text file: only regular files are read")
+            report.error(rel, None, f"cannot read the file: it is {kind}, not a text file (only regular files are read)")
             return None
         size = os.fstat(fd).st_size
         if size > max_bytes:

@@ -18,7 +18,7 @@ import urllib.parse
 from pathlib import Path
 
 from generator.diagnostics import Report
-from generator.write.manifest import MANIFEST, sha256_file
+from generator.write.manifest import MANIFEST, sha256_regular
 
 STAMP = "last-build.json"
 STAMP_FORMAT = 1
@@ -27,7 +27,7 @@ _CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)["']?\s*\)""", re.I)
 
 def _sha(path: Path) -> str | None:
     try:
-        return sha256_file(path)
+        return sha256_regular(path)  # a FIFO or a device is hashed as missing, never waited on
     except OSError:
         return None
 
