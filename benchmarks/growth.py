@@ -74,8 +74,8 @@ def headings(n: int) -> str:
 
 
 def nesting(n: int) -> str:
-    # Lists inside lists, each item with some emphasis, n deep.
-    lines = ["  " * i + f"- niveau {i} *un* **peu**" for i in range(n)]
+    # Lists inside lists, each item with some emphasis: n levels deep in all.
+    lines = ["  " * i + f"- niveau {i} *un* **peu**" for i in range(n - 1)]
     return _front() + "\n".join(lines) + "\n"
 
 
@@ -88,7 +88,7 @@ FAMILIES = {
     "label": (label, [12, 25, 50, 100, 200], "characters"),
     "partner": (partner, [12, 25, 50, 100, 200], "characters"),
     "footnotes": (footnotes, [6, 12, 25, 50, 100], "footnotes"),
-    "table": (table, [50, 100, 200, 400, 800], "rows"),
+    "table": (table, [62, 125, 250, 500, 1000], "rows"),
     "headings": (headings, [25, 50, 100, 200, 400], "headings"),
     "nesting": (nesting, [2, 4, 8, 16, 20], "levels"),
     "paragraphs": (paragraphs, [50, 100, 200, 400, 800], "paragraphs"),
@@ -101,6 +101,7 @@ def _check_sizes() -> None:
     assert FAMILIES["partner"][1][-1] <= limits.MAX_LABEL
     assert FAMILIES["footnotes"][1][-1] <= limits.MAX_FOOTNOTES
     assert FAMILIES["nesting"][1][-1] <= limits.MAX_MARKDOWN_NESTING
+    assert FAMILIES["table"][1][-1] <= limits.MAX_TABLE_ROWS
 
 
 class Stages:

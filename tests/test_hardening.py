@@ -358,6 +358,18 @@ def test_footnotes_beyond_the_limit_are_an_error(project):
     assert_error(run_recueil("check", str(root)), f"fiches/a.md:{line}:", f"more than {limits.MAX_FOOTNOTES} footnotes")
 
 
+def test_a_table_of_more_rows_than_the_limit_is_an_error():
+    """WeasyPrint lays a table out again on every page it spans: rows are bounded."""
+    from generator.read.markdown import TooMuch, parse
+
+    table = "Avant.\n\n| a | b |\n|---|---|\n" + "| x | y |\n" * limits.MAX_TABLE_ROWS
+    doc, _ = parse(table, 1)
+    assert sum(n.type == "tr" for n in doc.walk()) == limits.MAX_TABLE_ROWS + 1
+    with pytest.raises(TooMuch) as caught:
+        parse(table + "| x | y |\n", 1)
+    assert caught.value.line == 4 + limits.MAX_TABLE_ROWS + 1 and "rows" in caught.value.message
+
+
 def test_link_targets_become_footnotes_only_up_to_the_limit():
     from generator.read.markdown import parse
     from generator.render.html import body_html
@@ -632,7 +644,7 @@ def test_every_limit_is_documented():
     doc = (REPO / "docs" / "fiche-format.md").read_text(encoding="utf-8")
     section = doc[doc.index("## Limits"):]
     for value in (limits.MAX_YAML_NESTING, limits.MAX_LABEL, limits.MAX_TITLE, limits.MAX_TEXT, limits.MAX_FOOTNOTES,
-                  limits.MAX_MARKDOWN_NESTING, limits.NAME_MAX):
+                  limits.MAX_TABLE_ROWS, limits.MAX_MARKDOWN_NESTING, limits.NAME_MAX):
         assert str(value) in section, value
     for value in ("2 MB", "remote_timeout", "remote_max_bytes"):
         assert value in doc, value

@@ -5,9 +5,10 @@ Each limit is checked where it is cheapest and before whatever could choke on it
   - the file's size and type when it is opened (read/fiche.read_source);
   - the front matter's nesting on its text, before YAML is parsed (`yaml_nesting`
     below; libyaml's composer recurses once per level and has crashed on deep input);
-  - the Markdown's nesting and footnotes on markdown-it's flat token stream, before any
-    tree is built from it (read/markdown.py: the tree and every renderer recurse once
-    per level, and WeasyPrint lays a page's footnote area out again for every note);
+  - the Markdown's nesting, footnotes and table rows on markdown-it's flat token stream,
+    before any tree is built from it (read/markdown.py: the tree and every renderer
+    recurse once per level, WeasyPrint lays a page's footnote area out again for every
+    note, and a table again for every page it spans);
   - the length of a label or a text when the front matter is checked (read/schema.py:
     an index label's sort key, a title printed in every running head).
 Every breach is an error naming the file, the line and the limit. Within the limits,
@@ -25,6 +26,7 @@ MAX_LABEL = 200  # characters of a list item or a name: a theme, a partner, a pl
 MAX_TITLE = 300  # characters of a title or subtitle (printed in running heads)
 MAX_TEXT = 5_000  # characters of any other text of the front matter (a summary...)
 MAX_FOOTNOTES = 100  # footnotes in one fiche
+MAX_TABLE_ROWS = 1000  # rows of one table (WeasyPrint lays a table out again on every page it spans)
 MAX_MARKDOWN_NESTING = 20  # quotes, lists, emphasis and links inside each other
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems

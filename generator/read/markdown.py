@@ -13,8 +13,8 @@ Node types
 The document's attrs["footnotes"] is a list of `footnote` nodes (number, blocks).
 
 Limits (read/limits.py) are checked on markdown-it's flat token stream, before the tree
-is built: constructs nested deeper than MAX_MARKDOWN_NESTING, or more footnotes than
-MAX_FOOTNOTES, raise `TooMuch` with the line. markdown-it's own nesting guard
+is built: constructs nested deeper than MAX_MARKDOWN_NESTING, more footnotes than
+MAX_FOOTNOTES or a table of more than MAX_TABLE_ROWS rows raise `TooMuch` with the line. markdown-it's own nesting guard
 (`maxNesting`, which silently drops what lies deeper) is set well above ours, so that
 nothing within the limits is ever dropped, and whatever reaches it is refused first.
 """
@@ -30,7 +30,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.read.clean import clean, removed
-from generator.read.limits import MAX_FOOTNOTES, MAX_MARKDOWN_NESTING, open_brackets
+from generator.read.limits import MAX_FOOTNOTES, MAX_MARKDOWN_NESTING, MAX_TABLE_ROWS, open_brackets
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 INLINE_TAGS = {"sup", "sub"}
@@ -163,7 +163,7 @@ def _check_limits(tokens, first_line: int) -> None:
     """Raise TooMuch when the token stream nests deeper, or holds more footnotes, than
     the limits allow. Linear, never recursive: the stream is flat."""
     depth = 0  # quotes and lists open here (list items do not count: a list is one level)
-    footnotes = 0
+    footnotes = rows = 0
     line = first_line
     for tok in tokens:
         if tok.map:
@@ -182,6 +182,12 @@ def _check_limits(tokens, first_line: int) -> None:
                 raise TooMuch(_note_line(tokens, tok, first_line, line),
                               f"more than {MAX_FOOTNOTES} footnotes in one fiche: keep the essential ones, or "
                               "gather the sources in a list at the end")
+        elif tok.type == "table_open":
+            rows = 0
+        elif tok.type == "tr_open":
+            rows += 1
+            if rows > MAX_TABLE_ROWS + 1:  # the header row, then at most MAX_TABLE_ROWS
+                raise TooMuch(line, f"a table of more than {MAX_TABLE_ROWS} rows: split it into several tables")
         elif tok.type == "footnote_block_open":
             depth = 0  # the notes are laid out apart from the text that calls them
         elif tok.type == "inline" and tok.children:
