@@ -7,6 +7,7 @@ hands it to each renderer of RENDERERS, one per output format.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -24,7 +25,7 @@ from generator.context import (
     format_of,
 )
 from generator.diagnostics import InputError, Report
-from generator.pool import Pool
+from generator.pool import Pool, held_signals
 
 __all__ = ["BuildOptions", "FORMATS", "build", "run"]
 
@@ -45,14 +46,16 @@ Start = Callable[[object, dict, BuildContext], Callable[[], Rendered]]
 
 
 def _word(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
-    from generator.render import word
+    with held_signals():  # see pool.held_signals: an import a Ctrl-C may not cut
+        from generator.render import word
 
     wait = word.start_docx(edition, layouts["booklet"], ctx)
     return lambda: Rendered(wait())
 
 
 def _handouts(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered]:
-    from generator.render import handout
+    with held_signals():
+        from generator.render import handout
 
     with ctx.timings("handouts"):
         files = handout.render_handouts(edition, layouts["handout"], ctx)
@@ -63,17 +66,20 @@ def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered
     layout = layouts["booklet"]
     files = ["booklet.pdf", "booklet.html"]
     if ctx.options.archive:
-        from generator.render import archive
+        with held_signals():
+            from generator.render import archive
 
         with ctx.timings("booklet (PDF/A)"):
             info = archive.render_archive(edition, layout, ctx)
     else:
-        from generator.render import booklet
+        with held_signals():
+            from generator.render import booklet
 
         info = booklet.render_booklet(edition, layout, ctx)  # it times its own steps
     ctx.booklet = info
     if ctx.options.impose:
-        from generator.render.impose import impose
+        with held_signals():
+            from generator.render.impose import impose
 
         with ctx.timings("impose"):
             impose(ctx.stage.path("booklet.pdf"), ctx.stage.path("booklet-imposed.pdf"))
@@ -159,10 +165,14 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
         preflight(proj, used["booklet"].settings, report)
 
     out = options.out
+    pub = proj.publication
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]
-    fetch = FetchRules.of(proj.root, roots, proj.publication.allow_remote)
+    fetch = FetchRules.of(proj.root, roots, pub.allow_remote, pub.remote_timeout, pub.remote_max_bytes)
     cache = Cache.for_output(out, options.cache)
     with Staging(out) as stage:
+        if fetch.allow_remote:  # one deadline and one byte count for all of the build's remote fetches
+            fetch = dataclasses.replace(fetch, deadline=time.monotonic() + fetch.remote_timeout,
+                                        budget_file=str(stage.root / ".remote-bytes"))
         ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings)
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
@@ -183,7 +193,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             stage.commit()
             # Still under OUT's lock: no other build uses the cache while it is pruned.
             cache.prune()
-            extra = uptodate.extra_inputs(proj, list(used.values())) if options.cache else None
+            extra = uptodate.extra_inputs(proj, list(used.values()), ctx.reads) if options.cache else None
             if extra is not None:
                 uptodate.record(root, options, out, extra, report, len(edition.fiches), started_ns, epoch_env)
     return {"edition": edition, "written": done.files, "pages": done.pages}
@@ -205,10 +215,13 @@ def _ready_workers(pool: Pool, options: BuildOptions) -> None:
     Tried and left: this process loading WeasyPrint while the workers read, then forking
     new workers that have it loaded. It spends less of the machine, but reading takes
     longer by as much, and an edit's rebuild was no faster."""
+    with held_signals():  # see pool.held_signals
+        if "pdf" in options.formats or "handouts" in options.formats:
+            from generator.render import booklet  # noqa: F401
+            from generator.render.weasy import warm_up
+        if "docx" in options.formats:
+            from generator.render import word  # noqa: F401
     if "pdf" in options.formats or "handouts" in options.formats:
-        from generator.render import booklet  # noqa: F401
-        from generator.render.weasy import warm_up
-
         pool.each(warm_up)
     if "docx" in options.formats:
         from generator.render import word  # noqa: F401
@@ -217,16 +230,20 @@ def _ready_workers(pool: Pool, options: BuildOptions) -> None:
 
 
 def run(root: Path, options: BuildOptions) -> int:
-    """The `recueil build` command: 0 built, 1 bad input or busy output (nothing written)."""
+    """The `recueil build` command: 0 built, 1 bad input, a busy output folder or one
+    that cannot be written (read-only, full...): nothing written."""
     from generator import progress
-    from generator.diagnostics import print_report
-    from generator.write.staging import OutputBusy, OutputError
+    from generator.diagnostics import print_report, printable
+    from generator.write.staging import OutputBusy, OutputError, environment_error
 
     report = Report()
     timings = Timings()
     try:
         with progress.bar():
-            result = build(root, options, report, timings)
+            try:
+                result = build(root, options, report, timings)
+            except OSError as e:  # in a renderer or a worker: a full disk is no bug
+                raise environment_error(e, options.out) or e from None
     except InputError as e:
         if e.report is not report:  # a renderer found bad input of its own (a layout file)
             report.items += e.report.items
@@ -234,7 +251,8 @@ def run(root: Path, options: BuildOptions) -> int:
         return 1
     except (OutputBusy, OutputError) as e:
         print_report(report)
-        print(f"{options.out}: error: {e}", file=sys.stderr)
+        print(f"{printable(options.out)}: error: {printable(e, 1000)}; the output folder was left as it was",
+              file=sys.stderr)
         return 1
     if result.get("up_to_date"):
         n = result["fiches"]

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator import __version__
-from generator.write.manifest import sha256_file
+from generator.write.manifest import sha256_regular
 
 DIRNAME = ".recueil-cache"
 MAGIC = b"RECUEIL-CACHE 1\n"
@@ -90,7 +90,10 @@ class FileDigests:
             return None
         memo_key = (str(path), st.st_size, st.st_mtime_ns)
         if memo_key not in self._memo:
-            self._memo[memo_key] = sha256_file(path)
+            try:
+                self._memo[memo_key] = sha256_regular(path)  # None for a FIFO: never waited on
+            except OSError:
+                return None
         return self._memo[memo_key]
 
 

@@ -1,8 +1,11 @@
 """The command line: `recueil build | check | list | new`, also `python -m generator`.
 
-Exit status: 0 fine (warnings allowed), 1 the input has errors, 2 the command line is
-wrong, 3 Recueil itself failed (a bug). Problems go to stderr one per line as
-`path:line: level: message`; no traceback ever reaches a user unless RECUEIL_DEBUG is set.
+Exit status: 0 fine (warnings allowed), 1 the input has errors or the output cannot be
+written (a read-only or full disk, a missing permission: the path and the reason in one
+line), 2 the command line is wrong, 3 Recueil itself failed (a bug), 130 interrupted
+(Ctrl-C or SIGTERM; one line, outputs left as they were). Problems go to stderr one per
+line as `path:line: level: message`; no traceback ever reaches a user unless
+RECUEIL_DEBUG is set.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from generator import __version__
 from generator.context import FORMATS, SELECT_KEYS
 from generator.diagnostics import print_report
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _doc(text: str) -> str:
@@ -364,6 +367,11 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _stop_listening() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a fiche title must never crash a pipe
         if hasattr(stream, "reconfigure"):
@@ -388,18 +396,36 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(args)
         return cmd_new(args, sub)
     except KeyboardInterrupt:
-        print("recueil: interrupted; the output folder was left as it was", file=sys.stderr)
-        return 130
+        _stop_listening()  # a second Ctrl-C must not interrupt the way out
+        print("recueil: interrupted" + ("; the output folder was left as it was" if args.command == "build" else ""),
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `recueil list | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as e:  # `recueil new` in a read-only folder, say: the machine, not a bug
+        from generator.diagnostics import printable
+        from generator.write.staging import environment_error
+
+        found = environment_error(e)
+        if found is None or os.environ.get("RECUEIL_DEBUG"):
+            return _bug(e)
+        print(f"recueil: error: {printable(found, 1000)}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as e:  # noqa: BLE001 - the user gets one line, the developer a trace
-        if os.environ.get("RECUEIL_DEBUG"):
-            raise
-        print(
-            f"recueil: internal error ({type(e).__name__}: {str(e)[:200]}). This is a bug in Recueil, "
-            "not a problem in your fiches: please report it to the Recueil maintainers with the "
-            "command you ran (run it again with RECUEIL_DEBUG=1 for the details).",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _bug(e)
+
+
+def _bug(e: Exception) -> int:
+    """The user gets one line, the developer a trace (RECUEIL_DEBUG=1)."""
+    from generator.diagnostics import printable
+
+    if os.environ.get("RECUEIL_DEBUG"):
+        raise e
+    print(
+        f"recueil: internal error ({type(e).__name__}: {printable(e, 200)}). This is a bug in Recueil, "
+        "not a problem in your fiches: please report it to the Recueil maintainers with the "
+        "command you ran (run it again with RECUEIL_DEBUG=1 for the details).",
+        file=sys.stderr,
+    )
+    return EXIT_BUG

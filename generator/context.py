@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from generator.pool import Pool
 
 FORMATS = ("pdf", "handouts", "docx", "web")  # what `--format` chooses among; all by default
+# With allow_remote: what all of a build's remote fetches may spend together
+# (publication.yaml: remote_timeout, remote_max_bytes).
+REMOTE_TIMEOUT = 60.0  # seconds
+REMOTE_MAX_BYTES = 50_000_000
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")  # what `--select KEY=VALUE` matches
 
 
@@ -76,17 +80,28 @@ def build_epoch(publication_date: str | None) -> int:
 @dataclass(frozen=True)
 class FetchRules:
     """What a render may read: files inside the project and the `roots` (the layout's
-    folders, the fonts), remote files only when the publication allows them. Plain data
-    that crosses to worker processes; render/fetcher.py makes WeasyPrint's fetcher of it."""
+    folders, the fonts), remote files only when the publication allows them, within
+    `remote_timeout` seconds and `remote_max_bytes` for the whole build. Plain data
+    that crosses to worker processes; render/fetcher.py makes WeasyPrint's fetcher of it.
+
+    `deadline` (on time.monotonic()) and `budget_file` (where the build's processes
+    count the bytes fetched) are the build's own, set by build.py when it starts; they
+    are not part of what a render is (its cache key), and not in repr()."""
 
     project_root: Path
     roots: tuple[Path, ...]
     allow_remote: bool = False
+    remote_timeout: float = REMOTE_TIMEOUT
+    remote_max_bytes: int = REMOTE_MAX_BYTES
+    deadline: float | None = field(default=None, compare=False, repr=False)
+    budget_file: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, project_root: Path, roots, allow_remote: bool) -> FetchRules:
+    def of(cls, project_root: Path, roots, allow_remote: bool, remote_timeout: float = REMOTE_TIMEOUT,
+           remote_max_bytes: int = REMOTE_MAX_BYTES) -> FetchRules:
         resolved = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
-        return cls(Path(project_root).resolve(), resolved, bool(allow_remote))
+        return cls(Path(project_root).resolve(), resolved, bool(allow_remote), float(remote_timeout),
+                   int(remote_max_bytes))
 
     def all_roots(self) -> list[Path]:
         return [self.project_root, *self.roots]
@@ -134,6 +149,9 @@ class BuildContext:
     timings: Timings = field(default_factory=Timings)
     booklet: object | None = None  # the booklet's BookletInfo once made: its pages, for the web edition
     _warned: set = field(default_factory=set, repr=False)
+    # Every file the build's renders read (real path -> sha256), remote URLs with None:
+    # the up-to-date record must know them all (write/uptodate.py).
+    reads: dict = field(default_factory=dict, repr=False)
 
     @property
     def out(self) -> Path:
@@ -144,6 +162,11 @@ class BuildContext:
         if (path, line, message) not in self._warned:
             self._warned.add((path, line, message))
             self.report.warning(path, line, message)
+
+    def read(self, reads) -> None:
+        """Note what a render read ((path or URL, sha256 or None) pairs)."""
+        for path, sha in reads:
+            self.reads[path] = sha
 
     def iso_date(self) -> str:
         return dt.datetime.fromtimestamp(self.epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

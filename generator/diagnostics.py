@@ -1,8 +1,37 @@
-"""Problems found in a project, reported one line each as `path:line: level: message`."""
+"""Problems found in a project, reported one line each as `path:line: level: message`.
+
+A line is a line: file names and values come from fiches, e-mails and web pages, and may
+hold newlines, tabs, terminal escapes or right-to-left overrides. `printable` shows every
+such character escaped (as Python does: \\n, \\x1b, \\u202e) and cuts what is too long,
+and every path and message goes through it before it is printed.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# What cannot be printed as it is on one line of a terminal or a log: C0 and C1
+# controls, DEL, the line and paragraph separators, bidirectional controls and marks,
+# zero-width and invisible format characters, lone surrogates (undecodable file names).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]")
+MAX_SHOWN = 300  # characters of one value in a message
+
+
+def _escape(c: str) -> str:
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c) or (
+        f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def printable(value, limit: int | None = MAX_SHOWN) -> str:
+    """`value` as text that prints on one line, each control, format or bidirectional
+    character shown escaped; cut to `limit` characters (an ellipsis says so)."""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
 
 
 @dataclass(frozen=True)
@@ -13,8 +42,15 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.level}: {self.message}"
+        return f"{self.where()}: {self.level}: {self.shown()}"
+
+    def where(self) -> str:
+        path = printable(self.path)
+        return f"{path}:{self.line}" if self.line else path
+
+    def shown(self) -> str:
+        """The message on one line; a long message is cut, not its start."""
+        return printable(self.message, 2000)
 
 
 @dataclass
@@ -41,7 +77,8 @@ class Report:
         return bool(self.errors or (strict and self.warnings))
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(self.items, key=lambda d: (d.path, d.line or 0))
+        """Every problem once, by file and line."""
+        return sorted(dict.fromkeys(self.items), key=lambda d: (d.path, d.line or 0))
 
 
 class InputError(Exception):
@@ -64,7 +101,7 @@ def print_report(report: Report, strict: bool = False, summary: str | None = Non
     stream = stream or sys.stderr
     items = report.sorted()
     if strict:
-        items = [Diagnostic("error", d.path, d.line, d.message) for d in items]
+        items = list(dict.fromkeys(Diagnostic("error", d.path, d.line, d.message) for d in items))
     errors = sum(d.level == "error" for d in items)
     warnings = len(items) - errors
     if not items and summary is None:
@@ -79,10 +116,9 @@ def print_report(report: Report, strict: bool = False, summary: str | None = Non
         console = Console(file=stream, highlight=False, soft_wrap=True)
         for d in items:
             style = "bold red" if d.level == "error" else "yellow"
-            where = f"{d.path}:{d.line}" if d.line else d.path
-            console.print(f"{escape(where)}: [{style}]{d.level}[/{style}]: {escape(d.message)}")
-        console.print(f"[{'bold red' if errors else 'green'}]{escape(last)}[/]")
+            console.print(f"{escape(d.where())}: [{style}]{d.level}[/{style}]: {escape(d.shown())}")
+        console.print(f"[{'bold red' if errors else 'green'}]{escape(printable(last, None))}[/]")
         return
     for d in items:
         print(d, file=stream)
-    print(last, file=stream)
+    print(printable(last, None), file=stream)

@@ -149,6 +149,8 @@ class Publication:
     allow_remote: bool = False
     base_url: str | None = None  # where web/ is published, ending in « / »: QR codes lead there
     introduction: Node | None = None  # Markdown, parsed: the web edition's home page opens with it
+    remote_timeout: float = 60.0  # seconds for all of a build's remote fetches (context.REMOTE_TIMEOUT)
+    remote_max_bytes: int = 50_000_000  # bytes for all of them (context.REMOTE_MAX_BYTES)
     colophon: dict | None = None  # free keys: legal, printer, isbn, licence...
     isbn: str | None = None
     themes: list[Theme] = field(default_factory=list)  # the edition's vocabulary; empty: any theme

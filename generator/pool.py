@@ -19,12 +19,34 @@ With one job (`--jobs 1`), or inside a worker, everything runs in the calling pr
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
+
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def held_signals():
+    """Ctrl-C and SIGTERM held back for the time of the block, delivered at its end.
+
+    For what an interruption must not cut in two: forking the workers, and importing
+    the renderers, whose PDF library (pikepdf, a C++ extension) aborts the whole
+    process ("Critical nanobind error") when a KeyboardInterrupt lands in its import.
+    In a thread other than the main one, or on a platform without signal masks, the
+    block runs as it is."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back is raised here
 
 
 def _done(fn, *args) -> Future:
@@ -56,10 +78,19 @@ class Pool:
         if self.jobs > 1 and not _in_worker:
             self._read_end, self._lifeline = os.pipe()
             context = multiprocessing.get_context("fork")  # a worker starts with what the build has loaded
-            self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
-                                                 initargs=(self._read_end, self._lifeline))
-            for _ in range(self.jobs):
-                self._executor.submit(int)  # processes start on demand: start them all now
+            # Ctrl-C and SIGTERM are held back while the workers are forked: one that came
+            # between a fork and the worker's own handlers would be a worker's traceback.
+            # Held back, it reaches this process once they are made (a worker starts with
+            # them held back too, and ignores them before letting them through).
+            try:
+                with held_signals():
+                    self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+                                                         initargs=(self._read_end, self._lifeline))
+                    for _ in range(self.jobs):
+                        self._executor.submit(int)  # processes start on demand: start them all now
+            except BaseException:
+                self.close(interrupted=True)
+                raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -208,6 +239,7 @@ def _start_worker(read_end: int, lifeline: int) -> None:
     os.close(lifeline)  # the build's end: only the build may keep the pipe open
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held back since the fork; ignored from now on
     # fontTools, which WeasyPrint falls back to without HarfBuzz's subsetter, stamps the
     # fonts it writes with the clock unless this is set: a worker's renders carry no date.
     os.environ["SOURCE_DATE_EPOCH"] = "0"

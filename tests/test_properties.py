@@ -16,7 +16,7 @@ from conftest import renderer_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.read.markdown import Node, parse
+from generator.read.markdown import Node, TooMuch, parse
 
 FEW = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -61,10 +61,23 @@ def check_tree(doc: Node, first_line: int) -> None:
     assert isinstance(doc.plain(), str)
 
 
+def parse_within_limits(text: str, first_line: int):
+    """parse(), or None when the text is beyond a limit (read/limits.py), which must
+    then be said with a line inside the text."""
+    try:
+        return parse(text, first_line)
+    except TooMuch as e:
+        assert e.message and (e.line is None or first_line <= e.line <= first_line + text.count("\n"))
+        return None
+
+
 @FEW
 @given(MARKDOWN, st.integers(1, 10_000))
 def test_any_markdown_parses_into_a_safe_tree(text, first_line):
-    doc, warnings = parse(text, first_line)
+    parsed = parse_within_limits(text, first_line)
+    if parsed is None:
+        return
+    doc, warnings = parsed
     check_tree(doc, first_line)
     for line, message in warnings:
         assert isinstance(message, str) and message
@@ -74,15 +87,17 @@ def test_any_markdown_parses_into_a_safe_tree(text, first_line):
 @FEW
 @given(st.text(max_size=300))
 def test_any_unicode_parses(text):
-    doc, _ = parse(text, 1)
-    check_tree(doc, 1)
+    parsed = parse_within_limits(text, 1)
+    if parsed is not None:
+        check_tree(parsed[0], 1)
 
 
 @settings(max_examples=15, deadline=None)
 @given(st.one_of(nested("> "), nested("- "), nested("  - "), nested("1. "), nested("*"), nested("[")))
-def test_deep_nesting_parses(text):
-    doc, _ = parse(text, 1)
-    check_tree(doc, 1)
+def test_deep_nesting_parses_or_is_refused_with_its_line(text):
+    parsed = parse_within_limits(text, 1)
+    if parsed is not None:
+        check_tree(parsed[0], 1)
 
 
 # Front matter through the whole reader -------------------------------------------------

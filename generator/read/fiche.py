@@ -7,7 +7,10 @@ where it is not (a Latin-1 file says how to convert it; a missing image names it
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +26,16 @@ from generator.model import (
     Territory,
 )
 from generator.read import fields, markdown, schema
+from generator.read.clean import UNWANTED, clean, removed
 from generator.read.frontmatter import YamlError, load_yaml, split
+from generator.read.limits import MAX_FICHE_BYTES
 from generator.read.matching import fold
 from generator.read.pixels import MAX_PIXELS, pixel_count
 from generator.read.typography import french, french_tree
 
-MAX_BYTES = 2_000_000  # a fiche is a few kilobytes; anything this big is a mistake
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_BYTES = MAX_FICHE_BYTES  # a fiche is a few kilobytes; anything this big is a mistake
 _REMOTE = ("http://", "https://")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass
@@ -45,15 +50,11 @@ class Context:
 
 def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES) -> tuple[bytes, str] | None:
     """The bytes of a text file and its text: UTF-8, BOM dropped, line ends unified,
-    control characters removed with a warning naming their line."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            report.error(rel, None, f"the file is too large ({size // 1000} kB; at most {max_bytes // 1000} kB): is it really a text file?")
-            return None
-        raw = path.read_bytes()
-    except OSError as e:
-        report.error(rel, None, f"cannot read the file: {e.strerror or e}")
+    control and bidirectional control characters removed with a warning naming their
+    line. Only a regular file is read: a FIFO, a device or a socket would block or never
+    end, and is refused without being waited for (the file is opened non-blocking)."""
+    raw = _read_regular(path, rel, report, max_bytes)
+    if raw is None:
         return None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         report.error(rel, 1, "the file is UTF-16: save it as UTF-8 (in most editors: 'Save as…', encoding UTF-8)")
@@ -70,16 +71,62 @@ def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROL.search(text):
+    if UNWANTED.search(text):
         lines = text.split("\n")
         for n, line in enumerate(lines, 1):
-            found = sorted(set(_CONTROL.findall(line)))
+            cleaned, found = clean(line)
             if found:
-                names = ", ".join(f"U+{ord(c):04X}" for c in found)
-                report.warning(rel, n, f"invisible control character(s) {names} removed")
-                lines[n - 1] = _CONTROL.sub("", line)
+                report.warning(rel, n, removed(found))
+                lines[n - 1] = cleaned
         text = "\n".join(lines)
     return raw, text
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file of at most `max_bytes`; else None and
+    an error. The type is checked on the open file itself, so that nothing can swap it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        report.error(rel, None, _cannot_open(e))
+        return None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+            report.error(rel, None, f"cannot read the file: it is {kind}, not a text file (only regular files are read)")
+            return None
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            report.error(rel, None, f"the file is too large ({size // 1000} kB; at most {max_bytes // 1000} kB): is it really a text file?")
+            return None
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:  # it grew while being read
+                report.error(rel, None, f"the file is too large (at most {max_bytes // 1000} kB): is it really a text file?")
+                return None
+        return b"".join(chunks)
+    except OSError as e:
+        report.error(rel, None, f"cannot read the file: {e.strerror or e}")
+        return None
+    finally:
+        os.close(fd)
+
+
+def _cannot_open(e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "this file is a symbolic link that leads back to itself (a loop): replace it with the fiche itself"
+    if e.errno == errno.ENOENT:
+        return "this file is a symbolic link to a file that does not exist: replace it with the fiche itself"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "cannot read the file: permission denied (check who owns it and its permissions)"
+    return f"cannot read the file: {e.strerror or e}"
 
 
 def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fiche | None, bool]:
@@ -105,7 +152,11 @@ def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fich
 
 def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fiche | None:
     doc = checker.doc
-    body, warnings = markdown.parse(parts.body, parts.body_line)
+    try:
+        body, warnings = markdown.parse(parts.body, parts.body_line)
+    except markdown.TooMuch as e:
+        report.error(rel, e.line, e.message)
+        return None
     for line, message in warnings:
         report.warning(rel, line, message)
     image = _front_image(f["image"], path, rel, checker, ctx)
@@ -212,6 +263,10 @@ def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx:
 
 
 def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report: Report) -> None:
+    """Resolve the images of the text. One that cannot be shown (remote while remote
+    images are off, a `data:` URL, a scheme such as file: or javascript:) is replaced by
+    its description, with a warning; one that leads outside the project, or to no
+    image, is an error."""
     for parent in list(body.walk()):
         keep = []
         for node in parent.children:
@@ -219,14 +274,27 @@ def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report
                 keep.append(node)
                 continue
             src = node.attrs.get("src", "")
+            instead = [markdown.Node("text", attrs={"text": node.attrs["alt"]})] if node.attrs.get("alt") else []
+            shown = f"'{src[:80]}'"
             if src.lower().startswith(_REMOTE):
-                if ctx.allow_remote:
+                if ctx.allow_remote:  # fetched by the PDF renders (render/fetcher.py)
+                    node.attrs["remote"] = True
                     keep.append(node)
                 else:
-                    report.warning(rel, node.line, f"remote image '{src[:80]}' left out: set 'allow_remote: true' in publication.yaml to fetch it, or download it into the project")
+                    report.warning(rel, node.line, f"remote image {shown} left out, its description printed instead: set "
+                                                   "'allow_remote: true' in publication.yaml to fetch it, or download it "
+                                                   "into the project")
+                    keep += instead
                 continue
             if src.lower().startswith("data:"):
-                report.warning(rel, node.line, "embedded 'data:' image left out: save it as a file in the project and refer to it")
+                report.warning(rel, node.line, "embedded 'data:' image left out, its description printed instead: save it "
+                                               "as a file in the project and refer to it")
+                keep += instead
+                continue
+            if _SCHEME.match(src) and not re.match(r"^[A-Za-z]:[\\/]", src):
+                report.warning(rel, node.line, f"image {shown} left out, its description printed instead: an image is a "
+                                               "file inside the project folder (or, with allow_remote, an http(s) address)")
+                keep += instead
                 continue
             found, problem = check_local(src, path, ctx.root)
             if problem:

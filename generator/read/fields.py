@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from generator.read.limits import MAX_LABEL, MAX_TEXT, MAX_TITLE
 from generator.read.schema import Checker
 
 
@@ -28,32 +29,34 @@ class Field:
     printed: bool = True  # printed as text: typeset in French, drawn with the edition's fonts
     sub: tuple[Field, ...] = ()  # a group's fields
     shorthand: str | None = None  # a group (or a list's item) written as a plain text is this field
+    limit: int = MAX_TEXT  # characters of a text (of each item of texts): read/limits.py
 
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.sub)
 
 
 FICHE = (
-    Field("title", "text", "text", required=True),
+    Field("title", "text", "text", required=True, limit=MAX_TITLE),
     Field("summary", "text", "text: the standfirst (chapô) printed under the title", required=True),
     Field("themes", "texts", "a list of texts, at least one; they make the themes index", required=True,
-          non_empty=True),
+          non_empty=True, limit=MAX_LABEL),
     Field("territory", "group", "a place name, or `place`, `department`, `region` (only `place` required)",
           required=True, shorthand="place",
-          sub=(Field("place", "text", "", required=True), Field("department", "text", ""),
-               Field("region", "text", ""))),
+          sub=(Field("place", "text", "", required=True, limit=MAX_LABEL), Field("department", "text", "", limit=MAX_LABEL),
+               Field("region", "text", "", limit=MAX_LABEL))),
     Field("partners", "groups", "a list; `[]` when there are none (see below)", required=True, shorthand="name",
-          sub=(Field("name", "text", "", required=True), Field("role", "text", ""), Field("type", "text", ""),
-               Field("url", "url", "", printed=False))),
-    Field("subtitle", "text", "text"),
+          sub=(Field("name", "text", "", required=True, limit=MAX_LABEL), Field("role", "text", "", limit=MAX_LABEL),
+               Field("type", "text", "", limit=MAX_LABEL), Field("url", "url", "", printed=False))),
+    Field("subtitle", "text", "text", limit=MAX_TITLE),
     Field("date", "date", "`2024`, `2024-05` or `2024-05-17`; it must be a real date", printed=False),
-    Field("audience", "texts", "a list of texts: who the initiative is for"),
+    Field("audience", "texts", "a list of texts: who the initiative is for", limit=MAX_LABEL),
     Field("key_figures", "groups", "a list of `value` + `label`",
-          sub=(Field("value", "text", "", required=True), Field("label", "text", "", required=True))),
+          sub=(Field("value", "text", "", required=True, limit=MAX_LABEL),
+               Field("label", "text", "", required=True, limit=MAX_LABEL))),
     Field("contact", "group", "`name`, `organisation`, `email`, `phone`, `url`",
-          sub=(Field("name", "text", ""), Field("organisation", "text", ""),
-               Field("email", "email", "", printed=False), Field("phone", "text", "", printed=False),
-               Field("url", "url", "", printed=False))),
+          sub=(Field("name", "text", "", limit=MAX_LABEL), Field("organisation", "text", "", limit=MAX_LABEL),
+               Field("email", "email", "", printed=False),
+               Field("phone", "text", "", printed=False, limit=MAX_LABEL), Field("url", "url", "", printed=False))),
     Field("source", "url", "the fiche online: an address starting with `http://` or `https://`; its QR code is "
           "printed, unless `publication.yaml` gives `base_url` (the QR code then leads to the fiche's page in the "
           "web edition)", printed=False),
@@ -65,7 +68,7 @@ FICHE = (
                Field("decorative", "bool", "", printed=False))),
     Field("lang", "lang", "the fiche's language when it is not the edition's, as a tag: `en`, `de`, `gcr` "
           "(Guianese Creole)…", printed=False),
-    Field("keywords", "texts", "a list of texts"),
+    Field("keywords", "texts", "a list of texts", limit=MAX_LABEL),
     Field("draft", "bool", "`true` leaves the fiche out of every output (see *Drafts*)", printed=False),
 )
 KEYS = tuple(f.key for f in FICHE)
@@ -96,9 +99,9 @@ def _listed(keys: tuple[str, ...]) -> str:
 def _value(c: Checker, path: tuple, value: Any, f: Field, present: bool) -> Any:
     kind = f.kind
     if kind == "text":
-        return c.text(path, value, required=f.required and present)
+        return c.text(path, value, required=f.required and present, limit=f.limit)
     if kind == "texts":
-        return c.texts(path, value, required=f.non_empty and present)
+        return c.texts(path, value, required=f.non_empty and present, limit=f.limit)
     if kind == "url":
         return c.url(path, value)
     if kind == "email":
@@ -120,7 +123,7 @@ def _group(c: Checker, path: tuple, value: Any, f: Field) -> dict | None:
     if value is None:
         return None
     if f.shorthand is not None and not isinstance(value, (dict, list)):
-        short = c.text(path, value, required=True)
+        short = c.text(path, value, required=True, limit=next(s.limit for s in f.sub if s.key == f.shorthand))
         return {**{s.key: None for s in f.sub}, f.shorthand: short} if short else None
     if c.mapping(path, value, f.keys(), tuple(s.key for s in f.sub if s.required)) is None:
         return None

@@ -2,8 +2,11 @@
 
 Fiches are pasted from e-mails, so the YAML is untrusted: aliases are refused outright
 (they are what a "billion laughs" bomb is made of, and nobody needs them in a fiche),
-tags other than the standard scalar ones are refused, and every key and list item keeps
-the line it was written on so that a message can point at it.
+tags other than the standard scalar ones are refused, nesting deeper than
+limits.MAX_YAML_NESTING is refused on the text before YAML is parsed (libyaml's composer
+recurses once per level, and has crashed the process on deep input) and again on the
+parser's events before anything is composed, and every key and list item keeps the line
+it was written on so that a message can point at it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+from generator.read.limits import MAX_YAML_NESTING, nesting_message, yaml_nesting
 
 Path_ = tuple  # a path into the document: ("partners", 2, "name")
 
-MAX_DEPTH = 40  # far beyond any real fiche; stops pathological nesting early
+MAX_DEPTH = MAX_YAML_NESTING
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -58,12 +63,7 @@ _ALIAS_REFUSED = ("YAML alias '*%s' refused: Recueil does not accept anchors and
                   "(& and *); write the value out in full")
 
 
-class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent, index):
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise YamlError(event.start_mark.line + 1, _ALIAS_REFUSED % event.anchor)
-        return super().compose_node(parent, index)
+_TOO_DEEP = nesting_message()
 
 
 _HINTS = (
@@ -76,17 +76,25 @@ _HINTS = (
 
 
 # libyaml parses a catalogue's front matter ten times faster than PyYAML's own Python
-# parser; its composer cannot be told to refuse aliases, so the events are checked first.
+# parser. Neither composer can be told to refuse aliases or deep nesting, and both
+# recurse once per level, so the parser's events (made without recursion) are checked
+# first: no alias, no nesting deeper than the limit.
 _CLoader = getattr(yaml, "CSafeLoader", None)
 
 
 def _compose(text: str):
-    if _CLoader is None:
-        return yaml.compose(text, Loader=_Loader)
-    for event in yaml.parse(text, Loader=_CLoader):
+    loader = _CLoader or yaml.SafeLoader
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, AliasEvent):
             raise YamlError(event.start_mark.line + 1, _ALIAS_REFUSED % event.anchor)
-    return yaml.compose(text, Loader=_CLoader)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(event.start_mark.line + 1, _TOO_DEEP)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return yaml.compose(text, Loader=loader)
 
 
 def load_yaml(text: str, first_line: int = 1) -> Doc:
@@ -95,6 +103,9 @@ def load_yaml(text: str, first_line: int = 1) -> Doc:
     Raises YamlError with a file line and a message a non-programmer can act on.
     """
     offset = first_line - 1
+    deep = yaml_nesting(text)
+    if deep is not None:  # before YAML sees it: see the module docstring
+        raise YamlError(deep + offset, _TOO_DEEP)
     try:
         node = _compose(text)
     except YamlError as e:
@@ -111,8 +122,8 @@ def load_yaml(text: str, first_line: int = 1) -> Doc:
         raise YamlError(line, message) from None
     except yaml.YAMLError as e:
         raise YamlError(first_line, f"invalid YAML: {e}") from None
-    except RecursionError:
-        raise YamlError(first_line, "invalid YAML: values are nested far too deeply") from None
+    except RecursionError:  # not expected within the depth limit; a message all the same
+        raise YamlError(first_line, _TOO_DEEP) from None
     doc = Doc(None)
     if node is None:
         return doc
@@ -127,7 +138,7 @@ def _build(node: yaml.Node, path: Path_, doc: Doc, offset: int, depth: int) -> A
     line = node.start_mark.line + 1 + offset
     doc.lines.setdefault(path, line)
     if depth > MAX_DEPTH:
-        raise YamlError(line, "invalid YAML: values are nested far too deeply")
+        raise YamlError(line, _TOO_DEEP)
     if node.tag not in _STANDARD_TAGS:
         raise YamlError(line, f"YAML tag '{node.tag}' refused: write plain values without '!' tags")
     if isinstance(node, yaml.MappingNode):

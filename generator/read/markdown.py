@@ -11,6 +11,12 @@ Node types
   inlines: text (text), strong, em, code (text), link (href), image (src, alt, path once
            resolved by the reader), softbreak, hardbreak, sup, sub, footnote_ref (number)
 The document's attrs["footnotes"] is a list of `footnote` nodes (number, blocks).
+
+Limits (read/limits.py) are checked on markdown-it's flat token stream, before the tree
+is built: constructs nested deeper than MAX_MARKDOWN_NESTING, more footnotes than
+MAX_FOOTNOTES or a table of more than MAX_TABLE_ROWS rows raise `TooMuch` with the line. markdown-it's own nesting guard
+(`maxNesting`, which silently drops what lies deeper) is set well above ours, so that
+nothing within the limits is ever dropped, and whatever reaches it is refused first.
 """
 
 from __future__ import annotations
@@ -22,6 +28,14 @@ from typing import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.read.clean import clean, removed
+from generator.read.limits import (
+    MAX_FOOTNOTES,
+    MAX_MARKDOWN_NESTING,
+    MAX_TABLE_ROWS,
+    open_brackets,
+)
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 INLINE_TAGS = {"sup", "sub"}
@@ -58,16 +72,81 @@ class Node:
 
 Warn = list[tuple[int | None, str]]
 
-_parser = MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin)
+class TooMuch(ValueError):
+    """A fiche body beyond a limit of read/limits.py: an error at `line`."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+# A list costs markdown-it two levels (the list, its item) and a paragraph one more:
+# content within our limit stays well below this, so markdown-it never drops any.
+_MAX_LEVEL = 3 * MAX_MARKDOWN_NESTING + 3
+_parser = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_LEVEL}).enable("table").use(footnote_plugin)
+# markdown-it leaves a link or image whose target it does not trust (javascript:,
+# file:, vbscript:...) as literal text, brackets and all, without a word. It is given
+# every target here, and the tree decides: an unsafe link keeps its text, with a
+# warning (below); an unsafe image its description (read/fiche.py).
+_parser.validateLink = lambda url: True
+
+_BLOCK_NESTING = {"blockquote_open", "bullet_list_open", "ordered_list_open"}
+TOO_DEEP = (f"Markdown nested more than {MAX_MARKDOWN_NESTING} levels deep (quotes, lists, emphasis and links "
+            "inside each other): simplify this passage")
+OPEN_BRACKETS = (f"more than {MAX_MARKDOWN_NESTING} brackets '[' open at once (links, images or footnotes that "
+                 "are never closed): close them, or write \\[ for a bracket that is text")
+
+# markdown-it looks for the `]` of every `[` by skipping token after token (skipToken):
+# the brackets that stay open make that search quadratic in a block's length. Each
+# step is counted against a budget proportional to the body's length; a body that
+# spends it is refused, with the line of the bracket being looked at.
+_BUDGET, _BLOCK_LINE = "recueil_steps", "recueil_line"
+_STEPS_PER_CHARACTER = 4
+_skip_token = _parser.inline.skipToken
+
+
+def _counted_skip_token(state) -> None:
+    budget = state.env.get(_BUDGET)
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            line = state.env.get(_BLOCK_LINE)
+            line = None if line is None else line + state.src.count("\n", 0, state.pos)
+            raise TooMuch(line, OPEN_BRACKETS)
+    _skip_token(state)
+
+
+def _inline_rule(state) -> None:
+    """markdown-it's core `inline` rule, noting the line of each block it parses."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            state.env[_BLOCK_LINE] = token.map[0] if token.map else None
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+_parser.inline.skipToken = _counted_skip_token
+_parser.core.ruler.at("inline", _inline_rule)
 
 
 def parse(source: str, first_line: int = 1) -> tuple[Node, Warn]:
     """Parse a fiche body. `first_line` is the file line where the body starts.
 
     Returns the tree and the warnings (file line, message) about what was dropped.
+    Raises TooMuch when the body is beyond a limit of read/limits.py.
     """
     builder = _Builder(first_line)
-    tokens = _parser.parse(source)
+    deep = open_brackets(source)
+    if deep is not None:
+        raise TooMuch(first_line + deep - 1, OPEN_BRACKETS)
+    env = {_BUDGET: [_STEPS_PER_CHARACTER * len(source) + 10_000]}
+    try:
+        tokens = _parser.parse(source, env)
+    except TooMuch as e:
+        raise TooMuch(None if e.line is None else first_line + e.line, e.message) from None
+    _check_limits(tokens, first_line)
     root = SyntaxTreeNode(tokens)
     doc = Node("document", line=first_line)
     notes: dict[int, Node] = {}
@@ -81,7 +160,94 @@ def parse(source: str, first_line: int = 1) -> tuple[Node, Warn]:
         else:
             doc.children += builder.blocks([child])
     doc.attrs["footnotes"] = [notes[k] for k in sorted(notes)]
+    _clean_text(doc, builder)
     return doc, builder.warnings
+
+
+def _check_limits(tokens, first_line: int) -> None:
+    """Raise TooMuch when the token stream nests deeper, or holds more footnotes, than
+    the limits allow. Linear, never recursive: the stream is flat."""
+    depth = 0  # quotes and lists open here (list items do not count: a list is one level)
+    footnotes = rows = 0
+    line = first_line
+    for tok in tokens:
+        if tok.map:
+            line = first_line + tok.map[0]
+        if tok.level >= _MAX_LEVEL - 1:  # markdown-it stops here and drops what is deeper
+            raise TooMuch(line, TOO_DEEP)
+        if tok.type in _BLOCK_NESTING:
+            depth += 1
+            if depth > MAX_MARKDOWN_NESTING:
+                raise TooMuch(line, TOO_DEEP)
+        elif tok.type.replace("_close", "_open") in _BLOCK_NESTING:
+            depth -= 1
+        elif tok.type == "footnote_open":
+            footnotes += 1
+            if footnotes > MAX_FOOTNOTES:
+                raise TooMuch(_note_line(tokens, tok, first_line, line),
+                              f"more than {MAX_FOOTNOTES} footnotes in one fiche: keep the essential ones, or "
+                              "gather the sources in a list at the end")
+        elif tok.type == "table_open":
+            rows = 0
+        elif tok.type == "tr_open":
+            rows += 1
+            if rows > MAX_TABLE_ROWS + 1:  # the header row, then at most MAX_TABLE_ROWS
+                raise TooMuch(line, f"a table of more than {MAX_TABLE_ROWS} rows: split it into several tables")
+        elif tok.type == "footnote_block_open":
+            depth = 0  # the notes are laid out apart from the text that calls them
+        elif tok.type == "inline" and tok.children:
+            if depth + _inline_depth(tok.children) > MAX_MARKDOWN_NESTING:
+                raise TooMuch(line, TOO_DEEP)
+
+
+def _note_line(tokens, note, first_line: int, fallback: int) -> int:
+    """The line of a footnote's definition: that of its first block with a line."""
+    seen = False
+    for tok in tokens:
+        seen = seen or tok is note
+        if seen and tok.map:
+            return first_line + tok.map[0]
+    return fallback
+
+
+def _inline_depth(children) -> int:
+    """How deep the tree made of one inline token's children nests: emphasis and links,
+    and the <sup>/<sub> the builder nests as it meets them (_Builder.inlines)."""
+    frames: list[list[str]] = [[]]  # per emphasis/link level, the <sup>/<sub> open in it
+    tags = deepest = 0
+    for c in children:
+        if c.nesting == 1:
+            frames.append([])
+        elif c.nesting == -1:
+            if len(frames) > 1:
+                tags -= len(frames.pop())
+        elif c.type == "html_inline":
+            m = _TAG.match(c.content.strip())
+            tag = m.group(2).lower() if m else None
+            if tag in INLINE_TAGS and not m.group(1):
+                frames[-1].append(tag)
+                tags += 1
+            elif tag in INLINE_TAGS and frames[-1] and frames[-1][-1] == tag:
+                frames[-1].pop()
+                tags -= 1
+        deepest = max(deepest, len(frames) - 1 + tags)
+    return deepest
+
+
+def _clean_text(doc: Node, builder: _Builder) -> None:
+    """Remove the controls a Markdown entity may have written (&#x202E;): the reader
+    removed those written as they are, but entities are decoded by the parser."""
+    todo = [(doc, doc.line)] + [(note, note.line) for note in doc.attrs.get("footnotes", ())]
+    while todo:
+        node, line = todo.pop()
+        line = node.line or line  # an inline node's line is its block's
+        for key in ("text", "alt"):
+            value = node.attrs.get(key)
+            if isinstance(value, str):
+                node.attrs[key], found = clean(value)
+                if found:
+                    builder.warn(line, removed(found))
+        todo += [(child, line) for child in node.children]
 
 
 class _Builder:
@@ -134,6 +300,8 @@ class _Builder:
             return [Node(t, self.inline_of(n, line), {"align": align}, line)]
         if t == "html_block":
             self.warn(line, "raw HTML dropped: write the content in Markdown instead")
+            return []
+        if t == "footnote_anchor":  # the way back to a note's call: paper has none
             return []
         if t == "inline":  # a bare inline, as in tight list items
             return [Node("paragraph", self.inlines(n.children, line), line=line)]

@@ -21,7 +21,8 @@ from generator.model import (
     SectionSpec,
     Theme,
 )
-from generator.read import markdown, schema
+from generator.read import limits, markdown, schema
+from generator.read.clean import UNWANTED
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
 from generator.read.matching import fold, id_key
@@ -30,7 +31,7 @@ from generator.read.typography import french, french_tree
 if TYPE_CHECKING:
     from generator.pool import Pool
 
-MAX_YAML_BYTES = 1_000_000
+MAX_YAML_BYTES = limits.MAX_YAML_BYTES
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
 
 
@@ -73,7 +74,7 @@ def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool
 
 def _load(root: Path, name: str, report: Report) -> tuple[Doc, bytes] | None:
     path = root / name
-    if not path.exists():
+    if not os.path.lexists(path):  # a link that leads nowhere is read, and said to be so
         return None
     source = read_source(path, name, report, MAX_YAML_BYTES)
     if source is None:
@@ -203,7 +204,16 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: P
     todo = []
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if not path.resolve().is_relative_to(root):
+        problem = name_problem(path.name)
+        if problem:
+            report.error(rel, None, f"this file name cannot name the fiche's outputs (fiches/ID.pdf, fiches/ID.docx): "
+                                    f"{problem}; rename the file")
+            continue
+        try:
+            outside = not path.resolve().is_relative_to(root)
+        except (OSError, RuntimeError):  # a symbolic link loop: read_source says so
+            outside = False
+        if outside:
             report.error(rel, None, "this file is a link to outside the project folder: copy the fiche into the project instead")
             continue
         key = id_key(path.stem)
@@ -222,6 +232,25 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: P
         if fiche is not None:
             fiches.append(fiche)
     return fiches, set(ids)
+
+
+def name_problem(name: str) -> str | None:
+    """Why a fiche file name cannot name its outputs, or None. The id (the name without
+    `.md`) names fiches/ID.pdf and fiches/ID.docx in the output folder, on this machine
+    and on the machines the files are copied to."""
+    fiche_id = name[:-3] if name.endswith(".md") else name
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in fiche_id):
+        return "it is not valid UTF-8 (a name made on a machine with another encoding)"
+    if "\\" in fiche_id:
+        return "it holds a backslash '\\', a folder separator on Windows"
+    bad = sorted({c for c in fiche_id if c in "\t\n\r" or UNWANTED.match(c)})
+    if bad:
+        return "it holds control character(s) " + ", ".join(f"U+{ord(c):04X}" for c in bad)
+    size = len((fiche_id + limits.LONGEST_SUFFIX).encode("utf-8"))
+    if size > limits.NAME_MAX:
+        return (f"it is too long: with {limits.LONGEST_SUFFIX} it makes {size} bytes, and file systems allow "
+                f"{limits.NAME_MAX}")
+    return None
 
 
 # Below this, sending fiches to the workers and back costs more than it saves.

@@ -16,11 +16,14 @@ from typing import Any
 
 from generator.diagnostics import Report
 from generator.read import isbn as isbn_digits
+from generator.read.clean import clean, removed
 from generator.read.frontmatter import Doc
+from generator.read.limits import MAX_LABEL, MAX_TEXT, MAX_TITLE
 
 PUBLICATION_KEYS = (
     "title", "subtitle", "publisher", "edition", "date", "lang", "layout", "page_size",
-    "sections", "indexes", "allow_remote", "colophon", "isbn", "themes", "editions", "base_url", "introduction",
+    "sections", "indexes", "allow_remote", "remote_timeout", "remote_max_bytes", "colophon", "isbn", "themes",
+    "editions", "base_url", "introduction",
 )
 SECTION_KEYS = ("title", "fiches")
 REGISTRY_KEYS = ("name", "aliases", "type", "url")
@@ -113,8 +116,11 @@ class Checker:
                 self.error(path, f"missing required key '{key}'{where}")
         return value
 
-    def text(self, path, value, *, required: bool = False) -> str | None:
-        """A string. Numbers and dates are taken as written; null is absent."""
+    def text(self, path, value, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+        """A string. Numbers and dates are taken as written; null is absent. Control
+        characters, even written as YAML escapes ("\\x07", "\\u202e"), are removed
+        with a warning, as they are from the file; a text over `limit` characters is an
+        error (read/limits.py)."""
         path = tuple(path)
         if value is None:
             if required:
@@ -125,14 +131,21 @@ class Checker:
             return None
         if not isinstance(value, str):
             value = self.doc.texts.get(path, str(value))
+        value, found = clean(value)
+        if found:
+            self.warn(path, removed(found))
         value = value.strip()
         if not value and required:
             self.error(path, f"{self.name(path)} is empty: it needs a value")
             return None
+        if len(value) > limit:
+            self.error(path, f"{self.name(path)} is too long ({len(value)} characters; at most {limit}): shorten it")
+            return None
         return value or None
 
-    def texts(self, path, value, *, required: bool = False) -> list[str]:
-        """A list of strings; a single text is accepted as a one-item list."""
+    def texts(self, path, value, *, required: bool = False, limit: int = MAX_LABEL) -> list[str]:
+        """A list of strings, each at most `limit` characters (an index label); a single
+        text is accepted as a one-item list."""
         path = tuple(path)
         if value is None or value == []:
             if required:
@@ -146,11 +159,12 @@ class Checker:
             self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
             return []
         out = []
+        errors = len(self.report.errors)
         for i, item in enumerate(value):
-            s = self.text(path + (i,), item)
+            s = self.text(path + (i,), item, limit=limit)
             if s is not None and s not in out:
                 out.append(s)
-        if required and not out:
+        if required and not out and len(self.report.errors) == errors:
             self.error(path, f"{self.name(path)} needs at least one item")
         return out
 
@@ -179,6 +193,16 @@ class Checker:
             self.error(path, f"{self.name(path)} must be a web address starting with http:// or https://, not '{s[:60]}'")
             return None
         return s
+
+    def number(self, path, value, low: float, high: float, unit: str) -> float | None:
+        """A number from `low` to `high` (in `unit`, for the message)."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            self.error(path, f"{self.name(path)} must be a number of {unit} from {low:g} to {high:g}, "
+                             f"not {describe(value) if not isinstance(value, (int, float)) else value}")
+            return None
+        return value
 
     def email(self, path, value) -> str | None:
         s = self.text(path, value)
@@ -245,7 +269,7 @@ def publication_fields(c: Checker) -> dict:
     out: dict[str, Any] = {}
     for key in ("title", "subtitle", "publisher", "edition", "layout"):
         if key in data:
-            out[key] = c.text((key,), data[key], required=(key == "title"))
+            out[key] = c.text((key,), data[key], required=(key == "title"), limit=MAX_TITLE)
     if "date" in data:
         out["date"] = c.date(("date",), data["date"])
     if "lang" in data:
@@ -270,6 +294,11 @@ def publication_fields(c: Checker) -> dict:
     if "introduction" in data:  # Markdown, parsed by the reader
         text = c.text(("introduction",), data["introduction"])
         out["introduction"] = {"text": text, "line": c.line(("introduction",))} if text else None
+    if "remote_timeout" in data:
+        out["remote_timeout"] = c.number(("remote_timeout",), data["remote_timeout"], 1, 3600, "seconds")
+    if "remote_max_bytes" in data:
+        found = c.number(("remote_max_bytes",), data["remote_max_bytes"], 1, 2_000_000_000, "bytes")
+        out["remote_max_bytes"] = int(found) if found is not None else None
     if "indexes" in data:
         chosen = []
         for i, name in enumerate(c.texts(("indexes",), data["indexes"])):
@@ -375,8 +404,8 @@ def sections(c: Checker, value) -> list[dict]:
         p = ("sections", i)
         if c.mapping(p, item, SECTION_KEYS, ("title", "fiches")) is None:
             continue
-        title = c.text(p + ("title",), item.get("title"), required="title" in item)
-        ids = c.texts(p + ("fiches",), item.get("fiches"))
+        title = c.text(p + ("title",), item.get("title"), required="title" in item, limit=MAX_TITLE)
+        ids = c.texts(p + ("fiches",), item.get("fiches"), limit=MAX_TITLE)
         lines = [c.line(p + ("fiches", j)) for j in range(len(ids))]
         if title:
             out.append({"title": title, "fiches": ids, "line": c.line(p), "id_lines": lines})
@@ -402,13 +431,13 @@ def partner_entries(c: Checker) -> list[dict]:
             item = {"name": item}
         if c.mapping(p, item, REGISTRY_KEYS, ("name",)) is None:
             continue
-        name = c.text(p + ("name",), item.get("name"), required="name" in item)
+        name = c.text(p + ("name",), item.get("name"), required="name" in item, limit=MAX_LABEL)
         aliases = c.texts(p + ("aliases",), item.get("aliases"))
         entry = {
             "name": name,
             "aliases": aliases,
             "alias_lines": [c.line(p + ("aliases", j)) for j in range(len(aliases))],
-            "type": c.text(p + ("type",), item.get("type")),
+            "type": c.text(p + ("type",), item.get("type"), limit=MAX_LABEL),
             "url": c.url(p + ("url",), item.get("url")),
             "line": c.line(p),
         }

@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from generator.edition.indexes import Index
 from generator.model import Edition, Fiche
+from generator.read.limits import MAX_FOOTNOTES
 from generator.read.markdown import Node
 from generator.render.faces import FACES
 
@@ -47,10 +48,15 @@ def body_html(node: Node, url_for: UrlFor | None = None, screen: dict[str, str] 
 
     Footnotes become WeasyPrint footnotes (`<span class="footnote">`, which the CSS
     floats to the page foot) at the place of their first call; a later call of the same
-    note prints its number. The target of each link is printed in a footnote too, since
-    paper has no links. `url_for(path)` gives the URL of a local image (default: a
-    file:// URI); an image the reader did not resolve, or for which url_for gives no
-    URL, is left out: its alt text stands in.
+    note prints its number. A note called from a note follows its caller's text in the
+    same footnote, as in the Word files (a chain of notes is no chain of nested
+    footnotes). The target of each link is printed in a footnote too, since paper has
+    no links, while the fiche's footnotes number fewer than limits.MAX_FOOTNOTES (each
+    one costs WeasyPrint a layout of its page's footnote area); beyond, it is printed
+    after the link's text. `url_for(path)` gives the URL of a local image (default: a
+    file:// URI); a remote image (allow_remote) keeps its URL, for the render's fetcher
+    to fetch or refuse; an image the reader did not resolve, or for which url_for gives
+    no URL, is left out: its alt text stands in.
 
     `screen`, for a browser (the web edition), gives the words it prints (`notes`, the
     notes' title; `back`, the name of a note's link back to its call): footnotes are
@@ -59,7 +65,7 @@ def body_html(node: Node, url_for: UrlFor | None = None, screen: dict[str, str] 
     a missing level to a screen reader's user).
     """
     notes = {n.attrs["number"]: n for n in node.attrs.get("footnotes", ())}
-    state = _BodyState(notes, url_for or _file_uri, screen)
+    state = _BodyState(notes, url_for or _file_uri, screen, link_notes=max(0, MAX_FOOTNOTES - len(notes)))
     body = Markup("").join(state.block(c) for c in node.children)
     return body + state.endnotes() if screen is not None else body
 
@@ -69,18 +75,23 @@ class _BodyState:
     notes: dict[int, Node]
     url_for: UrlFor
     screen: dict[str, str] | None = None  # see body_html
+    link_notes: int = MAX_FOOTNOTES  # links whose target may still go to a footnote
     called: dict[int, int] = field(default_factory=dict)  # note number -> printed order
+    inner: set[int] = field(default_factory=set)  # notes printed inside another note
+    following: list[Node] | None = None  # while a note is printed: the notes it calls
     level: int = 1  # the last heading's level, on screen
 
     def endnotes(self) -> Markup:
-        """On screen: the notes called, in the order of their calls, after the text."""
-        if not self.called:
-            return Markup("")
-        items = []
-        for number, shown in sorted(self.called.items(), key=lambda item: item[1]):
-            note = self.notes[number]
+        """On screen: the notes called, in the order of their calls, after the text (a
+        note may call another: it joins the list)."""
+        items, done = [], 0
+        while done < len(self.called):
+            number, shown = sorted(self.called.items(), key=lambda item: item[1])[done]
+            done += 1
             items.append(Markup('<li id="note-%d">%s <a class="note-back" href="#note-call-%d" aria-label="%s">↩</a></li>\n')
-                         % (shown, self.blocks(note.children), shown, self.screen.get("back", "")))
+                         % (shown, self.blocks(self.notes[number].children), shown, self.screen.get("back", "")))
+        if not items:
+            return Markup("")
         return Markup('<section class="notes" aria-labelledby="notes-title">\n<h2 id="notes-title">%s</h2>\n'
                       '<ol>\n%s</ol>\n</section>\n') % (self.screen.get("notes", "Notes"), Markup("").join(items))
 
@@ -149,30 +160,53 @@ class _BodyState:
             link = Markup('<a href="%s">%s</a>') % (href, text)
             if self.screen is not None or n.plain().strip() in (href, shown):
                 return link
+            if self.link_notes <= 0 or self.following is not None:
+                return link + Markup(' <span class="link-url">(%s)</span>') % shown
+            self.link_notes -= 1
             return link + Markup('<span class="footnote link-note">%s</span>') % shown
         if t == "image":
             path = n.attrs.get("path")
+            if n.attrs.get("remote") and n.attrs.get("src", "").lower().startswith(("http://", "https://")):
+                return Markup('<img src="%s" alt="%s">') % (n.attrs["src"], n.attrs.get("alt") or "")
             src = self.url_for(Path(path)) if path else None
             if not src:  # not resolved by the reader, or not served (the web edition's SVG)
                 return escape(n.attrs.get("alt") or "")
             return Markup('<img src="%s" alt="%s">') % (src, n.attrs.get("alt") or "")
         if t == "footnote_ref":
-            number = n.attrs.get("number")
-            if number in self.called:
-                if self.screen is not None:
-                    return Markup('<sup class="note-call"><a href="#note-%d">%d</a></sup>') % ((self.called[number],) * 2)
-                return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
-            note = self.notes.get(number)
-            if note is None:
-                return Markup("")
-            self.called[number] = len(self.called) + 1
-            if self.screen is not None:
-                shown = self.called[number]
-                return Markup('<sup class="note-call"><a id="note-call-%d" href="#note-%d">%d</a></sup>') % (shown, shown, shown)
-            # A footnote is inline content at the page foot: its paragraphs run together.
-            parts = [self.inlines(b.children) if b.type == "paragraph" else escape(b.plain()) for b in note.children]
-            return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
+            return self.footnote(n.attrs.get("number"))
         return escape(n.plain())
+
+    def footnote(self, number) -> Markup:
+        if number in self.called:
+            if self.screen is not None:
+                return Markup('<sup class="note-call"><a href="#note-%d">%d</a></sup>') % ((self.called[number],) * 2)
+            return Markup('<sup class="footnote-again">%d</sup>') % self.called[number]
+        note = self.notes.get(number)
+        if note is None:
+            return Markup("")
+        if self.screen is not None:  # a numbered call, the note listed after the text
+            shown = self.called[number] = len(self.called) + 1
+            return Markup('<sup class="note-call"><a id="note-call-%d" href="#note-%d">%d</a></sup>') % (shown, shown, shown)
+        if self.following is not None:  # called from a note: it follows that note's text
+            if number not in self.inner:
+                self.inner.add(number)
+                self.following.append(note)
+            return Markup('<sup class="footnote-again">%d</sup>') % number
+        self.called[number] = len(self.called) + 1
+        self.following = []
+        try:
+            parts = [self._note_text(note)]
+            while self.following:
+                inner = self.following.pop(0)
+                parts.append(Markup("%d.\u00a0") % inner.attrs.get("number", 0) + self._note_text(inner))
+        finally:
+            self.following = None
+        return Markup('<span class="footnote">%s</span>') % Markup(" ").join(parts)
+
+    def _note_text(self, note: Node) -> Markup:
+        # A footnote is inline content at the page foot: its paragraphs run together.
+        return Markup(" ").join(self.inlines(b.children) if b.type == "paragraph" else escape(b.plain())
+                                for b in note.children)
 
 
 _NEXT_CALL = re.compile(r'(</span>|</sup>)<(span class="footnote|sup class="footnote-again)')

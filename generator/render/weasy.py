@@ -31,7 +31,7 @@ from generator.context import FetchRules
 
 # What a render's PDF is written with unless its job says otherwise; part of every key.
 PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
-RENDERER = "weasy 6"  # bump when a render's bytes would change for the same job
+RENDERER = "weasy 7"  # bump when a render's bytes, or what its entry holds, would change for the same job
 
 
 @dataclass
@@ -40,13 +40,23 @@ class Rendered:
     pages: int
     anchors: dict[str, int] = field(default_factory=dict)  # HTML id -> 0-based page in the part
     warnings: list[str] = field(default_factory=list)
+    # What the render's fetcher served: [real path, sha256] of each file, [URL, None] of
+    # each remote resource; and the URL of each refusal, by its warning.
+    reads: list[list] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def remote(self) -> bool:
+        return any(sha is None for _, sha in self.reads)
 
     def meta(self) -> dict:
-        return {"pages": self.pages, "anchors": self.anchors, "warnings": self.warnings}
+        return {"pages": self.pages, "anchors": self.anchors, "warnings": self.warnings, "reads": self.reads,
+                "refused": self.refused}
 
     @classmethod
     def from_cache(cls, payload: bytes, meta: dict) -> Rendered:
-        return cls(payload, int(meta["pages"]), dict(meta.get("anchors") or {}), list(meta.get("warnings") or []))
+        return cls(payload, int(meta["pages"]), dict(meta.get("anchors") or {}), list(meta.get("warnings") or []),
+                   [list(r) for r in meta.get("reads") or []], dict(meta.get("refused") or {}))
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,10 @@ def job_key(job: PdfJob, digest) -> str | None:
     """The cache key of a render: its HTML and stylesheet, the sha256 of every file they
     name, the fetch rules, the renderer's versions. None when the part reads something a
     key cannot describe (a remote resource, or a local file that is missing).
+
+    The files a render reads without its HTML or stylesheet naming them (an SVG's own
+    images) cannot be known before it is made: its cache entry lists every file its
+    fetcher served, and booklet/parts.py uses an entry only while they are unchanged.
 
     Paths stay in the key as they are: WeasyPrint names an image in the PDF after its
     URL, so a project moved elsewhere must not reuse the parts made where it was."""
@@ -237,4 +251,5 @@ def render(job: PdfJob) -> Rendered:
         from generator.render.booklet.fontmerge import strip_fonts
 
         raw = strip_fonts(raw, dict(job.faces))
-    return Rendered(raw, len(document.pages), found, warnings)
+    return Rendered(raw, len(document.pages), found, warnings, [list(r) for r in sorted(fetcher.served.items())],
+                    dict(fetcher.refused))

@@ -31,6 +31,25 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_regular(path: Path) -> str | None:
+    """The sha256 of `path` if it is a regular file (symlinks followed), else None,
+    without ever waiting: a FIFO among the inputs would block a plain open() forever."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        digest = hashlib.sha256()
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+        return digest.hexdigest()
+
+
 def manifest_data(
     edition: Edition,
     booklet_pages: dict[str, tuple[int, int]] | None,

@@ -49,7 +49,38 @@ class OutputBusy(Exception):
 
 
 class OutputError(Exception):
-    """OUT cannot receive this build's files (a folder in the way, a bad name...)."""
+    """OUT cannot receive this build's files (a folder in the way, a bad name, a
+    read-only or full file system, a missing permission...)."""
+
+
+# What the machine, not the build, is to blame for: a read-only or full file system, a
+# missing permission, a file where a folder should be. A build that meets one stops,
+# says so in one line (the path and the reason), and leaves OUT as it was.
+ENVIRONMENT = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ENOTDIR,
+               errno.EISDIR, errno.ENAMETOOLONG, errno.EIO, errno.EFBIG, errno.EMFILE, errno.ENFILE,
+               errno.ELOOP, errno.EEXIST}
+_REASONS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a file is where a folder should be",
+    errno.EEXIST: "a file is where a folder should be",
+    errno.EISDIR: "a folder is where a file should be",
+}
+
+
+def environment_error(e: OSError, where: Path | str | None = None) -> OutputError | None:
+    """The OutputError saying what `e` is, in one line, when the environment is to
+    blame for it (ENVIRONMENT); None for anything else (a bug, most likely)."""
+    if not isinstance(e, OSError) or e.errno not in ENVIRONMENT:
+        return None
+    path = e.filename if e.filename is not None else where
+    if path is not None and f"/{STAGING_PREFIX}" in str(path):  # the build's own folder: name OUT
+        path = str(path)[:str(path).index(f"/{STAGING_PREFIX}")]
+    reason = _REASONS.get(e.errno) or (e.strerror or str(e)).lower()
+    return OutputError(f"cannot write {path}: {reason}" if path is not None else f"cannot write: {reason}")
 
 
 def _clean_rel(rel: str) -> str:
@@ -89,11 +120,15 @@ class Staging:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as failure:
-            raise OutputError(f"cannot create the output folder {self.out}: {failure.strerror}") from None
+            raise OutputError(f"cannot create the output folder {self.out}: "
+                              f"{_REASONS.get(failure.errno) or failure.strerror}") from None
         self._lock()
         try:
             self._remove_stale_staging()
             self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out))
+        except OSError as failure:
+            self._unlock()
+            raise environment_error(failure, self.out) or failure from None
         except BaseException:
             self._unlock()
             raise
@@ -117,7 +152,15 @@ class Staging:
             self._unlock()
 
     def _lock(self) -> None:
-        fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as failure:
+            # A read-only OUT can still be read under the lock (is it up to date?) when
+            # the lock file is there; writing fails later, with its own message.
+            try:
+                fd = os.open(self.out / LOCK, os.O_RDONLY)
+            except OSError:
+                raise environment_error(failure, self.out / LOCK) or failure from None
         deadline = time.monotonic() + self.wait
         while True:
             try:
@@ -127,7 +170,7 @@ class Staging:
             except OSError as busy:
                 if busy.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     os.close(fd)
-                    raise
+                    raise environment_error(busy, self.out / LOCK) or busy from None
             if time.monotonic() >= deadline:
                 os.close(fd)
                 raise OutputBusy(
@@ -220,7 +263,15 @@ class Staging:
 
     # committing --------------------------------------------------------------------
     def commit(self) -> list[str]:
-        """Move every staged file into OUT (manifest last); return their paths."""
+        """Move every staged file into OUT (manifest last); return their paths. An
+        environment failure (read-only, full...) is an OutputError; the checks that can
+        fail come before the first rename, so that OUT is then as it was."""
+        try:
+            return self._commit()
+        except OSError as failure:
+            raise environment_error(failure, self.out) or failure from None
+
+    def _commit(self) -> list[str]:
         if self.root is None or self._committed:
             raise RuntimeError("Staging.commit() outside of its `with` block, or twice")
         produced = self.staged()
@@ -240,7 +291,7 @@ class Staging:
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as failure:
-                raise OutputError(f"cannot create {dest.parent}: {failure.strerror}") from None
+                raise OutputError(f"cannot create {dest.parent}: {_REASONS.get(failure.errno) or failure.strerror}") from None
             if self.digest(rel) is None:
                 _fsync_path(self.root / rel)
 

@@ -18,7 +18,7 @@ import urllib.parse
 from pathlib import Path
 
 from generator.diagnostics import Report
-from generator.write.manifest import MANIFEST, sha256_file
+from generator.write.manifest import MANIFEST, sha256_regular
 
 STAMP = "last-build.json"
 STAMP_FORMAT = 1
@@ -27,7 +27,7 @@ _CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)["']?\s*\)""", re.I)
 
 def _sha(path: Path) -> str | None:
     try:
-        return sha256_file(path)
+        return sha256_regular(path)  # a FIFO or a device is hashed as missing, never waited on
     except OSError:
         return None
 
@@ -91,11 +91,16 @@ def _input_digest(root: Path, options, extra: list[str], out: Path, epoch_env: s
     return h.hexdigest()
 
 
-def extra_inputs(proj, layouts_used) -> list[str] | None:
-    """Files the build read beyond the fixed places, or None when they cannot be known."""
+def extra_inputs(proj, layouts_used, reads: dict | None = None) -> list[str] | None:
+    """Files the build read beyond the fixed places, or None when they cannot be known.
+    `reads` is what the renders' fetchers served (context.BuildContext.reads): an SVG's
+    own images, say, which no fiche names; a remote resource among them means None."""
     if proj.publication.allow_remote:
         return None
-    extra = set()
+    reads = reads or {}
+    if any(sha is None for sha in reads.values()):
+        return None
+    extra = set(reads)
     for fiche in proj.fiches:
         if fiche.image:
             extra.add(str(fiche.image.path))

@@ -43,7 +43,12 @@ from generator.render import html as H
 from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_metrics
 from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
-from generator.render.booklet.parts import CONTENT_ONLY_CSS, Parts, offset_css
+from generator.render.booklet.parts import (
+    CONTENT_ONLY_CSS,
+    Parts,
+    attributed,
+    offset_css,
+)
 from generator.render.booklet.plan import (
     BookletInfo,
     Plan,
@@ -78,6 +83,7 @@ def _faces(design) -> tuple[tuple[str, str], ...]:
 class _Made:
     html: BookletHtml
     plan: Plan
+    batches: list[list]  # the fiches of each run
     runs: list[Rendered]  # the fiches, a few a part (plan.fiche_batches)
     fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
     front: Rendered
@@ -86,9 +92,25 @@ class _Made:
     furniture: list[Rendered]
     subsets: dict[str, bytes]  # face key -> the edition's subset, for booklet.html
 
-    def warnings(self) -> list[str]:
-        parts = [self.front, *self.runs, *([self.back] if self.back else []), *self.furniture]
-        return list(dict.fromkeys(w for p in parts for w in p.warnings))
+    def warnings(self) -> list[tuple[str, str]]:
+        """(path, message): a run's warnings are about its fiches (parts.attributed),
+        the other parts' about the layout."""
+        found = []
+        for batch, run in zip(self.batches, self.runs):
+            if run.warnings:
+                found += attributed(run, [(f.rel, str(self.html.article(f))) for f in batch])
+        layout = _layout_path(self.html.layout, self.html.edition.project.root)
+        for part in [self.front, *([self.back] if self.back else []), *self.furniture]:
+            found += [(layout, w) for w in part.warnings]
+        return list(dict.fromkeys(found))
+
+
+def _layout_path(layout, root: Path) -> str:
+    """The layout as a message names it: its folder in the project, or layouts/NAME."""
+    for d in layout.dirs:
+        if Path(d).resolve().is_relative_to(Path(root).resolve()):
+            return Path(d).resolve().relative_to(Path(root).resolve()).as_posix()
+    return f"layouts/{layout.name}"
 
 
 def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
@@ -152,7 +174,7 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
         chars = edition_chars(edition)
         design = layout.design
         subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
-    return _Made(b, plan, runs, fiche_at, front, back, index_pages, furniture, subsets)
+    return _Made(b, plan, batches, runs, fiche_at, front, back, index_pages, furniture, subsets)
 
 
 def _fiche_pages(batches: list[list], runs: list[Rendered]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
@@ -254,16 +276,16 @@ def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
         html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
                                m.subsets)
         ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
-    for message in m.warnings():
-        ctx.warn(message)
+    for path, message in m.warnings():
+        ctx.warn(message, path)
     return info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
 def booklet_html(edition: Edition, layout, ctx: BuildContext) -> tuple[str, BookletInfo]:
     """booklet.html as a string, and the pages it prints, without writing a PDF."""
     m = _make(edition, layout, ctx)
-    for message in m.warnings():
-        ctx.warn(message)
+    for path, message in m.warnings():
+        ctx.warn(message, path)
     html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages,
                            (_iso(ctx.epoch), _iso(ctx.epoch)), m.subsets)
     return html, info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
@@ -280,8 +302,13 @@ def render_booklet_single(edition: Edition, layout, ctx: BuildContext, **write_p
 
     html, booklet = booklet_html(edition, layout, ctx)
     ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
-    fetcher = fetcher_for(ctx.fetch, ctx.warn)
+    warnings: list[str] = []
+    fetcher = fetcher_for(ctx.fetch, warnings.append)
     document = weasyprint.HTML(string=html, base_url=ctx.out.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+    ctx.read(fetcher.served.items())
+    one = Rendered(b"", 0, warnings=warnings, refused=dict(fetcher.refused))
+    for path, message in attributed(one, [(f.rel, str(H.body_html(f.body))) for f in edition.fiches]):
+        ctx.warn(message, path)
     found = {}
     for number, page in enumerate(document.pages, 1):
         for name in page.anchors:

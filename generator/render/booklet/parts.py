@@ -10,6 +10,9 @@ rendered by the build's workers; the main process alone writes the cache.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from pathlib import Path
+
+from markupsafe import escape
 
 from generator.cache import FileDigests
 from generator.context import BuildContext
@@ -25,10 +28,30 @@ CONTENT_ONLY_CSS = "@page { marks: none !important; %s }" % " ".join(
 FURNITURE_CSS = "@page { marks: none !important; }"
 
 
+def attributed(rendered: Rendered, fiches: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, message) for each warning of a render that laid out `fiches`, given as
+    (path, HTML): a refused URL goes to the fiches whose HTML names it; one that no
+    fiche names (an SVG's own image) to the fiches that show an SVG; else to them all."""
+    out = []
+    for message in rendered.warnings:
+        url = rendered.refused.get(message)
+        named = [path for path, html in fiches if url and (url in html or str(escape(url)) in html)]
+        if not named:
+            named = [path for path, html in fiches if ".svg" in html.lower()]
+        out += [(path, message) for path in named or [path for path, _ in fiches]]
+    return out
+
+
 def offset_css(first_page: int) -> str:
     """CSS that makes a part's first page number `first_page`, on the matching side."""
     side = "right" if first_page % 2 else "left"
     return "html { break-before: %s; } @page :first { counter-reset: page %d; }" % (side, first_page)
+
+
+def _made(future: Future) -> bool:
+    """Whether a render finished with a result. A callback may not ask a cancelled
+    future for its exception (that raises): an interrupted build cancels its renders."""
+    return not future.cancelled() and future.exception() is None
 
 
 class Parts:
@@ -39,18 +62,29 @@ class Parts:
         self.digest = FileDigests()
 
     def get(self, job: PdfJob, done=None) -> Future:
-        """The render of `job`, from the cache or the workers; `done()` is called once ready."""
+        """The render of `job`, from the cache or the workers; `done()` is called once ready.
+
+        A cached render is used only while every file it read is unchanged (its key
+        holds the files its HTML names; an SVG's own images it finds only by reading);
+        one that read a remote resource is never cached. What each render read is noted
+        in the build's context, for the up-to-date record."""
         cache = self.ctx.cache
         k = job_key(job, self.digest) if cache.enabled else None
         found = cache.get("part", k) if k else None
-        if found is not None:
+        cached = Rendered.from_cache(*found) if found is not None else None
+        if cached is not None and self._unchanged(cached):
             future: Future = Future()
-            future.set_result(Rendered.from_cache(*found))
+            future.set_result(cached)
         else:
             future = self.ctx.pool.submit(render, job)
             if k:
-                future.add_done_callback(lambda f: f.exception() or cache.put("part", k, f.result().pdf,
-                                                                            f.result().meta()))
+                future.add_done_callback(lambda f: _made(f) and not f.result().remote and cache.put(
+                    "part", k, f.result().pdf, f.result().meta()))
+        future.add_done_callback(lambda f: _made(f) and self.ctx.read(f.result().reads))
         if done is not None:
-            future.add_done_callback(lambda f: done())
+            future.add_done_callback(lambda f: _made(f) and done())
         return future
+
+    def _unchanged(self, rendered: Rendered) -> bool:
+        return not rendered.remote and all(
+            isinstance(path, str) and self.digest(Path(path)) == sha for path, sha in rendered.reads)
