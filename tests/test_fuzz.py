@@ -30,7 +30,6 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from conftest import REPO
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -318,7 +317,6 @@ def test_a_build_exits_0_or_1_and_a_failed_one_changes_nothing(files):
             assert (out / "build.json").is_file()
 
 
-@pytest.mark.skipif(not LARGE, reason="RECUEIL_FUZZ=1 only: the sizes of the issue, which take a while")
 def test_the_sizes_of_the_issue_are_refused(tmp_path):
     """80 kB and 800 kB themes, a 600 kB partner name, 20 000 footnotes: errors at once."""
     front = "---\ntitle: T\nsummary: S\nterritory: M\n"
