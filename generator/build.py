@@ -136,7 +136,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     from generator.read.glyphs import check_glyphs
     from generator.read.preflight import preflight
     from generator.write import uptodate
-    from generator.write.manifest import previous_pages, write_manifest
+    from generator.write.manifest import build_record, previous_pages, write_manifest
     from generator.write.staging import Staging
 
     with timings("read"):
@@ -173,7 +173,8 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
         if fetch.allow_remote:  # one deadline and one byte count for all of the build's remote fetches
             fetch = dataclasses.replace(fetch, deadline=time.monotonic() + fetch.remote_timeout,
                                         budget_file=str(stage.root / ".remote-bytes"))
-        ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings)
+        ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings,
+                           layouts=used)
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
         for name, start in RENDERERS.items():
@@ -189,7 +190,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
         if done.pages is None and "pdf" not in options.formats:
             done.pages = previous_pages(out, "booklet.pdf" in done.files)
         with timings("write"):
-            write_manifest(stage, edition, done.pages, done.files)
+            write_manifest(stage, edition, done.pages, done.files, build_record(edition, options, used.values(), ctx.reads))
             stage.commit()
             # Still under OUT's lock: no other build uses the cache while it is pruned.
             cache.prune()

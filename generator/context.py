@@ -148,6 +148,7 @@ class BuildContext:
     report: Report = field(default_factory=Report)
     timings: Timings = field(default_factory=Timings)
     booklet: object | None = None  # the booklet's BookletInfo once made: its pages, for the web edition
+    layouts: dict = field(default_factory=dict)  # the layouts the build uses, by role (see build.RENDERERS)
     _warned: set = field(default_factory=set, repr=False)
     # Every file the build's renders read (real path -> sha256), remote URLs with None:
     # the up-to-date record must know them all (write/uptodate.py).

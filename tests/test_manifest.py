@@ -99,3 +99,26 @@ def test_sha256_file_matches_hashlib(tmp_path):
     data = bytes(range(256)) * 9000  # over one read block
     path.write_bytes(data)
     assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_build_json_records_the_options_and_every_input_it_read(tmp_path):
+    import hashlib
+
+    from conftest import fiche_text, minimal_front, png_bytes, run_recueil, write_project
+
+    root = write_project(tmp_path / "p", {
+        "a": fiche_text(minimal_front("Une", image={"file": "../images/p.png", "alt": "Une photo"})),
+        "b": minimal_front("Deux", themes=["Autre"]),
+    }, {"title": "R"}, partners=[{"name": "Une association"}])
+    (root / "images").mkdir()
+    (root / "images" / "p.png").write_bytes(png_bytes(10, 10))
+    (root / "layouts" / "brochure").mkdir(parents=True)
+    (root / "layouts" / "brochure" / "layout.yaml").write_text("design:\n  accent: '#aa3300'\n", encoding="utf-8")
+    result = run_recueil("build", str(root), "--format", "pdf", "--select", "theme=insertion")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((root / "output" / "build.json").read_text(encoding="utf-8"))
+    assert data["options"]["formats"] == ["pdf"] and data["options"]["select"] == ["theme=insertion"]
+    inputs = {i["path"]: i["sha256"] for i in data["inputs"]}
+    for rel in ("publication.yaml", "partners.yaml", "fiches/a.md", "images/p.png", "layouts/brochure/layout.yaml"):
+        assert inputs[rel] == hashlib.sha256((root / rel).read_bytes()).hexdigest(), rel
+    assert "fiches/b.md" not in inputs, "a fiche the selection left out is no input"

@@ -143,13 +143,15 @@ def finish_pdfa(pdf_bytes: bytes, extra: list[tuple[str, bytes, str, str]] = (),
         return out.getvalue()
 
 
-def archive_manifest(edition: Edition, stage, pages: dict[str, tuple[int, int]]) -> bytes:
-    """build.json as it can be embedded: the fiches with their pages and every output
-    staged so far, except booklet.pdf (which cannot hold its own checksum)."""
-    from generator.write.manifest import dumps, manifest_data, staged_files
+def archive_manifest(edition: Edition, ctx: BuildContext, pages: dict[str, tuple[int, int]]) -> bytes:
+    """build.json as it can be embedded: the build's options and inputs, the fiches with
+    their pages and every output staged so far, except booklet.pdf (which cannot hold
+    its own checksum)."""
+    from generator.write.manifest import build_record, dumps, manifest_data, staged_files
 
-    files, known = staged_files(stage, [rel for rel in stage.staged() if rel != "booklet.pdf"])
-    return dumps(manifest_data(edition, pages, files, known)).encode("utf-8")
+    files, known = staged_files(ctx.stage, [rel for rel in ctx.stage.staged() if rel != "booklet.pdf"])
+    record = build_record(edition, ctx.options, ctx.layouts.values(), ctx.reads)
+    return dumps(manifest_data(edition, pages, files, known, record)).encode("utf-8")
 
 
 def render_archive(edition: Edition, layout, ctx: BuildContext):
@@ -161,7 +163,7 @@ def render_archive(edition: Edition, layout, ctx: BuildContext):
     info = booklet.render_booklet_single(
         edition, layout, ctx,
         pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=archive_attachments(edition, None, ctx.date()))
-    manifest_bytes = archive_manifest(edition, ctx.stage, info.pages)
+    manifest_bytes = archive_manifest(edition, ctx, info.pages)
     target = ctx.stage.path("booklet.pdf")
     extra = [("build.json", manifest_bytes, "Data",
               "Manifest of this build; booklet.pdf's own checksum is in the build.json next to it")]

@@ -55,9 +55,11 @@ def manifest_data(
     booklet_pages: dict[str, tuple[int, int]] | None,
     outputs: dict[str, Path],
     known: dict[str, str] | None = None,
+    record: dict | None = None,
 ) -> dict:
     """The manifest as a mapping; `outputs` maps each output's path in OUT (POSIX) to
-    the file holding its bytes now; `known`, the sha256 of some of them, already computed."""
+    the file holding its bytes now; `known`, the sha256 of some of them, already computed;
+    `record` (build_record) the options and inputs of the build."""
     known = known or {}
     pub = edition.publication
     fiches = []
@@ -84,6 +86,7 @@ def manifest_data(
             "layout": pub.layout,
             "page_size": pub.page_size,
         },
+        **(record or {}),
         "fiches": fiches,
         "outputs": [
             {"path": rel, "sha256": known.get(rel) or sha256_file(path), "size": path.stat().st_size}
@@ -101,15 +104,46 @@ def write_manifest(
     edition: Edition,
     booklet_pages: dict[str, tuple[int, int]] | None,
     outputs: list[str],
+    record: dict | None = None,
 ) -> None:
     """Write build.json into the staging folder, describing the staged `outputs` (paths
-    relative to OUT). Call it after every renderer has finished."""
+    relative to OUT) and the build (`record`). Call it after every renderer has finished."""
     staged = set(stage.staged())
     missing = sorted(set(outputs) - staged)
     if missing:
         raise ValueError(f"build.json would list outputs that were never staged: {', '.join(missing)}")
     files, known = staged_files(stage, outputs)
-    stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files, known)), encoding="utf-8")
+    stage.path(MANIFEST).write_text(dumps(manifest_data(edition, booklet_pages, files, known, record)),
+                                    encoding="utf-8")
+
+
+def build_record(edition: Edition, options, layouts, reads: dict | None = None) -> dict:
+    """What build.json says of the build itself, for an archivist to make it again: the
+    options that shape the outputs (never the folders: the same build elsewhere gives the
+    same bytes), and the sha256 of every file of the project it read (the fiches, the
+    images, publication.yaml, partners.yaml, the project's own layouts and fonts;
+    Recueil's own are those of its version)."""
+    root = Path(edition.project.root)
+    files = [root / "publication.yaml", root / "partners.yaml", *(f.path for f in edition.fiches)]
+    files += [image for f in edition.fiches for image in f.images()]
+    for layout in layouts:
+        files += [p for d in layout.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]
+        files += [face.path for face in layout.design.all_faces()]
+    files += [Path(p) for p in (reads or {})]
+    inputs = {}
+    for path in files:
+        try:
+            rel = Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue  # Recueil's own layouts and fonts
+        if rel not in inputs and Path(path).is_file():
+            inputs[rel] = sha256_file(Path(path))
+    chosen = {
+        "formats": list(options.formats), "layout": options.layout, "select": [f"{k}={v}" for k, v in options.selects],
+        "title": options.title, "subtitle": options.subtitle, "drafts": options.drafts,
+        "print": options.print_edition, "impose": options.impose, "archive": options.archive,
+    }
+    return {"options": chosen, "inputs": [{"path": rel, "sha256": sha} for rel, sha in sorted(inputs.items())]}
 
 
 def previous_pages(out: Path, booklet_kept: bool) -> dict[str, tuple[int, int]] | None:
