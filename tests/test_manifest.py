@@ -104,7 +104,13 @@ def test_sha256_file_matches_hashlib(tmp_path):
 def test_build_json_records_the_options_and_every_input_it_read(tmp_path):
     import hashlib
 
-    from conftest import fiche_text, minimal_front, png_bytes, run_recueil, write_project
+    from conftest import (
+        fiche_text,
+        minimal_front,
+        png_bytes,
+        run_recueil,
+        write_project,
+    )
 
     root = write_project(tmp_path / "p", {
         "a": fiche_text(minimal_front("Une", image={"file": "../images/p.png", "alt": "Une photo"})),

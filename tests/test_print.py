@@ -60,18 +60,32 @@ def test_passes_preflight_print(booklet):
     assert verify(booklet, print_boxes=True).problems == []
 
 
-def test_crop_marks_are_drawn_outside_the_trim_box(booklet, tmp_path):
-    # Crop marks are thin strokes in the bleed area: a render of the area outside the
-    # trim box, from the full sheet, is not blank.
+def test_marks_are_drawn_outside_the_bleed_box_never_in_it(booklet, tmp_path):
+    # On a white page (the contents), a render of the sheet: ink outside the bleed box
+    # (crop and registration marks, the slug), none between the bleed's edge and the trim.
     with pikepdf.open(booklet) as pdf:
-        page = pdf.pages[1]  # a white page: anything outside the trim is a mark
+        page = pdf.pages[1]
         media = [float(v) for v in page.mediabox]
+        bleed = [float(v) for v in page.obj.BleedBox]
         trim = [float(v) for v in page.obj.TrimBox]
-    margin = trim[0] - media[0]
-    assert margin >= BLEED - 0.01
+    assert bleed[0] - media[0] >= 10 / 25.4 * 72, "a slug of at least 10 mm around the bleed"
     subprocess.run(["pdftoppm", "-gray", "-r", "72", "-f", "2", "-l", "2", str(booklet), str(tmp_path / "s")], check=True)
     from PIL import Image
 
     with Image.open(next(tmp_path.glob("s*"))) as im:
-        strip = im.convert("L").crop((0, 0, int(margin), im.height)).tobytes()  # the left margin, outside trim
-    assert min(strip) < 128
+        im = im.convert("L")
+        height = im.height
+        top = lambda y: int(height - (y - media[1]))  # noqa: E731  PDF y to image row
+        outside = im.crop((0, 0, int(bleed[0] - media[0]) - 1, im.height)).tobytes()
+        inside = im.crop((int(bleed[0] - media[0]) + 1, top(trim[3]), int(trim[0] - media[0]) - 1,
+                          top(trim[1]))).tobytes()
+    assert min(outside) < 128, "marks outside the bleed"
+    assert min(inside) > 200, "nothing drawn in the bleed of a white page"
+
+
+def test_the_slug_names_the_edition_date_and_page(booklet):
+    text = subprocess.run(["pdftotext", "-f", "3", "-l", "3", str(booklet), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    with pikepdf.open(booklet) as pdf:
+        total = len(pdf.pages)
+    assert f"Recueil à imprimer · 1er mars 2026 · 3 / {total}" in text.replace("\u00a0", " ")

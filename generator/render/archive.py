@@ -147,7 +147,12 @@ def archive_manifest(edition: Edition, ctx: BuildContext, pages: dict[str, tuple
     """build.json as it can be embedded: the build's options and inputs, the fiches with
     their pages and every output staged so far, except booklet.pdf (which cannot hold
     its own checksum)."""
-    from generator.write.manifest import build_record, dumps, manifest_data, staged_files
+    from generator.write.manifest import (
+        build_record,
+        dumps,
+        manifest_data,
+        staged_files,
+    )
 
     files, known = staged_files(ctx.stage, [rel for rel in ctx.stage.staged() if rel != "booklet.pdf"])
     record = build_record(edition, ctx.options, ctx.layouts.values(), ctx.reads)

@@ -271,6 +271,8 @@ def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
             target.write_bytes(found[0])
         else:
             assemble_pdf(parts, sources, _FaceFiles(cache, layout.design), bookmarks, meta, target)
+            if ctx.options.print_edition:
+                _print_marks(target, edition, layout)
             cache.put("booklet", booklet_key, target.read_bytes())
     with stages("booklet: html"):
         html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
@@ -279,6 +281,24 @@ def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
     for path, message in m.warnings():
         ctx.warn(message, path)
     return info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
+
+
+def _print_marks(target: Path, edition: Edition, layout) -> None:
+    """The printer's marks and slug (marks.py), on the joined booklet."""
+    import pikepdf
+
+    from generator.render.booklet.marks import add_marks
+    from generator.render.filters import date_label
+
+    pub = edition.publication
+    date = date_label(pub.date, pub.lang, layout.labels(pub.lang).get("months") or [])
+    named = " · ".join(x for x in (pub.title, pub.edition, date) if x).replace("\u202f", " ").replace("\u00a0", " ")
+    face = next(f for f in layout.design.faces["heading"] if f.weight == 400 and not f.italic)
+    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        total = len(pdf.pages)
+        add_marks(pdf, lambda n: f"{named} · {n} / {total}", face.path.read_bytes())
+        pdf.save(target, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def booklet_html(edition: Edition, layout, ctx: BuildContext) -> tuple[str, BookletInfo]:

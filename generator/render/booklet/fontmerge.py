@@ -27,6 +27,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -244,6 +245,38 @@ def _cmap(pdf: pikepdf.Pdf, text: dict[int, str]) -> pikepdf.Object:
     stream = pikepdf.Stream(pdf, b"")
     stream.write(zlib.compress(b"\n".join(lines), 9), filter=Name.FlateDecode)
     return pdf.make_indirect(stream)
+
+
+def standalone_font(pdf: pikepdf.Pdf, data: bytes, text: str, tag: str) -> tuple[pikepdf.Object, Callable]:
+    """A font of `pdf` drawing `text` from the face `data` alone (a line the booklet's
+    parts never printed, such as a printer's slug): the face cut to those characters,
+    with its widths and Unicode map. Returns the font and `encode(str) -> bytes`, the
+    string a TJ shows for a text of those characters (others are dropped)."""
+    from fontTools.ttLib import TTFont
+
+    from generator.render.faces import subset_bytes
+
+    program = subset_bytes(data, unicodes=sorted({ord(c) for c in text}), hinting=False, layout=False)
+    font = TTFont(io.BytesIO(program))
+    order, cmap = font.getGlyphOrder(), font.getBestCmap() or {}
+    upem, head, os2 = font["head"].unitsPerEm, font["head"], font["OS/2"]
+    gid = {chr(code): order.index(name) for code, name in cmap.items()}
+    scale = 1000 / upem
+    info = {"base": f"/{tag}+{font['name'].getDebugName(6)}", "fd": {
+        "/Flags": 32, "/ItalicAngle": 0, "/StemV": 80,
+        "/FontBBox": [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)],
+        "/Ascent": round(os2.sTypoAscender * scale), "/Descent": round(os2.sTypoDescender * scale),
+        "/CapHeight": round(getattr(os2, "sCapHeight", os2.sTypoAscender) * scale)}}
+    advances = [round(font["hmtx"].metrics[name][0] * scale) for name in order]
+    variant = _Variant("slug", info, advances, {g: advances[g] for g in gid.values()},
+                       {g: c for c, g in gid.items()})
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(zlib.compress(program, 9), filter=Name.FlateDecode)
+    stream.Length1 = len(program)
+
+    def encode(line: str) -> bytes:
+        return b"".join(b"%04x" % gid[c] for c in line if c in gid)
+    return _font_dict(pdf, variant, pdf.make_indirect(stream)), encode
 
 
 def face_metrics(data: bytes) -> tuple[list[int], int | None]:
