@@ -18,7 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, i18n
 from generator.context import FORMATS, SELECT_KEYS
 from generator.diagnostics import print_report
 
@@ -165,11 +165,16 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="recueil", description=MAIN_HELP, epilog=MAIN_EPILOG, formatter_class=fmt)
+    # --lang, for every command: read again by main() before the parser is made.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help=i18n._("the language of messages, fr or en (default: the locale's)"))
+    parser = _Parser(prog="recueil", description=MAIN_HELP, epilog=MAIN_EPILOG, formatter_class=fmt,
+                     parents=[common])
     parser.add_argument("--version", action="version", version=f"recueil {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    b = sub.add_parser("build", help="build the booklet, handouts and Word documents",
+    b = sub.add_parser("build", parents=[common], help="build the booklet, handouts and Word documents",
                        description=BUILD_HELP, epilog=BUILD_EPILOG, formatter_class=fmt)
     b.set_defaults(parser=b)
     b.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
@@ -187,25 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", metavar="N", type=_positive, help="worker processes (default: one per processor core)")
     b.add_argument("--no-cache", action="store_true", help="redo everything, ignoring what earlier builds kept")
 
-    c = sub.add_parser("check", help="check fiches and settings, build nothing",
+    c = sub.add_parser("check", parents=[common], help="check fiches and settings, build nothing",
                        description=CHECK_HELP, epilog=CHECK_EPILOG, formatter_class=fmt)
     c.set_defaults(parser=c)
     c.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
     c.add_argument("--drafts", action="store_true", help="check drafts as if they were published (their problems become errors)")
 
-    ls = sub.add_parser("list", help="one line per fiche: id, title, themes, territory",
+    ls = sub.add_parser("list", parents=[common], help="one line per fiche: id, title, themes, territory",
                         description=LIST_HELP, epilog=LIST_EPILOG, formatter_class=fmt)
     ls.set_defaults(parser=ls)
     ls.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     ls.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
 
-    n = sub.add_parser("new", help="write a new fiche skeleton and print its path",
+    n = sub.add_parser("new", parents=[common], help="write a new fiche skeleton and print its path",
                        description=NEW_HELP, epilog=NEW_EPILOG, formatter_class=fmt)
     n.set_defaults(parser=n)
     n.add_argument("args", nargs="+", metavar="[DIR] TITLE", help="the publication folder (default: the current folder), then the fiche's title")
 
-    p = sub.add_parser("preflight", help="check PDF files: accessibility, archiving, print",
+    p = sub.add_parser("preflight", parents=[common], help="check PDF files: accessibility, archiving, print",
                        description=PREFLIGHT_HELP, epilog=PREFLIGHT_EPILOG, formatter_class=fmt)
     p.set_defaults(parser=p)
     p.add_argument("files", nargs="+", metavar="FILE.pdf", help="the PDF files to check")
@@ -372,6 +377,16 @@ def _stop_listening() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
+def _asked_lang(argv: list[str]) -> str | None:
+    """--lang's value, read before the parser exists (its help is in that language)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a fiche title must never crash a pipe
         if hasattr(stream, "reconfigure"):
@@ -379,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     # A build stopped by SIGTERM (a closed terminal, a CI timeout) unwinds like Ctrl-C, so
     # that its staging folder is removed at once rather than at the next build.
     signal.signal(signal.SIGTERM, _interrupt)
+    i18n.use(i18n.choose(_asked_lang(sys.argv[1:] if argv is None else argv)))  # before the help is made
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from generator.i18n import _, n_
+
 # What cannot be printed as it is on one line of a terminal or a log: C0 and C1
 # controls, DEL, the line and paragraph separators, bidirectional controls and marks,
 # zero-width and invisible format characters, lone surrogates (undecodable file names).
@@ -42,7 +44,11 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where()}: {self.level}: {self.shown()}"
+        return f"{self.where()}: {self.level_shown()}: {self.shown()}"
+
+    def level_shown(self) -> str:
+        """« error » or « warning », in the language messages are printed in."""
+        return _("error") if self.level == "error" else _("warning")
 
     def where(self) -> str:
         path = printable(self.path)
@@ -106,7 +112,7 @@ def print_report(report: Report, strict: bool = False, summary: str | None = Non
     warnings = len(items) - errors
     if not items and summary is None:
         return
-    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    counts = n_("{n} error", "{n} errors", errors) + ", " + n_("{n} warning", "{n} warnings", warnings)
     last = f"{summary}: {counts}" if summary else counts
     colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     if colour:
@@ -116,7 +122,7 @@ def print_report(report: Report, strict: bool = False, summary: str | None = Non
         console = Console(file=stream, highlight=False, soft_wrap=True)
         for d in items:
             style = "bold red" if d.level == "error" else "yellow"
-            console.print(f"{escape(d.where())}: [{style}]{d.level}[/{style}]: {escape(d.shown())}")
+            console.print(f"{escape(d.where())}: [{style}]{d.level_shown()}[/{style}]: {escape(d.shown())}")
         console.print(f"[{'bold red' if errors else 'green'}]{escape(printable(last, None))}[/]")
         return
     for d in items:

@@ -13,6 +13,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+# The tests read Recueil's messages in English, whatever the machine's locale
+# (tests/test_i18n.py sets the language it needs).
+os.environ["RECUEIL_LANG"] = "en"
 SHARED = REPO.parent / "shared"
 
 
