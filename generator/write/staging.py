@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
-from generator.write.manifest import MANIFEST, sha256_file
+from generator.write.manifest import MANIFEST, sha256_file, sha256_regular
 
 LOCK = ".recueil.lock"
 STAGING_PREFIX = ".recueil-staging-"
@@ -351,3 +352,36 @@ class Staging:
             touched.add(parent.parent)
             parent = parent.parent
         return touched
+
+
+# In a worker ------------------------------------------------------------------------
+# Renderers that write many files (the Word files, the web edition's pages) write them
+# in the build's workers, which report back what Staging.keep()/synced() need.
+
+def write_output(path: str, final: str | None, data: bytes, sha: str | None = None) -> tuple[str, str, str]:
+    """Write one output from a worker: ("kept", final, sha256) when the file in OUT
+    (`final`) already holds `data`, which then keeps its date; else ("synced", path,
+    sha256) once `data` is written to the staged `path` and on disk. The caller passes
+    the pair to Staging.keep() or Staging.synced()."""
+    sha = sha or hashlib.sha256(data).hexdigest()
+    if final is not None and existing_sha(final) == sha:
+        return "kept", final, sha
+    return write_synced(path, data, sha)
+
+
+def write_synced(path: str, data: bytes, sha: str) -> tuple[str, str, str]:
+    """`data` written to the staged `path`, on disk (fsync) and hashed here, in
+    parallel, rather than one by one when the build commits and lists its outputs."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return "synced", path, sha
+
+
+def existing_sha(path: str) -> str | None:
+    """The sha256 of the regular file at `path` (not a link), or None."""
+    if os.path.islink(path):
+        return None
+    return sha256_regular(Path(path))
+

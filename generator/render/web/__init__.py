@@ -30,8 +30,6 @@ for tests and for callers that write files their own way.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -49,7 +47,7 @@ from generator.render.web.site import (
     pages,
     plan_site,
 )
-from generator.write.manifest import sha256_file
+from generator.write.staging import existing_sha, write_output
 
 WEB = "web"  # the site's folder in OUT
 # Fiches. Below this, sending the fiches to the workers costs more than rendering them here.
@@ -110,7 +108,7 @@ def start_web(edition: Edition, layout, ctx: BuildContext) -> Callable[..., list
         else:
             futures = [_Done(_write_pages(site, jobs))]
         others = {**pages(site, edition, indexes), **plan.static(site)}
-        results = [_output(*where.of(rel), data) for rel, data in others.items()]
+        results = [write_output(*where.of(rel), data) for rel, data in others.items()]
         for future in futures:
             results += future.result()
         for done in waiting():
@@ -249,38 +247,13 @@ def _write_asset(task: tuple) -> tuple[str, str, str]:
     cache = Cache(Path(store)) if store else Cache(None)
     k = _key(spec)
     recorded = cache.recorded_sha("web", k)
-    if recorded is not None and final is not None and _file_sha(final) == recorded:
+    if recorded is not None and final is not None and existing_sha(final) == recorded:
         return "kept", final, recorded  # what the cache would give is in OUT already
-    return _output(path, final, _make(spec, cache))
+    return write_output(path, final, _make(spec, cache))
 
 
 def _write_pages(site: Site, jobs: list[tuple]) -> list[tuple[str, str, str]]:
     """A worker's task: the pages of [(fiche, staged path, path in OUT)]."""
-    return [_output(path, final, fiche_page(site, fiche)) for fiche, path, final in jobs]
+    return [write_output(path, final, fiche_page(site, fiche)) for fiche, path, final in jobs]
 
 
-def _output(path: str, final: str | None, data: bytes) -> tuple[str, str, str]:
-    """("kept", final, sha256) when the file in OUT holds `data` already, else
-    ("synced", path, sha256) once `data` is written to the staged `path`, on disk."""
-    sha = hashlib.sha256(data).hexdigest()
-    if final is not None:
-        try:
-            if (not os.path.islink(final) and os.path.isfile(final) and os.path.getsize(final) == len(data)
-                    and sha256_file(Path(final)) == sha):
-                return "kept", final, sha
-        except OSError:
-            pass
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return "synced", path, sha
-
-
-def _file_sha(path: str) -> str | None:
-    try:
-        if os.path.islink(path) or not os.path.isfile(path):
-            return None
-        return sha256_file(Path(path))
-    except OSError:
-        return None

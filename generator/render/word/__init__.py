@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import pickle
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +34,7 @@ from generator.render.word.reference import (
     load_reference,
     reference_path,
 )
-from generator.write.manifest import sha256_file
+from generator.write.staging import existing_sha, write_synced
 
 BOOKLET = "booklet.docx"
 # Fiches. A fiche costs ~2 ms once the shared parts exist; below this, starting workers
@@ -200,38 +199,19 @@ def _output(path: str, final: str | None, model, images: list[list[Path]],
     store = _WORKER.get("store")
     if store is None:
         data = make()
-        return _save(path, data, hashlib.sha256(data).hexdigest())
+        return write_synced(path, data, hashlib.sha256(data).hexdigest())
     root, state_key = store
     files = [(str(p), _digests(p)) for group in images for p in group]
     k = key(state_key, pickle.dumps(model), files)
     cache = Cache(Path(root))
     recorded = cache.recorded_sha("docx", k)
-    if recorded is not None and final is not None and _file_sha(final) == recorded:
+    if recorded is not None and final is not None and existing_sha(final) == recorded:
         return "kept", final, recorded
     found = cache.lookup("docx", k)
     if found is not None:
-        return _save(path, found[0], found[2])
+        return write_synced(path, found[0], found[2])
     data = make()
-    return _save(path, data, cache.put("docx", k, data))
-
-
-def _file_sha(path: str) -> str | None:
-    try:
-        if os.path.islink(path) or not os.path.isfile(path):
-            return None
-        return sha256_file(Path(path))
-    except OSError:
-        return None
-
-
-def _save(path: str, data: bytes, sha: str) -> tuple[str, str, str]:
-    # On disk and hashed here, in parallel, rather than one by one when the build
-    # commits and lists its outputs.
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return "synced", path, sha
+    return write_synced(path, data, cache.put("docx", k, data))
 
 
 _digests = FileDigests()
