@@ -257,7 +257,9 @@ class Handler(BaseHTTPRequestHandler):
             if rel not in app.outputs():
                 raise Refused(HTTPStatus.NOT_FOUND)
             path = inside(app.out, rest)
-            headers = {"Cache-Control": "no-cache", "Content-Security-Policy": OUTPUT_CSP}
+            headers = {"Cache-Control": "no-cache"}
+            if path.suffix == ".html":  # not on PDFs: Chromium shows no PDF in a sandbox
+                headers["Content-Security-Policy"] = OUTPUT_CSP
             disposition = "inline" if path.suffix in (".pdf", ".html") else "attachment"
             headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{urllib.parse.quote(path.name)}"
             self._file(path, head, headers)

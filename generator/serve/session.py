@@ -100,6 +100,7 @@ class Session:
         self._lock = threading.Lock()
         self._fiche_thread: threading.Thread | None = None
         self.retired: dict[str, float] = {}  # file name -> when its preview was replaced
+        self._told: set[str] = set()  # errors the fiche thread printed, that the build need not repeat
 
     # --- from the watcher's thread -------------------------------------------------------
     def changed(self, rel: str, kind: str | None) -> None:
@@ -203,10 +204,16 @@ class Session:
         if failed:
             self.state.build_ended(generation, report.items, failed=True)
             errors = report.errors
-            self.log(f"the booklet was not rebuilt: {len(errors)} error{'s' * (len(errors) != 1)}")
+            with self._lock:
+                told, self._told = self._told, set()
+            self.log(f"the booklet was not rebuilt: {len(errors)} error{'s' * (len(errors) != 1)}"
+                     + (" (shown above)" if errors and all(str(d) in told for d in errors) else ""))
             for d in errors:
-                self.log(f"  {d}")
+                if str(d) not in told:
+                    self.log(f"  {d}")
             return
+        with self._lock:
+            self._told.clear()
         if result.get("edition") is not None:
             self._use(result["edition"])
         booklet, outputs = self._read_outputs(generation)
@@ -280,6 +287,8 @@ class Session:
             self.log(f"{target}: not laid out, {len(report.errors)} error{'s' * (len(report.errors) != 1)}")
             for d in report.errors:
                 self.log(f"  {d}")
+            with self._lock:
+                self._told.update(str(d) for d in report.errors)
             return
         self.state.set_fiche_work(fiche.title)
         edition, in_edition = _with_fiche(context.edition, fiche)
@@ -295,7 +304,7 @@ class Session:
         for message in result.get("warnings", []):
             report.warning(target, None, message)
         preview = Preview(generation, fiche.id, target, fiche.title, [tuple(p) for p in result["pages"]],
-                          draft=draft, in_edition=in_edition)
+                          draft=draft and not self.options.drafts, in_edition=in_edition)
         self._discard(self.state.fiche_previewed(preview, report.items))
         self.log(f"{target}: {len(preview.pages)} page{'s' * (len(preview.pages) != 1)} in "
                  f"{time.monotonic() - started:.2f} s")
