@@ -173,9 +173,13 @@ def memory(served: Served, fiches: list[Path], rebuilds: int) -> dict:
         served.page.wait_for_function(SHOWN, arg=f"R{i}", timeout=60_000)
         served.wait_ready(600)
         if i % 10 == 0 or i == rebuilds - 1:
-            rss, pss = _memory(served.pids())
-            samples.append({"rebuild": i + 1, "rss_mib": rss / 2**20, "pss_mib": pss / 2**20})
+            pids = served.pids()
+            rss, pss = _memory(pids)
+            server_rss, server_pss = _memory(pids[:1])
+            samples.append({"rebuild": i + 1, "rss_mib": rss / 2**20, "pss_mib": pss / 2**20,
+                            "server_pss_mib": server_pss / 2**20, "others_pss_mib": (pss - server_pss) / 2**20})
     return {"rebuilds": rebuilds, "samples": samples,
+            "server_pss_first_mib": samples[0]["server_pss_mib"], "server_pss_last_mib": samples[-1]["server_pss_mib"],
             "pss_first_mib": samples[0]["pss_mib"], "pss_last_mib": samples[-1]["pss_mib"],
             "rss_first_mib": samples[0]["rss_mib"], "rss_last_mib": samples[-1]["rss_mib"]}
 

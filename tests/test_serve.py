@@ -40,7 +40,7 @@ class Served:
         self.project = project
         self.err_path = project.parent / f"{project.name}-serve.err"
         self.err = open(self.err_path, "w")
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONFAULTHANDLER": "1"}  # stacks on SIGABRT
         env.pop("RECUEIL_DEBUG", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", str(project), "--port", "0", *args],
@@ -89,6 +89,10 @@ class Served:
         self.process.send_signal(sig)
         try:
             return self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack
+            self.process.wait(30)
+            pytest.fail(f"the server did not stop on {sig!r}:\n{self.stderr()}")
         finally:
             self.err.close()
 
@@ -394,3 +398,23 @@ def test_saves_in_a_burst_make_one_build(served, small):
         time.sleep(0.1)
     served.wait_ready()
     assert served.stderr().count("booklet built") == before + 1, served.stderr()
+
+
+def test_a_fiche_broken_from_the_start_does_not_stop_the_others_previews(small):
+    (small / "fiches" / "beta.md").write_text("---\ntitle: [Un atelier\n---\n\nTexte.\n", encoding="utf-8")
+    served = Served(small)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while 'data-phase="failed"' not in (html := served.get("/")[1].decode()):
+            assert time.monotonic() < deadline, served.stderr()
+            time.sleep(0.1)
+        assert re.search(r"fiches/beta\.md:\d+", html)
+        (small / "fiches" / "alpha.md").write_text(fiche_text(minimal_front("Une épicerie coopérative")), encoding="utf-8")
+        while '<h2 id="titre-fiche">Une épicerie coopérative</h2>' not in (html := served.get("/")[1].decode()):
+            assert time.monotonic() < deadline, served.stderr()
+            time.sleep(0.1)
+        assert re.search(r'<img src="/_recueil/apercu/fiche-\d+-1\.png"', html)  # its pages, laid out
+        assert re.search(r"fiches/beta\.md:\d+", html)  # and the other's error, still listed
+    finally:
+        served.interrupt()
+        served.kill()

@@ -21,6 +21,7 @@ The pieces:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -97,13 +98,13 @@ def _address(host: str, port: int) -> str:
 
 
 def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
-    """Run the preview until Ctrl-C or SIGTERM (raised as KeyboardInterrupt by the
-    command line): 130 then, 1 for a folder that is not there, 2 for a port in use."""
+    """Run the preview until Ctrl-C or SIGTERM: 130 then, 1 for a folder that is not
+    there, 2 for a port in use. Call it from the main thread (it handles the signals)."""
     global _forks_quieted
     from generator.serve.server import PortInUse, Server, is_loopback
     from generator.serve.session import Log, Session
     from generator.serve.state import State
-    from generator.serve.watch import Watcher
+    from generator.serve.watch import Stopped, Watcher
 
     root = Path(root)
     if not root.is_dir():
@@ -114,7 +115,7 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
     log = Log()
     session = Session(root, options, state, folder, log)
     app = App(state, session, bool(options.selects))
-    server = thread = watcher = None
+    server = thread = watcher = caught = None
     code = EXIT_OK
     try:
         try:
@@ -125,6 +126,7 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         if not _forks_quieted:
             os.register_at_fork(after_in_child=_quiet_worker)
             _forks_quieted = True
+        caught = _catch_signals(session)
         session.start()
         watcher = Watcher(root, session.changed)
         try:
@@ -143,13 +145,12 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         if open_browser:
             _open(address)
         session.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         code = EXIT_INTERRUPTED
     finally:
-        # Stopping must not be stopped: a second Ctrl-C waits for the first to finish.
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if caught is not None:  # stopping must not be stopped: a second Ctrl-C waits for the first
+            for sig in caught[0]:
+                signal.signal(sig, signal.SIG_IGN)
         if watcher is not None:
             watcher.stop()
         if server is not None:
@@ -160,9 +161,31 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         if server is not None:
             server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+        if caught is not None:
+            for sig, handler in caught[0].items():
+                signal.signal(sig, handler)
+            sys.unraisablehook = caught[1]
     if code == EXIT_INTERRUPTED:
         print("recueil serve: stopped; output/ holds the last complete build", file=sys.stderr)
     return code
+
+
+def _catch_signals(session) -> tuple[dict, object]:
+    """Ctrl-C and SIGTERM ask the session to stop (Session.request_stop) rather than
+    raise KeyboardInterrupt wherever the main thread happens to be: raised inside an
+    object's finalizer, Python would print it as an ignored exception and go on.
+    Returns what to restore."""
+    def handler(signum, frame):
+        session.request_stop()
+
+    def unraisable(info, default=sys.unraisablehook):
+        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+            return  # an interruption lost in a finalizer: request_stop has the stop in hand
+        default(info)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    return previous, previous_hook
 
 
 def _open(address: str) -> None:

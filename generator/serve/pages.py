@@ -60,6 +60,7 @@ def _serve_jobs(conn) -> None:
     from weasyprint.text.fonts import FontConfiguration
 
     import generator.render.faces  # noqa: F401  (quietens fontTools about Lato's dates)
+    from generator.serve.session import release_memory
 
     styles: dict[tuple[str, str, object], tuple[object, object]] = {}
     while True:
@@ -95,6 +96,9 @@ def _serve_jobs(conn) -> None:
             conn.send({"pages": pages, "warnings": warnings})
         except Exception as e:  # noqa: BLE001 - a layout that breaks WeasyPrint: say so, go on
             conn.send({"error": f"{type(e).__name__}: {e}"})
+        finally:
+            document = pdf = None
+            release_memory()
 
 
 class PreviewProcess:

@@ -70,14 +70,18 @@ class Log:
 
 
 class _Progress(Stages):
-    """The build's stages, shown on the page's status line as they start."""
+    """The build's stages, shown on the page's status line as they start; and where a
+    build stops when asked to and the signal's own interruption was lost (see
+    Session.request_stop)."""
 
-    def __init__(self, state: State, first: bool):
+    def __init__(self, state: State, first: bool, stopping: threading.Event):
         super().__init__()
-        self._state, self._first = state, first
+        self._state, self._first, self._stopping = state, first, stopping
 
     @contextlib.contextmanager
     def __call__(self, name: str):
+        if self._stopping.is_set():
+            raise KeyboardInterrupt
         self._state.set_build_work(strings.stage(name), self._first)
         with super().__call__(name):
             yield
@@ -101,6 +105,8 @@ class Session:
         self._fiche_thread: threading.Thread | None = None
         self.retired: dict[str, float] = {}  # file name -> when its preview was replaced
         self._told: set[str] = set()  # errors the fiche thread printed, that the build need not repeat
+        self.stopping = threading.Event()
+        self._interruptible = False  # the main thread is reading or building: Ctrl-C interrupts it
 
     # --- from the watcher's thread -------------------------------------------------------
     def changed(self, rel: str, kind: str | None) -> None:
@@ -118,8 +124,9 @@ class Session:
 
     def run(self) -> None:
         """Build, then build again after every batch of saves; returns only by an
-        exception (KeyboardInterrupt for Ctrl-C or SIGTERM, Stopped)."""
-        self._read()
+        exception: Stopped or KeyboardInterrupt once request_stop() was called."""
+        with self._interrupting():
+            self._read()
         first = self._first_fiche()
         if first is not None:  # the page shows it at once, and the preview process warms up
             self.fiches.add(first, "warm-up", 0)  # as old as the first build: replaced by its pages
@@ -130,6 +137,31 @@ class Session:
             if fiche_generation:
                 self.state.wait_previews(fiche_generation, WAIT_FOR_PREVIEW)
             self._build(generation)
+
+    def request_stop(self) -> None:
+        """Ctrl-C or SIGTERM, from the signal handler (so in the main thread, between two
+        of its steps). Whatever the main thread is doing, it stops soon: the waits it
+        may be in end (Stopped), and a read or a build is interrupted as Ctrl-C
+        interrupts `recueil build`. An interruption raised while Python runs some
+        object's finalizer is lost (Python prints and drops it): then the next stage of
+        the build raises it again, and the loop ends when the build does."""
+        self.stopping.set()
+        self.builds.stop()
+        self.fiches.stop()
+        self.state.close()
+        if self._interruptible:
+            self._interruptible = False
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def _interrupting(self):
+        if self.stopping.is_set():
+            raise Stopped
+        self._interruptible = True
+        try:
+            yield
+        finally:
+            self._interruptible = False
 
     def stop(self) -> None:
         self.builds.stop()
@@ -150,10 +182,35 @@ class Session:
         report = Report()
         project = read_project(self.root, report, drafts=self.options.drafts)
         if project is None or report.failed():
-            return  # the first build reports the same problems
-        edition = make_edition(project, self.options.selects, report)
-        if not report.failed():
-            self._use(edition)
+            project = self._readable_part()  # the first build reports the problems
+        if project is not None:
+            self._use(make_edition(project, self.options.selects, Report()))
+
+    def _readable_part(self):
+        """The project without the fiches that do not read, when some do not: enough to
+        preview the others (and the broken one once fixed) before a build succeeds."""
+        from generator.model import Project
+        from generator.read import project as reader
+        from generator.read.fiche import Context as Reading, read_fiche
+        from generator.read.matching import fold
+
+        try:  # the reader's own steps; should they change, previews wait for a good build
+            publication, _ = reader._read_publication(self.root, Report())
+            partners, partners_raw = reader._read_partners(self.root, Report())
+        except (AttributeError, TypeError, ValueError):
+            return None
+        reading = Reading(root=self.root, lang=publication.lang.split("-")[0], allow_remote=publication.allow_remote,
+                          registry={k: p for p in partners for k in [fold(p.name), *map(fold, p.aliases)]})
+        fiches = []
+        for path in reader.fiche_files(self.root):
+            if not path.resolve().is_relative_to(self.root):
+                continue  # a link to outside the project: the build refuses it, and says so
+            rel = path.relative_to(self.root).as_posix()
+            fiche, draft = read_fiche(path, rel, reading, Report())
+            if fiche is not None and (self.options.drafts or not draft):
+                fiches.append(fiche)
+        return Project(root=self.root, publication=publication, partners=partners, fiches=fiches,
+                       partners_raw=partners_raw)
 
     def _use(self, edition) -> None:
         """Keep what a good read of the project gives the fiche previews and the page."""
@@ -180,6 +237,13 @@ class Session:
                                            for s in edition.sections])
 
     def _build(self, generation: int, first: bool = False) -> None:
+        try:
+            with self._interrupting():
+                self._build_once(generation, first)
+        finally:
+            release_memory()
+
+    def _build_once(self, generation: int, first: bool) -> None:
         from generator.build import build
         from generator.write.staging import OutputBusy, OutputError
 
@@ -189,7 +253,7 @@ class Session:
         failed = True
         result = None
         try:
-            result = build(self.root, self.options, report, _Progress(self.state, first))
+            result = build(self.root, self.options, report, _Progress(self.state, first, self.stopping))
             failed = False
         except InputError as e:
             if e.report is not report:  # a renderer's own report (a layout file)
@@ -268,6 +332,8 @@ class Session:
             target = self.state.current or (warm[-1] if warm else self._first_fiche())
             if target is None or not (self.root / target).is_file():
                 return
+        if not (self.root / target).resolve().is_relative_to(self.root):
+            return  # a link to outside the project: never read, the build says why
         context = self.context
         if context is None:
             return  # the project never read well yet: the build lists why
@@ -353,6 +419,23 @@ class Session:
             traceback.print_exception(error)
         self.log(f"internal error ({type(error).__name__}: {str(error)[:200]}): a bug in Recueil, "
                  "not in your fiches; run again with RECUEIL_DEBUG=1 for the details")
+
+
+def release_memory() -> None:
+    """Hand back to the system what a build freed. A build allocates a great deal for a
+    moment (every fiche read, parts, the booklet's assembly); glibc keeps freed memory in
+    its arenas, and a server that builds all day would keep the high-water mark of its
+    largest build, and more through fragmentation."""
+    import gc
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            pass
 
 
 def _rel(path: Path, root: Path) -> str:
