@@ -41,6 +41,7 @@ MAIN_EPILOG = _doc("""
       recueil new "Une épicerie solidaire à Moulins"   write a new fiche to fill in
       recueil check                                     check every fiche, build nothing
       recueil build                                     build everything into output/
+      recueil serve                                     live preview: the page follows every save
       recueil build --select theme=Insertion --out insertion/
       recueil list | sort                               the fiches, one per line
 

@@ -217,6 +217,25 @@ def test_a_burst_of_saves_is_one_batch():
 
 # --- the command line -------------------------------------------------------------------------
 
+def test_help_is_a_manual_with_examples():
+    from conftest import run_recueil
+
+    result = run_recueil("serve", "--help")
+    assert result.returncode == 0
+    assert "examples:" in result.stdout and "recueil serve" in result.stdout and "127.0.0.1" in result.stdout
+    assert "recueil serve" in run_recueil("--help").stdout
+
+
+@pytest.mark.parametrize("args", [["--port", "huit"], ["--port", "70000"], ["--select", "couleur=rouge"],
+                                  ["--select", "theme"]])
+def test_usage_errors_are_status_2(args, small):
+    from conftest import run_recueil
+
+    result = run_recueil("serve", str(small), *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert not (small / "output").exists()
+
+
 def test_a_port_in_use_is_one_line_and_status_2(small):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

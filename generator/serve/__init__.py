@@ -11,6 +11,7 @@ pages, then the booklet, and refreshes itself on server-sent events (server.py).
 The pieces:
   watch.py     watchdog, which files count, bursts of saves made into one batch
   session.py   the builds (main thread) and the fiche previews (a thread)
+  builder.py   each build in a child process, asked to stop on Ctrl-C
   pages.py     the preview process (WeasyPrint kept warm) and booklet pages as PNG
   state.py     what the page shows, versioned, shared by the threads
   server.py    the HTTP server: Host checks, path checks, the event stream
@@ -74,13 +75,15 @@ class App:
 
 
 def _quiet_worker() -> None:
-    """In every process a build forks from the server: Ctrl-C is the server's to handle
-    (it stops the build, which stops its workers: no traceback from each of them), and
-    the workers give way to the page and the fiche previews."""
+    """In every process forked from the server (a build and its workers): Ctrl-C is the
+    server's to handle (it stops the build, which stops its workers: no traceback from
+    each of them), and they give way to the page and the fiche previews."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        os.nice(WORKER_NICENESS)
+        now = os.getpriority(os.PRIO_PROCESS, 0)
+        if now < WORKER_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
     except OSError:
         pass
 
@@ -149,7 +152,7 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         code = EXIT_INTERRUPTED
     finally:
         if caught is not None:  # stopping must not be stopped: a second Ctrl-C waits for the first
-            for sig in caught[0]:
+            for sig in caught:
                 signal.signal(sig, signal.SIG_IGN)
         if watcher is not None:
             watcher.stop()
@@ -162,30 +165,21 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
             server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
         if caught is not None:
-            for sig, handler in caught[0].items():
+            for sig, handler in caught.items():
                 signal.signal(sig, handler)
-            sys.unraisablehook = caught[1]
     if code == EXIT_INTERRUPTED:
         print("recueil serve: stopped; output/ holds the last complete build", file=sys.stderr)
     return code
 
 
-def _catch_signals(session) -> tuple[dict, object]:
-    """Ctrl-C and SIGTERM ask the session to stop (Session.request_stop) rather than
-    raise KeyboardInterrupt wherever the main thread happens to be: raised inside an
-    object's finalizer, Python would print it as an ignored exception and go on.
-    Returns what to restore."""
+def _catch_signals(session) -> dict:
+    """Ctrl-C and SIGTERM ask the session to stop (Session.request_stop) instead of
+    raising KeyboardInterrupt wherever the main thread happens to be. Returns the
+    handlers to restore."""
     def handler(signum, frame):
         session.request_stop()
 
-    def unraisable(info, default=sys.unraisablehook):
-        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
-            return  # an interruption lost in a finalizer: request_stop has the stop in hand
-        default(info)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
-    return previous, previous_hook
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _open(address: str) -> None:

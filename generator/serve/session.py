@@ -1,20 +1,22 @@
 """The live loop: a first build, then, for every batch of saves, the saved fiche's own
 pages first, then the real build (incremental through the build cache).
 
-Two threads do the work:
+Two threads of the server do the work:
   - the main thread builds: `generator.build.build`, the same call as `recueil build`,
-    one at a time. Saves that come while it builds are collected (watch.Pending) and
-    make exactly one more build once it ends. It is the main thread so that Ctrl-C
-    interrupts a build the way it interrupts `recueil build`: the build unwinds, its
-    workers stop, OUT is left as it was;
+    one at a time, each in a child process (builder.py). Saves that come while it
+    builds are collected (watch.Pending) and make exactly one more build once it ends;
   - the fiche thread reads the saved fiche alone (read.fiche.read_fiche, with what the
     last good read of the project knows: partners, language) and has the preview
     process lay it out with the edition's booklet layout, at the page it starts on in
-    the booklet, running heads and folio included. A fiche that does not read shows its
-    errors at once, above its last good pages.
+    the booklet, running heads and folio included (pages.py). A fiche that does not
+    read shows its errors at once, above its last good pages.
 After a save of a fiche, the build waits for that fiche's pages (a few tenths of a
 second) before it starts, so that both do not share the processor when it matters
 most; a save during a build is previewed at once, beside it.
+
+Ctrl-C and SIGTERM end every wait of the main thread and ask a running build to stop
+(request_stop): the build unwinds as `recueil build` does when interrupted, and OUT is
+left as the last complete build made it.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.build import BuildOptions, Stages
+from generator.build import BuildOptions
 from generator.diagnostics import InputError, Report
 from generator.serve import strings
+from generator.serve.builder import Builder, preload
 from generator.serve.pages import BookletPages, Job, PreviewProcess
 from generator.serve.state import Booklet, Entry, Preview, State
 from generator.serve.watch import Pending, Stopped
@@ -69,24 +72,6 @@ class Log:
             print(f"{time.strftime('%H:%M:%S')}  {message}", file=stream, flush=True)
 
 
-class _Progress(Stages):
-    """The build's stages, shown on the page's status line as they start; and where a
-    build stops when asked to and the signal's own interruption was lost (see
-    Session.request_stop)."""
-
-    def __init__(self, state: State, first: bool, stopping: threading.Event):
-        super().__init__()
-        self._state, self._first, self._stopping = state, first, stopping
-
-    @contextlib.contextmanager
-    def __call__(self, name: str):
-        if self._stopping.is_set():
-            raise KeyboardInterrupt
-        self._state.set_build_work(strings.stage(name), self._first)
-        with super().__call__(name):
-            yield
-
-
 class Session:
     def __init__(self, root: Path, options: BuildOptions, state: State, folder: Path, log: Log):
         self.root = Path(root).resolve()
@@ -106,7 +91,7 @@ class Session:
         self.retired: dict[str, float] = {}  # file name -> when its preview was replaced
         self._told: set[str] = set()  # errors the fiche thread printed, that the build need not repeat
         self.stopping = threading.Event()
-        self._interruptible = False  # the main thread is reading or building: Ctrl-C interrupts it
+        self.builder = Builder()
 
     # --- from the watcher's thread -------------------------------------------------------
     def changed(self, rel: str, kind: str | None) -> None:
@@ -119,14 +104,14 @@ class Session:
     # --- the main thread ----------------------------------------------------------------
     def start(self) -> None:
         self.previewer.start()
+        preload()  # before the fiche thread: the build children fork from here with it
         self._fiche_thread = threading.Thread(target=self._fiche_loop, name="recueil-fiche", daemon=True)
         self._fiche_thread.start()
 
     def run(self) -> None:
-        """Build, then build again after every batch of saves; returns only by an
-        exception: Stopped or KeyboardInterrupt once request_stop() was called."""
-        with self._interrupting():
-            self._read()
+        """Build, then build again after every batch of saves; returns only by raising
+        Stopped, once request_stop() was called."""
+        self._read()
         first = self._first_fiche()
         if first is not None:  # the page shows it at once, and the preview process warms up
             self.fiches.add(first, "warm-up", 0)  # as old as the first build: replaced by its pages
@@ -139,29 +124,15 @@ class Session:
             self._build(generation)
 
     def request_stop(self) -> None:
-        """Ctrl-C or SIGTERM, from the signal handler (so in the main thread, between two
-        of its steps). Whatever the main thread is doing, it stops soon: the waits it
-        may be in end (Stopped), and a read or a build is interrupted as Ctrl-C
-        interrupts `recueil build`. An interruption raised while Python runs some
-        object's finalizer is lost (Python prints and drops it): then the next stage of
-        the build raises it again, and the loop ends when the build does."""
+        """Ctrl-C or SIGTERM, from the signal handler: every wait of the main thread ends
+        (Stopped), and a running build is asked to stop (builder.Builder.stop). Nothing
+        is raised here: raised while Python runs some object's finalizer, an exception
+        would be printed and lost."""
         self.stopping.set()
         self.builds.stop()
         self.fiches.stop()
         self.state.close()
-        if self._interruptible:
-            self._interruptible = False
-            raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def _interrupting(self):
-        if self.stopping.is_set():
-            raise Stopped
-        self._interruptible = True
-        try:
-            yield
-        finally:
-            self._interruptible = False
+        self.builder.stop()
 
     def stop(self) -> None:
         self.builds.stop()
@@ -237,33 +208,27 @@ class Session:
                                            for s in edition.sections])
 
     def _build(self, generation: int, first: bool = False) -> None:
-        try:
-            with self._interrupting():
-                self._build_once(generation, first)
-        finally:
-            release_memory()
-
-    def _build_once(self, generation: int, first: bool) -> None:
-        from generator.build import build
-        from generator.write.staging import OutputBusy, OutputError
-
+        if self.stopping.is_set():
+            raise Stopped
         report = Report()
         started = time.monotonic()
         self.state.set_build_work(strings.stage(""), first)
-        failed = True
-        result = None
-        try:
-            result = build(self.root, self.options, report, _Progress(self.state, first, self.stopping))
-            failed = False
-        except InputError as e:
-            if e.report is not report:  # a renderer's own report (a layout file)
-                report.items += e.report.items
-        except (OutputBusy, OutputError) as e:
-            report.error(_rel(self.options.out, self.root), None, str(e))
-        except Exception as e:  # noqa: BLE001 - a bug in a build must not stop the preview
-            self.internal_error(e)
-            report.error("", None, f"Recueil failed on this build ({type(e).__name__}: {str(e)[:200]}): "
-                                   "this is a bug in Recueil, not in your fiches; the terminal says more")
+        outcome = self.builder.run(self.root, self.options,
+                                   lambda name: self.state.set_build_work(strings.stage(name), first))
+        if outcome.kind == "interrupted" and self.stopping.is_set():
+            raise Stopped
+        report.items += outcome.items
+        failed = outcome.kind != "built"
+        if outcome.kind == "output":
+            report.error(_rel(self.options.out, self.root), None, outcome.message)
+        elif outcome.kind in ("bug", "crashed", "interrupted"):
+            if outcome.trace and os.environ.get("RECUEIL_DEBUG"):
+                print(outcome.trace, file=sys.stderr)
+            self.log(f"internal error ({outcome.message or outcome.kind}): a bug in Recueil, not in your fiches; "
+                     "run again with RECUEIL_DEBUG=1 for the details")
+            report.error("", None, f"Recueil failed on this build ({outcome.message or outcome.kind}): this is a bug "
+                                   "in Recueil, not in your fiches; the terminal says more")
+        result = {"edition": outcome.edition, "up_to_date": outcome.up_to_date}
         seconds = time.monotonic() - started
         if failed:
             self.state.build_ended(generation, report.items, failed=True)
