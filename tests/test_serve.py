@@ -266,6 +266,29 @@ def test_ctrl_c_stops_cleanly(served):
     assert group_gone(pgid), "a process of the server's group is still running"
 
 
+def test_ctrl_c_in_a_terminal_reaches_every_process_quietly(served, small):
+    """A terminal sends SIGINT to the whole foreground group: the server, its preview
+    process, a running build and the build's workers."""
+    served.wait_ready()
+    pgid = served.process.pid
+    fiche = small / "fiches" / "beta.md"
+    fiche.write_text(fiche_text(minimal_front("Un atelier vélo, autre version", themes=["Mobilité"])), encoding="utf-8")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # during the build, if it is slow enough to be seen
+        if 'data-phase="booklet"' in served.get("/")[1].decode():
+            break
+        time.sleep(0.02)
+    os.killpg(pgid, signal.SIGINT)
+    try:
+        code = served.process.wait(TIMEOUT)
+    finally:
+        served.err.close()
+    assert code in (0, 130)
+    err = served.stderr()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert group_gone(pgid)
+
+
 def test_a_build_interrupted_by_sigterm_leaves_output_whole(served, small):
     served.wait_ready()
     pgid = served.process.pid

@@ -33,7 +33,6 @@ import threading
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-WORKER_NICENESS = 5  # the build's workers yield to the page and the fiche previews
 
 _PREVIEW_NAME = re.compile(r"^fiche-\d+-\d+\.png$")
 _BOOKLET_NAME = re.compile(r"^(\d+)-(\d+)-([a-z])\.png$")
@@ -77,15 +76,9 @@ class App:
 def _quiet_worker() -> None:
     """In every process forked from the server (a build and its workers): Ctrl-C is the
     server's to handle (it stops the build, which stops its workers: no traceback from
-    each of them), and they give way to the page and the fiche previews."""
+    each of them)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        now = os.getpriority(os.PRIO_PROCESS, 0)
-        if now < WORKER_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
-    except OSError:
-        pass
 
 
 _forks_quieted = False

@@ -12,7 +12,6 @@ those of any older build.
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,13 +110,15 @@ class State:
         return "reading", text("status_reading")
 
     def snapshot(self) -> Snapshot:
+        """A copy for a reader. Sections and previews are replaced whole by the writers,
+        never changed in place: copying the lists is enough."""
         with self._cond:
             phase, status = self._phase()
             rels = {e.rel: e.id for _, entries in self.sections for e in entries}
             rels.update({p.rel: p.id for p in self.previews.values()})
             return Snapshot(
                 version=self.version, edits=self.edits, phase=phase, status=status,
-                title=self.title, sections=copy.deepcopy(self.sections), outputs=set(self.outputs),
+                title=self.title, sections=list(self.sections), outputs=set(self.outputs),
                 booklet=self.booklet, previews=dict(self.previews),
                 problems={path: list(items) for path, (_, items) in self.problems.items() if items},
                 broken=dict(self.broken), current=self.current, current_at=self.current_at, fiche_rels=rels)
