@@ -11,7 +11,7 @@ pages, then the booklet, and refreshes itself on server-sent events (server.py).
 The pieces:
   watch.py     watchdog, which files count, bursts of saves made into one batch
   session.py   the builds (main thread) and the fiche previews (a thread)
-  builder.py   each build in a child process, asked to stop on Ctrl-C
+  builder.py   each build in a child process (a fork server's), asked to stop on Ctrl-C
   pages.py     the preview process (WeasyPrint kept warm) and booklet pages as PNG
   state.py     what the page shows, versioned, shared by the threads
   server.py    the HTTP server: Host checks, path checks, the event stream
@@ -73,17 +73,6 @@ class App:
         self.session.internal_error(error)
 
 
-def _quiet_worker() -> None:
-    """In every process forked from the server (a build and its workers): Ctrl-C is the
-    server's to handle (it stops the build, which stops its workers: no traceback from
-    each of them)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-_forks_quieted = False
-
-
 def _address(host: str, port: int) -> str:
     """The address to open: a wildcard address is reached through the loopback one."""
     from generator.serve.server import is_wildcard
@@ -96,7 +85,6 @@ def _address(host: str, port: int) -> str:
 def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
     """Run the preview until Ctrl-C or SIGTERM: 130 then, 1 for a folder that is not
     there, 2 for a port in use. Call it from the main thread (it handles the signals)."""
-    global _forks_quieted
     from generator.serve.server import PortInUse, Server, is_loopback
     from generator.serve.session import Log, Session
     from generator.serve.state import State
@@ -119,11 +107,8 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         except PortInUse as e:
             print(f"recueil serve: error: {e}", file=sys.stderr)
             return EXIT_USAGE
-        if not _forks_quieted:
-            os.register_at_fork(after_in_child=_quiet_worker)
-            _forks_quieted = True
+        session.start()  # before any thread: it starts the preview process and the builds' fork server
         caught = _catch_signals(session)
-        session.start()
         watcher = Watcher(root, session.changed)
         try:
             watcher.start()

@@ -1,19 +1,23 @@
-"""Each build of the preview runs in a child process forked from the server.
+"""Each build of the preview runs in a child process of its own.
 
 The call is the one `recueil build` makes (generator.build.build, same options, same
 OUT); only where it runs differs. Why a child: a build loads and uses the heavy C
 libraries (WeasyPrint renders a handout in the calling process when only one is to be
 made; Pango and fontconfig keep about 0.3 MB of each render for good), and a server
 that builds all day must not keep what its builds leave behind, nor go down with one
-that crashes. A fork is cheap (the server imported the renderers once: the child has
-them), the child's memory goes back to the system when it ends, and its workers are
-forked from a process with a single thread.
+that crashes.
+
+The children come from multiprocessing's fork server: a process started once, before
+the server has threads, with the renderers imported (PRELOAD). Each build is a fork of
+that single-threaded process: it starts with everything imported, forks its own workers
+as `recueil build` does, and hands its memory back when it ends. (A fork of the server
+itself would copy locks held by its other threads: the page's, the fiche previews'.)
 
 The child reports on a pipe: ("stage", name) as each stage starts, then one last
-message (see `Outcome`). It ignores Ctrl-C from the terminal (the server's at-fork
-hook, see generator.serve): the server asks it to stop with SIGUSR1 (or it gets
-SIGTERM), which interrupts the build the way Ctrl-C interrupts `recueil build`; an
-interruption Python loses in a finalizer is raised again when the next stage starts.
+message (an `Outcome`). It ignores Ctrl-C from the terminal, as do its workers: the
+server asks it to stop with SIGUSR1 (or it gets SIGTERM), which interrupts the build the
+way Ctrl-C interrupts `recueil build`; an interruption Python loses in a finalizer is
+raised again when the next stage starts.
 """
 
 from __future__ import annotations
@@ -41,18 +45,24 @@ class Outcome:
     trace: str = ""  # "bug": the traceback, for RECUEIL_DEBUG
 
 
-def preload() -> None:
-    """Import what a build uses, once, in the server: every child has it already."""
-    import generator.build  # noqa: F401
-    import generator.render.booklet  # noqa: F401
-    import generator.render.handout  # noqa: F401
-    import generator.render.word  # noqa: F401
-    import generator.write.manifest  # noqa: F401
-    import generator.write.staging  # noqa: F401
-    import generator.write.uptodate  # noqa: F401
+# What the fork server imports once, so that no build has to.
+PRELOAD = ["generator.build", "generator.render.booklet", "generator.render.handout", "generator.render.word",
+           "generator.write.manifest", "generator.write.staging", "generator.write.uptodate",
+           "generator.serve.builder"]
+
+
+def _quiet() -> None:
+    """The build's workers, forked from it: Ctrl-C is the server's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _child(conn, root: Path, options) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: the terminal's Ctrl-C is for the server
+    # A child of the fork server has it as its default way to start processes: the
+    # build's workers are forked from the build itself, as under `recueil build`.
+    multiprocessing.set_start_method("fork", force=True)
+    os.register_at_fork(after_in_child=_quiet)
     from generator.build import Stages, build
     from generator.diagnostics import InputError, Report
     from generator.write.staging import OutputBusy, OutputError
@@ -108,13 +118,34 @@ class Builder:
     """Runs builds in children, one at a time, from the server's main thread."""
 
     def __init__(self):
-        self._lock = threading.Lock()
+        # Reentrant: stop() runs in a signal handler, on the main thread, which may be
+        # inside run() holding it.
+        self._lock = threading.RLock()
         self._process = None
         self._stop_asked = False
+        self._context = None
+        self._timer: threading.Timer | None = None  # kills the child asked to stop, unless it ends first
+
+    def start(self) -> None:
+        """Start the fork server (call it before the server starts threads). It imports
+        PRELOAD meanwhile; the first build waits for that, not the server."""
+        from multiprocessing import forkserver
+
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:  # ignored from its start: a Ctrl-C during its imports prints nothing
+            forkserver.ensure_running()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
 
     def run(self, root: Path, options, on_stage) -> Outcome:
         """One build; `on_stage(name)` as each stage starts. Returns when the child ends."""
-        ctx = multiprocessing.get_context("fork")
+        if self._context is None:
+            self.start()
+        ctx = self._context
         receive, send = ctx.Pipe(duplex=False)
         process = ctx.Process(target=_child, args=(send, root, options), name="recueil-build")
         with self._lock:
@@ -122,6 +153,8 @@ class Builder:
                 return Outcome("interrupted")
             process.start()
             self._process = process
+        if self._stop_asked:  # asked while it started, before it could be told
+            self.stop()
         send.close()
         outcome = Outcome("crashed", message="the build stopped without a word (killed?)")
         try:
@@ -140,6 +173,9 @@ class Builder:
             process.join()
             with self._lock:
                 self._process = None
+                if self._timer is not None:  # it ended in time: its pid may soon be another's
+                    self._timer.cancel()
+                    self._timer = None
         if outcome.kind == "crashed" and process.exitcode:
             outcome.message = f"the build stopped with status {process.exitcode}"
         return outcome
@@ -150,15 +186,15 @@ class Builder:
         with self._lock:
             self._stop_asked = True
             process = self._process
-        if process is None or process.pid is None:
+        if process is None or process.pid is None or self._timer is not None:
             return
         try:
             os.kill(process.pid, STOP)
         except ProcessLookupError:
             return
-        timer = threading.Timer(KILL_AFTER, _kill_tree, args=(process.pid,))
-        timer.daemon = True
-        timer.start()
+        self._timer = threading.Timer(KILL_AFTER, _kill_tree, args=(process.pid,))
+        self._timer.daemon = True
+        self._timer.start()
 
 
 def _kill_tree(pid: int) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from generator.build import BuildOptions
 from generator.diagnostics import InputError, Report
 from generator.serve import strings
-from generator.serve.builder import Builder, preload
+from generator.serve.builder import Builder
 from generator.serve.pages import BookletPages, Job, PreviewProcess
 from generator.serve.state import Booklet, Entry, Preview, State
 from generator.serve.watch import Pending, Stopped
@@ -103,8 +103,10 @@ class Session:
 
     # --- the main thread ----------------------------------------------------------------
     def start(self) -> None:
+        """Start the preview process and the builds' fork server (before any thread
+        exists: both are clean processes), then the fiche thread."""
         self.previewer.start()
-        preload()  # before the fiche thread: the build children fork from here with it
+        self.builder.start()
         self._fiche_thread = threading.Thread(target=self._fiche_loop, name="recueil-fiche", daemon=True)
         self._fiche_thread.start()
 
