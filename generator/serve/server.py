@@ -349,7 +349,7 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b": rien de neuf\n\n")  # a comment keeps the connection alive
                     continue
             event = state.event()
-            seen = event["version"]
+            seen = event["tick"]
             self.wfile.write(b"data: " + json.dumps(event, ensure_ascii=False).encode("utf-8") + b"\n\n")
 
 

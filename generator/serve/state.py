@@ -57,6 +57,7 @@ class Booklet:
 @dataclass
 class Snapshot:
     version: int
+    tick: int
     edits: int
     phase: str  # reading | first | fiche | booklet | ready | failed
     status: str
@@ -75,7 +76,8 @@ class Snapshot:
 class State:
     def __init__(self, title: str = ""):
         self._cond = threading.Condition()
-        self.version = 0
+        self.version = 0  # what the page shows changed: the page is fetched again
+        self.ticks = 0  # anything changed, the status line included: the event streams speak
         self.edits = 0
         self.closing = False
         self.fiche_work: str | None = None  # the title of the fiche being laid out
@@ -117,27 +119,32 @@ class State:
             rels = {e.rel: e.id for _, entries in self.sections for e in entries}
             rels.update({p.rel: p.id for p in self.previews.values()})
             return Snapshot(
-                version=self.version, edits=self.edits, phase=phase, status=status,
+                version=self.version, tick=self.ticks, edits=self.edits, phase=phase, status=status,
                 title=self.title, sections=list(self.sections), outputs=set(self.outputs),
                 booklet=self.booklet, previews=dict(self.previews),
                 problems={path: list(items) for path, (_, items) in self.problems.items() if items},
                 broken=dict(self.broken), current=self.current, current_at=self.current_at, fiche_rels=rels)
 
     def wait_change(self, seen: int, timeout: float) -> tuple[int, bool]:
-        """Wait until the version differs from `seen` (or `timeout`): (version, closing)."""
+        """Wait until something changed since tick `seen` (or `timeout`): (tick, closing)."""
         with self._cond:
-            if self.version == seen and not self.closing:
+            if self.ticks == seen and not self.closing:
                 self._cond.wait(timeout)
-            return self.version, self.closing
+            return self.ticks, self.closing
 
     def event(self) -> dict:
         with self._cond:
             phase, status = self._phase()
-            return {"version": self.version, "edits": self.edits, "phase": phase, "status": status}
+            return {"tick": self.ticks, "version": self.version, "edits": self.edits, "phase": phase, "status": status}
 
     # --- for the session ----------------------------------------------------------------
-    def _changed(self) -> None:
-        self.version += 1
+    def _changed(self, content: bool = True) -> None:
+        """Wake the event streams; `content`: what the page shows changed, not only its
+        status line (whose changes the page applies without fetching itself again: a
+        large catalogue's page is half a megabyte, and a build has a dozen stages)."""
+        if content:
+            self.version += 1
+        self.ticks += 1
         self._cond.notify_all()
 
     def close(self) -> None:
@@ -149,13 +156,13 @@ class State:
         with self._cond:
             if title != self.fiche_work:
                 self.fiche_work = title
-                self._changed()
+                self._changed(content=False)
 
     def set_build_work(self, stage: str | None, first: bool = False) -> None:
         with self._cond:
             if (stage, first) != (self.build_work, self.build_first):
                 self.build_work, self.build_first = stage, first
-                self._changed()
+                self._changed(content=False)
 
     def set_edition(self, title: str, sections: list[tuple[str | None, list[Entry]]]) -> None:
         with self._cond:

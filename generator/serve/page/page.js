@@ -8,6 +8,7 @@
   const REGIONS = ["sommaire", "problemes", "fiche", "livret"];
   let version = Number(body.dataset.version);
   let edits = Number(body.dataset.edits);
+  let tick = Number(body.dataset.tick); // the newest change the status line shows
   let busy = false;
   let again = null; // a refresh asked for while one was running: {follow}
 
@@ -47,9 +48,14 @@
       }
     }
     const status = fresh.getElementById("etat");
-    if (status) setStatus(status.dataset.phase, status.querySelector(".status-text").textContent);
+    const freshTick = Number(fresh.body.dataset.tick);
+    if (status && freshTick >= tick) { // an event that came during the fetch may be newer
+      tick = freshTick;
+      setStatus(status.dataset.phase, status.querySelector(".status-text").textContent);
+    }
     document.title = fresh.title;
     for (const key of ["version", "edits", "fiche", "follow"]) body.dataset[key] = fresh.body.dataset[key];
+    body.dataset.tick = String(tick);
   }
 
   async function refresh(follow) {
@@ -89,7 +95,10 @@
     } catch (error) {
       return;
     }
-    setStatus(event.phase, event.status);
+    if (event.tick >= tick) {
+      tick = event.tick;
+      setStatus(event.phase, event.status);
+    }
     if (event.version === version) return;
     // A fiche was saved since this page was made: show it, as the page does first.
     refresh(event.edits !== edits);
