@@ -1,4 +1,4 @@
-"""The command line: `recueil build | check | list | new`, also `python -m generator`.
+"""The command line: `recueil build | check | list | new | serve`, also `python -m generator`.
 
 Exit status: 0 fine (warnings allowed), 1 the input has errors or the output cannot be
 written (a read-only or full disk, a missing permission: the path and the reason in one
@@ -44,6 +44,7 @@ MAIN_EPILOG = _doc("""
       recueil new "Une épicerie solidaire à Moulins"   write a new fiche to fill in
       recueil check                                     check every fiche, build nothing
       recueil build                                     build everything into output/
+      recueil serve                                     live preview: the page follows every save
       recueil build --select theme=Insertion --out insertion/
       recueil list | sort                               the fiches, one per line
 
@@ -163,6 +164,29 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+SERVE_HELP = _doc("""
+    Live preview: build DIR once, then watch its fiches, images, publication.yaml,
+    partners.yaml, layouts and fonts, and rebuild on every save. Open the printed
+    address in a browser: the page shows the fiche you are editing as its pages, then
+    the booklet, lists every error and warning as file:line, and follows each save by
+    itself. Outputs go to DIR/output, the same files `recueil build` writes.
+
+    The preview listens on 127.0.0.1 only (this machine) unless --host says otherwise.
+    Stop it with Ctrl-C.
+""")
+
+SERVE_EPILOG = _doc("""
+    examples:
+      recueil serve                          the project in the current folder
+      recueil serve --open                   and open the page in the browser
+      recueil serve ../recueil-2024 --port 8001
+      recueil serve --select theme=Insertion a thematic edition
+
+    exit status: 0 or 130 stopped, 1 no such folder, 2 the command line is wrong or the
+    port is in use.
+""")
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     # --lang, for every command: read again by main() before the parser is made.
@@ -205,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
     ls.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
 
+    v = sub.add_parser("serve", parents=[common], help="live preview in a browser, rebuilt on every save",
+                       description=SERVE_HELP, epilog=SERVE_EPILOG, formatter_class=fmt)
+    v.set_defaults(parser=v)
+    v.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the publication folder (default: the current folder)")
+    v.add_argument("--port", metavar="N", type=_port, default=8000, help="the port to listen on (default: 8000; 0: any free port)")
+    v.add_argument("--host", metavar="ADDR", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
+    v.add_argument("--open", action="store_true", help="open the page in the browser")
+    v.add_argument("--layout", metavar="NAME", help="the layout to use instead of publication.yaml's")
+    v.add_argument("--select", metavar="KEY=VALUE", action="append", default=[], help=f"keep only the fiches that match; KEY is one of {', '.join(SELECT_KEYS)}; KEY=A,B keeps those matching A or B; repeat to narrow")
+    v.add_argument("--drafts", action="store_true", help="include the fiches marked draft: true")
+
     n = sub.add_parser("new", parents=[common], help="write a new fiche skeleton and print its path",
                        description=NEW_HELP, epilog=NEW_EPILOG, formatter_class=fmt)
     n.set_defaults(parser=n)
@@ -227,6 +262,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
     return value
 
 
@@ -410,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_preflight(args)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "serve":
+            from generator import serve
+
+            return serve.run(args, sub)
         return cmd_new(args, sub)
     except KeyboardInterrupt:
         _stop_listening()  # a second Ctrl-C must not interrupt the way out

@@ -167,6 +167,10 @@ def _build(node: yaml.Node, path: Path_, doc: Doc, offset: int, depth: int) -> A
         # e.g. 2023-02-30 looks like a date but is none: keep the text, the schema
         # check then says what is wrong with it.
         return node.value
+    finally:
+        # PyYAML remembers every node it constructed: a process that reads again and
+        # again (`recueil serve`) would keep them all.
+        _constructor.constructed_objects.pop(node, None)
 
 
 # Front matter ----------------------------------------------------------------------
