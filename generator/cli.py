@@ -157,6 +157,22 @@ PREFLIGHT_EPILOG = _doc("""
 """)
 
 
+UNPACK_HELP = _doc("""
+    Write the files an archive edition carries (booklet.pdf built with --archive: every
+    fiche, image, publication.yaml, partners.yaml, the project's layouts and fonts) into
+    DIR, under their paths in the project, and print the command that builds the same
+    edition again from them. DIR must be new or empty: nothing of yours is overwritten.
+""")
+
+UNPACK_EPILOG = _doc("""
+    examples:
+      recueil unpack output/booklet.pdf ~/archives/recueil-2026
+      recueil unpack recueil-2026.pdf                  into recueil-2026/
+
+    exit status: 0 unpacked, 1 not an archive, or DIR is not empty.
+""")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with a hint, as argparse does, but friendlier
         self.print_usage(sys.stderr)
@@ -245,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     n.set_defaults(parser=n)
     n.add_argument("args", nargs="+", metavar="[DIR] TITLE", help="the publication folder (default: the current folder), then the fiche's title")
 
+    u = sub.add_parser("unpack", parents=[common], help="an archive edition's sources, back as a project",
+                       description=UNPACK_HELP, epilog=UNPACK_EPILOG, formatter_class=fmt)
+    u.set_defaults(parser=u)
+    u.add_argument("archive", metavar="ARCHIVE.pdf", help="a booklet.pdf built with --archive")
+    u.add_argument("dir", nargs="?", metavar="DIR", help="where to write them: a new or empty folder "
+                                                          "(default: ARCHIVE's name without .pdf)")
+
     p = sub.add_parser("preflight", parents=[common], help="check PDF files: accessibility, archiving, print",
                        description=PREFLIGHT_HELP, epilog=PREFLIGHT_EPILOG, formatter_class=fmt)
     p.set_defaults(parser=p)
@@ -316,6 +339,23 @@ def _preflight(project, report) -> None:
     except InputError as e:
         report.items += e.report.items
     preflight(project, settings, report)
+
+
+def cmd_unpack(args) -> int:
+    from generator.unpack import UnpackError, rebuild_command, unpack
+
+    archive = Path(args.archive)
+    folder = Path(args.dir) if args.dir else archive.with_suffix("")
+    try:
+        names = unpack(archive, folder)
+    except UnpackError as e:
+        print(f"recueil unpack: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"{len(names)} files written into {folder}")
+    command = rebuild_command(folder)
+    if command:
+        print(f"to build the same edition again: {command}")
+    return EXIT_OK
 
 
 def cmd_preflight(args) -> int:
@@ -453,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "preflight":
             return cmd_preflight(args)
+        if args.command == "unpack":
+            return cmd_unpack(args)
         if args.command == "list":
             return cmd_list(args)
         if args.command == "serve":

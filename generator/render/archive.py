@@ -60,11 +60,14 @@ def mime_type(name: str) -> str:
     return MIME_TYPES.get(suffix) or mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
 
 
-def archive_files(edition: Edition, manifest_bytes: bytes | None) -> list[tuple[str, bytes, str, str]]:
+def archive_files(edition: Edition, manifest_bytes: bytes | None, layouts=()) -> list[tuple[str, bytes, str, str]]:
     """What the archive embeds, in a stable order: (name, bytes, relationship, description).
 
     Names are paths relative to the project folder, POSIX form, so that unpacking the
-    attachments into a folder gives back a project that builds.
+    attachments into a folder gives back a project that builds the same edition: with
+    the fiches and their images, the project's own files of the `layouts` used (its
+    templates, stylesheets, typefaces; Recueil's own come with its version, which
+    build.json names).
     """
     project = edition.project
     root = project.root
@@ -82,6 +85,15 @@ def archive_files(edition: Edition, manifest_bytes: bytes | None) -> list[tuple[
             if rel not in files:
                 # The reader checked the path lies inside the project; read it now, once.
                 files[rel] = (Path(image).read_bytes(), "Source", f"Image used by the fiche {fiche.id}")
+    for layout in layouts:
+        owned = [p for d in layout.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]
+        for path in owned + [face.path for face in layout.design.all_faces()]:
+            try:
+                rel = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+            except ValueError:
+                continue  # Recueil's own
+            if rel not in files:
+                files[rel] = (Path(path).read_bytes(), "Source", f"Part of the layout « {layout.name} »")
     ordered = [(name, *files[name]) for name in sorted(files)]
     if manifest_bytes is not None:
         ordered.append(("build.json", manifest_bytes, "Data",
