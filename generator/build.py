@@ -25,6 +25,7 @@ from generator.context import (
     format_of,
 )
 from generator.diagnostics import InputError, Report
+from generator.i18n import _, n_
 from generator.pool import Pool, held_signals
 
 __all__ = ["BuildOptions", "FORMATS", "build", "run"]
@@ -149,7 +150,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
         if report.failed():
             raise InputError(report)
         if not edition.fiches:
-            report.error("fiches", None, "nothing to build: no fiche is published")
+            report.error("fiches", None, _("nothing to build: no fiche is published"))
             raise InputError(report)
         used = {"booklet": layouts.load_layout(
             proj, options.layout or ("archive" if options.archive else proj.publication.layout))}
@@ -248,19 +249,20 @@ def run(root: Path, options: BuildOptions) -> int:
     except InputError as e:
         if e.report is not report:  # a renderer found bad input of its own (a layout file)
             report.items += e.report.items
-        print_report(report, summary="nothing was built")
+        print_report(report, summary=_("nothing was built"))
         return 1
     except (OutputBusy, OutputError) as e:
         print_report(report)
-        print(f"{printable(options.out)}: error: {printable(e, 1000)}; the output folder was left as it was",
-              file=sys.stderr)
+        print(f"{printable(options.out)}: {_('error')}: "
+              + _("{problem}; the output folder was left as it was", problem=printable(e, 1000)), file=sys.stderr)
         return 1
     if result.get("up_to_date"):
         n = result["fiches"]
-        print_report(report, summary=f"{options.out} is up to date ({n} fiche{'s' * (n != 1)}): nothing to do")
+        print_report(report, summary=n_("{out} is up to date ({n} fiche): nothing to do",
+                                        "{out} is up to date ({n} fiches): nothing to do", n, out=options.out))
     else:
         n = len(result["edition"].fiches)
-        print_report(report, summary=f"built {n} fiche{'s' * (n != 1)} into {options.out}")
+        print_report(report, summary=n_("built {n} fiche into {out}", "built {n} fiches into {out}", n, out=options.out))
     if options.timings:
         for line in timings.lines():
             print(line, file=sys.stderr)

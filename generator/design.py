@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from generator.i18n import _
+
 # --- the tokens ----------------------------------------------------------------------------
 
 
@@ -215,14 +217,16 @@ def embedding_problem(path: Path) -> str | None:
         with TTFont(path, lazy=True, fontNumber=0) as font:
             fs_type = font["OS/2"].fsType if "OS/2" in font else 0
     except (TTLibError, OSError, KeyError, AssertionError, ValueError) as e:
-        return f"'{path.name}' is not a TrueType or OpenType font Recueil can read ({e})"
+        return _("'{file}' is not a TrueType or OpenType font Recueil can read ({problem})", file=path.name,
+                 problem=e)
+    flags = f"{fs_type:#06x}"
     if fs_type & 0x0002:
-        return (f"'{path.name}' may not be embedded: its licence says « restricted license embedding » "
-                f"(OS/2 fsType {fs_type:#06x}); a PDF or Word file cannot carry it: choose another typeface "
-                f"or ask its foundry for a licence that allows embedding")
+        return _("'{file}' may not be embedded: its licence says « restricted license embedding » "
+                 "(OS/2 fsType {fs_type}); a PDF or Word file cannot carry it: choose another typeface "
+                 "or ask its foundry for a licence that allows embedding", file=path.name, fs_type=flags)
     if fs_type & 0x0200:
-        return (f"'{path.name}' may only be embedded as bitmaps (OS/2 fsType {fs_type:#06x}): "
-                f"its letters would print blurred; choose another typeface")
+        return _("'{file}' may only be embedded as bitmaps (OS/2 fsType {fs_type}): "
+                 "its letters would print blurred; choose another typeface", file=path.name, fs_type=flags)
     return None
 
 
@@ -406,8 +410,9 @@ def resolve(settings: dict, publication_page_size: str | None, font_dirs: list[P
         if not isinstance(spec, dict):
             path, line = where.get(token, ("layout.yaml", None))
             known = ", ".join(sorted(typefaces))
-            problems.append((path, line, "error", f"'{token}': no typeface '{name}' (known: {known}); "
-                                                  f"declare it under design: typefaces: with its files"))
+            problems.append((path, line, "error", _("'{token}': no typeface '{name}' (known: {known}); "
+                                                    "declare it under design: typefaces: with its files",
+                                                    token=token, name=name, known=known)))
             spec, name = _builtin_typefaces()[_BY_NAME[token].default], _BY_NAME[token].default
         faces[role] = _faces_of(name, spec, font_dirs, where.get("typefaces", where.get(token, ("layout.yaml", None))),
                                 problems, role)
@@ -441,23 +446,19 @@ def _faces_of(name: str, spec: dict, font_dirs: list[Path], where, problems: lis
         file = spec.get(style)
         if not file:
             if style != "black":
-                what = {"regular": "regular", "bold": "bold", "italic": "italic", "bold_italic": "bold italic"}[style]
                 level = "error" if style == "regular" else "warning"
-                problems.append((path_shown, line, level,
-                                 f"typeface '{name}' has no {what} style ('{style}:'): "
-                                 + ("it needs one" if style == "regular"
-                                    else f"{what} text is drawn by slanting or thickening the regular one")))
+                problems.append((path_shown, line, level, _missing_style(name, style)))
             continue
         found = find_font(str(file), font_dirs)
         if found is None:
             looked = ", ".join(_shown_dir(d) for d in font_dirs)
             problems.append((path_shown, line, "error",
-                             f"typeface '{name}': {style.replace('_', ' ')} file '{file}' not found "
-                             f"(looked in {looked})"))
+                             _("typeface '{name}': {style} file '{file}' not found (looked in {looked})", name=name,
+                               style=style.replace('_', ' '), file=file, looked=looked)))
             continue
         refused = embedding_problem(found)
         if refused:
-            problems.append((path_shown, line, "error", f"typeface '{name}': {refused}"))
+            problems.append((path_shown, line, "error", _("typeface '{name}': {problem}", name=name, problem=refused)))
             continue
         weight, italic = _WEIGHTS[style]
         out.append(Face(name, f"Recueil {name}", weight, italic, found))
@@ -469,6 +470,19 @@ def _faces_of(name: str, spec: dict, font_dirs: list[Path], where, problems: lis
         out = [Face(default, f"Recueil {default}", *_WEIGHTS[s], builtin_fonts() / spec[s])
                for s in TYPEFACE_STYLES if s in spec]
     return out
+
+
+def _missing_style(name: str, style: str) -> str:
+    if style == "regular":
+        return _("typeface '{name}' has no regular style ('regular:'): it needs one", name=name)
+    if style == "bold":
+        return _("typeface '{name}' has no bold style ('bold:'): bold text is drawn by thickening the regular "
+                 "one", name=name)
+    if style == "italic":
+        return _("typeface '{name}' has no italic style ('italic:'): italic text is drawn by slanting the "
+                 "regular one", name=name)
+    return _("typeface '{name}' has no bold italic style ('bold_italic:'): bold italic text is drawn by "
+             "slanting and thickening the regular one", name=name)
 
 
 def _shown_dir(d: Path) -> str:
@@ -506,7 +520,7 @@ def check_layout(doc, rel: str, report) -> None:
     c.mapping((), data, tuple(LAYOUT_KEYS))
     if "design" in data:
         if not isinstance(data["design"], dict):
-            c.error(("design",), "'design' must be a group of 'token: value' lines (accent, body_font, margins...)")
+            c.error(("design",), _("'design' must be a group of 'token: value' lines (accent, body_font, margins...)"))
         else:
             check_tokens(c, ("design",), data["design"])
     for key in LEGACY:
@@ -528,25 +542,27 @@ def check_tokens(c, path: tuple, block: dict, unknown: bool = True) -> None:
         if t is None or value is None:
             continue
         if t.kind == "colour" and not _COLOUR.match(str(value)):
-            c.error(p, f"'{name}' must be a colour such as '#1f5f8b', not {value!r}")
+            c.error(p, _("'{name}' must be a colour such as '#1f5f8b', not {value}", name=name, value=repr(value)))
         elif t.kind == "colours":
             for i, colour in enumerate(value if isinstance(value, list) else [value]):
                 if not _COLOUR.match(str(colour)):
-                    c.error(p + (i,), f"colours must be written like '#1f5f8b', not {colour!r}")
+                    c.error(p + (i,), _("colours must be written like '#1f5f8b', not {value}", value=repr(colour)))
         elif t.kind == "colour_map":
             if not isinstance(value, dict):
-                c.error(p, f"'{name}' must be a group of 'theme: colour' lines")
+                c.error(p, _("'{name}' must be a group of 'theme: colour' lines", name=name))
             else:
                 for theme, colour in value.items():
                     if not _COLOUR.match(str(colour)):
-                        c.error(p + (theme,), f"colours must be written like '#1f5f8b', not {colour!r}")
+                        c.error(p + (theme,), _("colours must be written like '#1f5f8b', not {value}",
+                                                value=repr(colour)))
         elif t.kind == "size" and (size_pt(value) is None or not 4 <= size_pt(value) <= 40):
-            c.error(p, f"'{name}' must be a type size such as '11pt', not {value!r}")
+            c.error(p, _("'{name}' must be a type size such as '11pt', not {value}", name=name, value=repr(value)))
         elif t.kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))
                                      or not 0.8 <= value <= 3):
-            c.error(p, f"'{name}' must be a number such as 1.4, not {value!r}")
+            c.error(p, _("'{name}' must be a number such as 1.4, not {value}", name=name, value=repr(value)))
         elif t.kind == "page_size" and page_size(value) is None:
-            c.error(p, f"'{name}' must be A4, A5, A6, Letter or WIDTHmm x HEIGHTmm (such as 170mm x 240mm), not {value!r}")
+            c.error(p, _("'{name}' must be A4, A5, A6, Letter or WIDTHmm x HEIGHTmm (such as 170mm x 240mm), "
+                         "not {value}", name=name, value=repr(value)))
         elif t.kind == "margins":
             items = value if isinstance(value, dict) else {"top": value}
             if isinstance(value, dict):
@@ -555,20 +571,21 @@ def check_tokens(c, path: tuple, block: dict, unknown: bool = True) -> None:
                 mm = length_mm(v)
                 if k in MARGIN_KEYS and (mm is None or not 0 <= mm <= 100):
                     c.error(p + ((k,) if isinstance(value, dict) else ()),
-                            f"margins are lengths such as '22mm', not {v!r}")
+                            _("margins are lengths such as '22mm', not {value}", value=repr(v)))
         elif t.kind == "typefaces":
             if not isinstance(value, dict):
-                c.error(p, "'typefaces' must be a group: NAME: {regular: File-Regular.ttf, bold: ..., italic: ...}")
+                c.error(p, _("'typefaces' must be a group: NAME: {regular: File-Regular.ttf, bold: ..., italic: ...}"))
                 continue
             for family, spec in value.items():
                 if not isinstance(spec, dict):
-                    c.error(p + (family,), f"typeface '{family}' must list its files: regular: F.ttf, bold: ...")
+                    c.error(p + (family,), _("typeface '{name}' must list its files: regular: F.ttf, bold: ...",
+                                             name=family))
                     continue
                 c.mapping(p + (family,), spec, TYPEFACE_KEYS)
                 if spec.get("fallback") not in (None, "serif", "sans"):
-                    c.error(p + (family, "fallback"), "'fallback' is serif or sans")
+                    c.error(p + (family, "fallback"), _("'fallback' is serif or sans"))
         elif t.kind == "typeface" and not isinstance(value, str):
-            c.error(p, f"'{name}' names a typeface, such as 'Lato', not {value!r}")
+            c.error(p, _("'{name}' names a typeface, such as 'Lato', not {value}", name=name, value=repr(value)))
 
 
 def token_table() -> str:

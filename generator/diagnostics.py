@@ -112,8 +112,9 @@ def print_report(report: Report, strict: bool = False, summary: str | None = Non
     warnings = len(items) - errors
     if not items and summary is None:
         return
-    counts = n_("{n} error", "{n} errors", errors) + ", " + n_("{n} warning", "{n} warnings", warnings)
-    last = f"{summary}: {counts}" if summary else counts
+    counts = _("{errors}, {warnings}", errors=n_("{n} error", "{n} errors", errors),
+               warnings=n_("{n} warning", "{n} warnings", warnings))
+    last = _("{summary}: {counts}", summary=summary, counts=counts) if summary else counts
     colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     if colour:
         from rich.console import Console

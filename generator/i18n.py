@@ -8,6 +8,11 @@ checks both are up to date). The English text is the message's id: it does not c
 with the language, so a script that matches messages runs Recueil in English
 (`--lang en`, or `LANG=C`).
 
+One message is one whole sentence, its variable parts named fields filled in by `_`:
+`_("image '{src}' not found", src=name)`; `n_` when a count decides between singular and
+plural (French has three forms: 0 and 1, millions, the others); `p_` when the same
+English words need two translations (a context tells them apart).
+
 The language is, in order: `--lang`, RECUEIL_LANG, then the locale's (LANGUAGE, LC_ALL,
 LC_MESSAGES, LANG): French when it says French, else English. Worker processes inherit
 it: the build forks them after the command line has chosen.
@@ -55,13 +60,31 @@ def current() -> str:
     return _current
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """`message` in the current language, its {fields} filled with `values`."""
     text = _translation.gettext(message)
     return text.format(**values) if values else text
 
 
-def n_(singular: str, plural: str, n: int, **values) -> str:
+def p_(context: str, message: str, /, **values) -> str:
+    """`message` in the current language, where the same English words need another
+    translation in another `context` (« item 2 » alone, or in a list of keys)."""
+    text = _translation.pgettext(context, message)
+    return text.format(**values) if values else text
+
+
+def translate(message: str) -> str:
+    """`message` in the current language, as it is (for a library's own messages, such as
+    argparse's, which fills in its %-fields itself)."""
+    return _translation.gettext(message)
+
+
+def translate_n(singular: str, plural: str, n: int) -> str:
+    """The singular or the plural of a library's own message, as it is (see translate)."""
+    return _translation.ngettext(singular, plural, n)
+
+
+def n_(singular: str, plural: str, n: int, /, **values) -> str:
     """The singular or the plural of a message, as `n` asks, in the current language."""
     text = _translation.ngettext(singular, plural, n)
     return text.format(n=n, **values)

@@ -13,7 +13,9 @@ def _data(name: str) -> Path:
     for candidate in (_PKG.parent / name, _PKG / "data" / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"Recueil's built-in {name}/ folder is missing: reinstall Recueil")
+    from generator.i18n import _
+
+    raise FileNotFoundError(_("Recueil's built-in {name}/ folder is missing: reinstall Recueil", name=name))
 
 
 def builtin_layouts() -> Path:

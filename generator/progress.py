@@ -12,6 +12,8 @@ import threading
 from contextlib import contextmanager
 from typing import Callable
 
+from generator.i18n import _
+
 _active: _Bar | None = None
 
 
@@ -42,13 +44,13 @@ class _Bar:
                                       TimeElapsedColumn(), console=Console(file=sys.stderr), transient=True)
             self._progress.start()
             for name, entry in self._tasks.items():
-                entry[2] = self._progress.add_task(name, total=entry[0], completed=entry[1])
+                entry[2] = self._progress.add_task(shown(name), total=entry[0], completed=entry[1])
 
     def task(self, name: str, total: int) -> Callable[[int], None]:
         with self._lock:
             entry = self._tasks[name] = [total, 0, None]
             if self._progress is not None:
-                entry[2] = self._progress.add_task(name, total=total)
+                entry[2] = self._progress.add_task(shown(name), total=total)
 
         def advance(n: int = 1) -> None:
             with self._lock:
@@ -80,6 +82,15 @@ def bar(enabled: bool | None = None, delay: float = 1.0):
     finally:
         _active.close()
         _active = previous
+
+
+def shown(name: str) -> str:
+    """A task's name as the bar shows it, in the language of messages (renderers name
+    their tasks in English: "fiches", "handouts", "furniture")."""
+    names = {"fiches": _("fiches"), "handouts": _("handouts"),
+             # Translators: the booklet's pages other than the fiches: cover, contents, indexes.
+             "furniture": _("furniture")}
+    return names.get(name, name)
 
 
 def task(name: str, total: int) -> Callable[[int], None]:

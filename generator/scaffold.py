@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from generator.i18n import _
 from generator.read.fields import PLACEHOLDERS
 from generator.read.matching import id_key
 from generator.read.project import fiche_files
@@ -81,7 +82,7 @@ def new_fiche(root: Path, title: str, lang: str = "fr") -> Path:
     id is taken (ignoring case, in any subfolder), -2, -3… is added."""
     title = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", title).split())
     if not title:
-        raise ValueError("the title is empty")
+        raise ValueError(_("the title is empty"))
     taken = {id_key(p.stem) for p in fiche_files(root)}
     slug = base = slugify(title)
     n = 2

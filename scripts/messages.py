@@ -3,9 +3,9 @@
     python scripts/messages.py            extract, update the catalogues, compile them
     python scripts/messages.py --check    exit 1 if a catalogue is not up to date
 
-Extracts every `_("…")` and `n_("…", "…", n)` of generator/ (Babel's extractor), updates
-generator/locale/LANG/LC_MESSAGES/recueil.po (new messages empty, vanished ones
-dropped) and compiles recueil.mo. Both files are committed: Recueil reads the .mo with
+Extracts every `_("…")`, `n_("…", "…", n)` and `p_("context", "…")` of generator/
+(Babel's extractor), updates generator/locale/LANG/LC_MESSAGES/recueil.po (new messages
+empty, vanished ones dropped) and compiles recueil.mo. Both files are committed: Recueil reads the .mo with
 the standard library alone. The output is the same for the same messages: no dates.
 """
 
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "generator"
 LOCALES = PACKAGE / "locale"
 DOMAIN = "recueil"
-KEYWORDS = {"_": None, "n_": (1, 2)}
+KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2)}
 
 
 def template():
@@ -97,7 +97,8 @@ def same_mo(data: bytes, catalog) -> bool:
                     singular if n == 1 else plural)
                 if compiled.ngettext(singular, plural, n) != wanted:
                     return False
-        elif compiled.gettext(message.id) != (message.string or message.id):
+        elif (compiled.pgettext(message.context, message.id) if message.context else compiled.gettext(message.id)) != (
+                message.string or message.id):
             return False
     return True
 

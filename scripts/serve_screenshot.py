@@ -27,10 +27,9 @@ FICHE = "fiches/autonomie/envie-autonomie-49.md"
 
 
 def main() -> None:
+    from browser import CHROMIUM_FLAGS, chromium_path
     from PIL import Image
     from playwright.sync_api import sync_playwright
-
-    from browser import CHROMIUM_FLAGS, chromium_path
 
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "images" / "serve.png"
     work = Path(tempfile.mkdtemp(prefix="recueil-screenshot-"))

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import AXE
 from conftest import REPO, fiche_text, minimal_front, write_project
+
 from generator.serve.server import Refused, allowed_hosts, clean_path
 from generator.serve.watch import Pending, kind_of
 

@@ -13,11 +13,16 @@ import dataclasses
 from generator.context import SELECT_KEYS
 from generator.diagnostics import Report
 from generator.edition.vocabulary import canonical_fiches
+from generator.i18n import _
 from generator.model import Edition, Fiche, Project, Publication, Section
 from generator.read.matching import fold
 from generator.read.typography import french
 
-CLI = "command line"  # where a --select problem is reported
+
+def _cli() -> str:
+    """Where a --select problem is reported."""
+    return _("command line")
+
 
 _OTHERS = {"fr": "Autres initiatives", "en": "Other initiatives"}
 
@@ -38,29 +43,36 @@ def make_edition(project: Project, selects: list[tuple[str, str]], report: Repor
     for key, value in selects:
         key = key.strip().lower()
         if key not in SELECT_KEYS:
-            report.error(CLI, None, f"--select {key}=…: unknown key; use one of {', '.join(SELECT_KEYS)}")
+            report.error(_cli(), None, _("--select {key}=…: unknown key; use one of {keys}", key=key,
+                                         keys=", ".join(SELECT_KEYS)))
             continue
         asked = f"--select {key}={value}"
         wanted = set()
         for part in _parts(project, key, value):
             found = _wanted(project, key, part)
             if not any(found & _values(f, key) for f in project.fiches):
-                report.error(CLI, None, f"{asked}: no fiche matches '{part}'{_known(project, key)}")
+                known = _known(project, key)
+                report.error(_cli(), None, _("{asked}: no fiche matches '{value}' (values in this project: {known})",
+                                             asked=asked, value=part, known=known) if known
+                             else _("{asked}: no fiche matches '{value}'", asked=asked, value=part))
             wanted |= found
         kept = [f for f in fiches if wanted & _values(f, key)]
         if not kept and earlier and any(wanted & _values(f, key) for f in project.fiches):
-            report.error(CLI, None, f"{asked}: no fiche matches it and {' and '.join(earlier)} too "
-                         "(repeated --select narrow; KEY=A,B means A or B)")
+            both = earlier[0]
+            for other in earlier[1:]:
+                both = _("{first} and {second}", first=both, second=other)
+            report.error(_cli(), None, _("{asked}: no fiche matches it and {earlier} too "
+                                         "(repeated --select narrow; KEY=A,B means A or B)", asked=asked, earlier=both))
         fiches = kept
         earlier.append(asked)
     if not project.fiches:
         from generator.read.project import fiche_files
 
         if fiche_files(project.root):  # all drafts: fine for check, `build` says it has nothing to do
-            report.warning("fiches", None, "nothing to publish yet: every fiche is a draft "
-                           "(build with --drafts to see them, or remove 'draft: true')")
+            report.warning("fiches", None, _("nothing to publish yet: every fiche is a draft "
+                                             "(build with --drafts to see them, or remove 'draft: true')"))
         else:
-            report.error("fiches", None, "no fiche to publish: write them as fiches/NAME.md")
+            report.error("fiches", None, _("no fiche to publish: write them as fiches/NAME.md"))
     own = _own_publication(project, selects, title, subtitle, report) if selects or title else None
     return Edition(project, _sections(project, fiches), own)
 
@@ -76,9 +88,10 @@ def _own_publication(project: Project, selects, title, subtitle, report: Report)
         return dataclasses.replace(pub, title=title or spec.title, subtitle=subtitle or spec.subtitle,
                                    isbn=spec.isbn, colophon=colophon)
     if pub.isbn or (pub.colophon or {}).get("isbn"):
-        report.warning("publication.yaml", None, "a thematic edition does not carry the whole edition's ISBN: "
-                       "give it its own under 'editions:' (select, title, isbn), or print it without one")
-    named = " · ".join(v for _, v in selects)
+        report.warning("publication.yaml", None, _("a thematic edition does not carry the whole edition's ISBN: "
+                                                   "give it its own under 'editions:' (select, title, isbn), or "
+                                                   "print it without one"))
+    named = " · ".join(v for _key, v in selects)
     return dataclasses.replace(pub, title=title or pub.title, subtitle=subtitle or named or pub.subtitle,
                                isbn=None, colophon=colophon)
 
@@ -121,8 +134,7 @@ def _known(project: Project, key: str) -> str:
     values = sorted({v for f in project.fiches for v in _display(f, key)}, key=fold)
     if not values:
         return ""
-    shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
-    return f" (values in this project: {shown})"
+    return ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
 
 
 def _display(f: Fiche, key: str) -> list[str]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from generator.diagnostics import Report
 from generator.edition.indexes import collation_key
+from generator.i18n import _
 from generator.model import Fiche, Project
 from generator.read.matching import fold
 
@@ -74,9 +75,11 @@ def _theme_names(project: Project, report: Report) -> dict[str, str]:
         canonical = names.get(same_name(use.written))
         if canonical is None:
             close = difflib.get_close_matches(use.written, [t.name for t in listed], n=1, cutoff=0.6)
-            hint = f"did you mean « {close[0]} »?" if close else "add it there, or use one of those"
             report.warning(use.fiche.rel, use.line,
-                           f"theme « {use.written} » is not among publication.yaml's themes: {hint}")
+                           _("theme « {theme} » is not among publication.yaml's themes: did you mean « {hint} »?",
+                             theme=use.written, hint=close[0]) if close else
+                           _("theme « {theme} » is not among publication.yaml's themes: add it there, or use one of "
+                             "those", theme=use.written))
         elif canonical != use.written:
             out[use.written] = canonical
             if use.written not in aliases:
@@ -127,6 +130,9 @@ def _accents(text: str) -> int:
 
 
 def _warn(report: Report, use: _Use, kind: str, canonical: str) -> None:
-    where = "publication.yaml's themes" if kind == "theme" else "partners.yaml"
-    report.warning(use.fiche.rel, use.line, f"{kind} « {use.written} » is printed « {canonical} », as elsewhere "
-                   f"in the edition: write it so here too, or list this spelling as an alias in {where}")
+    report.warning(use.fiche.rel, use.line, _(
+        "theme « {written} » is printed « {canonical} », as elsewhere in the edition: write it so here too, or list "
+        "this spelling as an alias in publication.yaml's themes", written=use.written, canonical=canonical)
+        if kind == "theme" else _(
+        "partner « {written} » is printed « {canonical} », as elsewhere in the edition: write it so here too, or "
+        "list this spelling as an alias in partners.yaml", written=use.written, canonical=canonical))

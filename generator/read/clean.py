@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from generator.i18n import _, n_
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -31,8 +33,11 @@ def removed(found: list[str]) -> str:
     bidi = [c for c in found if BIDI.match(c)]
     parts = []
     if controls:
-        parts.append(f"invisible control character(s) {names(controls)} removed")
+        parts.append(n_("invisible control character {chars} removed", "invisible control characters {chars} removed",
+                        len(controls), chars=names(controls)))
     if bidi:
-        parts.append(f"bidirectional control character(s) {names(bidi)} removed "
-                     "(they make text display in another order than it is written)")
-    return "; ".join(parts)
+        parts.append(n_("bidirectional control character {chars} removed (it makes text display in another order "
+                        "than it is written)",
+                        "bidirectional control characters {chars} removed (they make text display in another "
+                        "order than it is written)", len(bidi), chars=names(bidi)))
+    return _("{first}; {second}", first=parts[0], second=parts[1]) if len(parts) == 2 else "".join(parts)

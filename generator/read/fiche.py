@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diagnostics import Report
+from generator.i18n import _
 from generator.model import (
     Contact,
     Fiche,
@@ -57,17 +58,18 @@ def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES
     if raw is None:
         return None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        report.error(rel, 1, "the file is UTF-16: save it as UTF-8 (in most editors: 'Save as…', encoding UTF-8)")
+        report.error(rel, 1, _("the file is UTF-16: save it as UTF-8 (in most editors: 'Save as…', encoding UTF-8)"))
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
+        byte = f"{raw[e.start]:02X}"
         report.error(
             rel, line,
-            f"the file is not UTF-8 (byte 0x{raw[e.start]:02X}; it looks like Latin-1/Windows-1252): "
-            f"convert it with `iconv -f latin1 -t utf-8 {Path(rel).name} > converted.md` "
-            "or save it from your editor with the UTF-8 encoding",
+            _("the file is not UTF-8 (byte 0x{byte}; it looks like Latin-1/Windows-1252): "
+              "convert it with `iconv -f latin1 -t utf-8 {name} > converted.md` "
+              "or save it from your editor with the UTF-8 encoding", byte=byte, name=Path(rel).name),
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -82,8 +84,9 @@ def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES
     return raw, text
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+def _kinds():
+    return ((stat.S_ISDIR, _("a folder")), (stat.S_ISFIFO, _("a named pipe (FIFO)")), (stat.S_ISSOCK, _("a socket")),
+            (stat.S_ISCHR, _("a device")), (stat.S_ISBLK, _("a device")))
 
 
 def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes | None:
@@ -97,23 +100,26 @@ def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-            report.error(rel, None, f"cannot read the file: it is {kind}, not a text file (only regular files are read)")
+            kind = next((name for test, name in _kinds() if test(mode)), _("not a regular file"))
+            report.error(rel, None, _("cannot read the file: it is {kind}, not a text file (only regular files are read)",
+                                      kind=kind))
             return None
         size = os.fstat(fd).st_size
         if size > max_bytes:
-            report.error(rel, None, f"the file is too large ({size // 1000} kB; at most {max_bytes // 1000} kB): is it really a text file?")
+            report.error(rel, None, _("the file is too large ({size} kB; at most {limit} kB): is it really a text file?",
+                                      size=size // 1000, limit=max_bytes // 1000))
             return None
         chunks, total = [], 0
         while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - total)):
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:  # it grew while being read
-                report.error(rel, None, f"the file is too large (at most {max_bytes // 1000} kB): is it really a text file?")
+                report.error(rel, None, _("the file is too large (at most {limit} kB): is it really a text file?",
+                                          limit=max_bytes // 1000))
                 return None
         return b"".join(chunks)
     except OSError as e:
-        report.error(rel, None, f"cannot read the file: {e.strerror or e}")
+        report.error(rel, None, _("cannot read the file: {reason}", reason=e.strerror or e))
         return None
     finally:
         os.close(fd)
@@ -121,12 +127,12 @@ def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes
 
 def _cannot_open(e: OSError) -> str:
     if e.errno == errno.ELOOP:
-        return "this file is a symbolic link that leads back to itself (a loop): replace it with the fiche itself"
+        return _("this file is a symbolic link that leads back to itself (a loop): replace it with the fiche itself")
     if e.errno == errno.ENOENT:
-        return "this file is a symbolic link to a file that does not exist: replace it with the fiche itself"
+        return _("this file is a symbolic link to a file that does not exist: replace it with the fiche itself")
     if e.errno in (errno.EACCES, errno.EPERM):
-        return "cannot read the file: permission denied (check who owns it and its permissions)"
-    return f"cannot read the file: {e.strerror or e}"
+        return _("cannot read the file: permission denied (check who owns it and its permissions)")
+    return _("cannot read the file: {reason}", reason=e.strerror or e)
 
 
 def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fiche | None, bool]:
@@ -203,8 +209,8 @@ def _placeholders(f: dict, body: markdown.Node, c: schema.Checker) -> None:
     found += [(n.line, n.plain()) for n in body.children if n.type == "paragraph"]
     for line, text in found:
         if fold(text).rstrip(".") in _PLACEHOLDERS:
-            c.report.error(c.rel, line, f"« {text} » is what `recueil new` wrote for you to replace: write the "
-                           "fiche's own text here before publishing it")
+            c.report.error(c.rel, line, _("« {text} » is what `recueil new` wrote for you to replace: write the "
+                                          "fiche's own text here before publishing it", text=text))
 
 
 def _partner_ref(p: dict, ctx: Context) -> PartnerRef:
@@ -223,24 +229,29 @@ def check_local(src: str, fiche_path: Path, root: Path) -> tuple[Path | None, st
     """Resolve an image path written in a fiche. Returns (absolute path, None) or
     (None, why not). Symlinks are resolved first, so none can lead outside."""
     if not src.strip():
-        return None, "an image needs a file name"
+        return None, _("an image needs a file name")
+    shown = src[:80]
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) and not re.match(r"^[A-Za-z]:[\\/]", src):
-        return None, f"image '{src[:80]}' must be a file inside the project folder"
+        return None, _("image '{src}' must be a file inside the project folder", src=shown)
     rel_src = urllib.parse.unquote(src.split("#")[0].split("?")[0])
     try:
         target = (fiche_path.parent / rel_src).resolve()
     except (OSError, RuntimeError, ValueError):
-        return None, f"image '{src[:80]}' cannot be found"
+        return None, _("image '{src}' cannot be found", src=shown)
     if not target.is_relative_to(root):
-        return None, f"image '{src[:80]}' is outside the project folder: copy it into the project (e.g. images/) and refer to it from there"
+        return None, _("image '{src}' is outside the project folder: copy it into the project (e.g. images/) and "
+                       "refer to it from there", src=shown)
     if not target.is_file():
-        return None, f"image '{src[:80]}' not found (looked for {target.relative_to(root).as_posix()})"
+        return None, _("image '{src}' not found (looked for {path})", src=shown,
+                       path=target.relative_to(root).as_posix())
     pixels = pixel_count(target)
     if pixels is None and target.suffix.lower() != ".svg":
-        return None, f"'{src[:80]}' is not an image Recueil can read: use PNG, JPEG, GIF, WebP or SVG"
+        return None, _("'{src}' is not an image Recueil can read: use PNG, JPEG, GIF, WebP or SVG", src=shown)
     if pixels is not None and pixels > MAX_PIXELS:
-        return None, (f"image '{src[:80]}' has {pixels / 1e6:.0f} megapixels, more than the "
-                      f"{MAX_PIXELS / 1e6:.0f} a page can use: save a smaller copy (300 dpi at print size is plenty)")
+        megapixels, limit = f"{pixels / 1e6:.0f}", f"{MAX_PIXELS / 1e6:.0f}"
+        return None, _("image '{src}' has {megapixels} megapixels, more than the {limit} a page can use: save a "
+                       "smaller copy (300 dpi at print size is plenty)", src=shown,
+                       megapixels=megapixels, limit=limit)
     return target, None
 
 
@@ -249,15 +260,16 @@ def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx:
         return None
     src = img["file"]
     if src.lower().startswith(_REMOTE):
-        c.warn(("image", "file"), "a remote image cannot be the fiche's main image: download it into the project folder (image left out)")
+        c.warn(("image", "file"), _("a remote image cannot be the fiche's main image: download it into the project "
+                                    "folder (image left out)"))
         return None
     found, problem = check_local(src, path, ctx.root)
     if problem:
         c.error(("image", "file"), problem)
         return None
     if not img["alt"] and not img["decorative"]:
-        c.error(("image",), "the image needs 'alt:', a sentence saying what it shows for readers who cannot see "
-                "it (or 'decorative: true' when it shows nothing they would miss)")
+        c.error(("image",), _("the image needs 'alt:', a sentence saying what it shows for readers who cannot see "
+                              "it (or 'decorative: true' when it shows nothing they would miss)"))
         return None
     return found, found.relative_to(ctx.root).as_posix()
 
@@ -275,25 +287,26 @@ def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report
                 continue
             src = node.attrs.get("src", "")
             instead = [markdown.Node("text", attrs={"text": node.attrs["alt"]})] if node.attrs.get("alt") else []
-            shown = f"'{src[:80]}'"
+            shown = src[:80]
             if src.lower().startswith(_REMOTE):
                 if ctx.allow_remote:  # fetched by the PDF renders (render/fetcher.py)
                     node.attrs["remote"] = True
                     keep.append(node)
                 else:
-                    report.warning(rel, node.line, f"remote image {shown} left out, its description printed instead: set "
-                                                   "'allow_remote: true' in publication.yaml to fetch it, or download it "
-                                                   "into the project")
+                    report.warning(rel, node.line, _("remote image '{src}' left out, its description printed instead: "
+                                                     "set 'allow_remote: true' in publication.yaml to fetch it, or "
+                                                     "download it into the project", src=shown))
                     keep += instead
                 continue
             if src.lower().startswith("data:"):
-                report.warning(rel, node.line, "embedded 'data:' image left out, its description printed instead: save it "
-                                               "as a file in the project and refer to it")
+                report.warning(rel, node.line, _("embedded 'data:' image left out, its description printed instead: "
+                                                 "save it as a file in the project and refer to it"))
                 keep += instead
                 continue
             if _SCHEME.match(src) and not re.match(r"^[A-Za-z]:[\\/]", src):
-                report.warning(rel, node.line, f"image {shown} left out, its description printed instead: an image is a "
-                                               "file inside the project folder (or, with allow_remote, an http(s) address)")
+                report.warning(rel, node.line, _("image '{src}' left out, its description printed instead: an image "
+                                                 "is a file inside the project folder (or, with allow_remote, an "
+                                                 "http(s) address)", src=shown))
                 keep += instead
                 continue
             found, problem = check_local(src, path, ctx.root)
@@ -301,8 +314,9 @@ def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report
                 report.error(rel, node.line, problem)
                 continue
             if not (node.attrs.get("alt") or "").strip():
-                report.error(rel, node.line, f"image '{src[:80]}' needs a text saying what it shows, for readers "
-                             "who cannot see it: write it between the brackets, ![Une photo du jardin](...)")
+                report.error(rel, node.line, _("image '{src}' needs a text saying what it shows, for readers "
+                                               "who cannot see it: write it between the brackets, "
+                                               "![Une photo du jardin](...)", src=shown))
                 continue
             node.attrs["path"] = found
             keep.append(node)

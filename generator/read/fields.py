@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from generator.i18n import _
 from generator.read.limits import MAX_LABEL, MAX_TEXT, MAX_TITLE
 from generator.read.schema import Checker
 
@@ -85,15 +86,12 @@ def check_fiche(c: Checker) -> dict | None:
     absent), or None when it is not a mapping at all."""
     data = c.doc.value
     if data is None:
-        c.report.error(c.rel, c.line(()) or 1, "the front matter is empty: it needs " + _listed(REQUIRED))
+        c.report.error(c.rel, c.line(()) or 1, _("the front matter is empty: it needs {keys} and {last}",
+                                                 keys=", ".join(REQUIRED[:-1]), last=REQUIRED[-1]))
         return None
     if c.mapping((), data, KEYS, REQUIRED) is None:
         return None
     return {f.key: _value(c, (f.key,), data.get(f.key), f, f.key in data) for f in FICHE}
-
-
-def _listed(keys: tuple[str, ...]) -> str:
-    return ", ".join(keys[:-1]) + " and " + keys[-1]
 
 
 def _value(c: Checker, path: tuple, value: Any, f: Field, present: bool) -> Any:

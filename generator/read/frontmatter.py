@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
+from generator.i18n import _
 from generator.read.limits import MAX_YAML_NESTING, nesting_message, yaml_nesting
 
 Path_ = tuple  # a path into the document: ("partners", 2, "name")
@@ -59,20 +60,21 @@ class Doc:
         return self.lines.get(())
 
 
-_ALIAS_REFUSED = ("YAML alias '*%s' refused: Recueil does not accept anchors and aliases "
-                  "(& and *); write the value out in full")
+def _alias_refused(anchor: str) -> str:
+    return _("YAML alias '*{anchor}' refused: Recueil does not accept anchors and aliases "
+             "(& and *); write the value out in full", anchor=anchor)
 
 
-_TOO_DEEP = nesting_message()
-
-
-_HINTS = (
-    ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
-    ("cannot start any token", "indent with spaces, not tabs; texts starting with @, ` or % must be put in quotes"),
-    ("could not find expected ':'", "each line should be 'key: value', or '- item' in a list"),
-    ("expected <block end>", "check the indentation of this line and the one before"),
-    ("found undefined alias", "anchors and aliases (& and *) are not accepted"),
-)
+def _hints():
+    """(what PyYAML says, in English, what to do about it)."""
+    return (
+        ("mapping values are not allowed", _("a text that contains ': ' must be put in quotes")),
+        ("cannot start any token", _("indent with spaces, not tabs; texts starting with @, ` or % must be put in "
+                                     "quotes")),
+        ("could not find expected ':'", _("each line should be 'key: value', or '- item' in a list")),
+        ("expected <block end>", _("check the indentation of this line and the one before")),
+        ("found undefined alias", _("anchors and aliases (& and *) are not accepted")),
+    )
 
 
 # libyaml parses a catalogue's front matter ten times faster than PyYAML's own Python
@@ -87,11 +89,11 @@ def _compose(text: str):
     depth = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, AliasEvent):
-            raise YamlError(event.start_mark.line + 1, _ALIAS_REFUSED % event.anchor)
+            raise YamlError(event.start_mark.line + 1, _alias_refused(event.anchor))
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlError(event.start_mark.line + 1, _TOO_DEEP)
+                raise YamlError(event.start_mark.line + 1, nesting_message())
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
     return yaml.compose(text, Loader=loader)
@@ -105,7 +107,7 @@ def load_yaml(text: str, first_line: int = 1) -> Doc:
     offset = first_line - 1
     deep = yaml_nesting(text)
     if deep is not None:  # before YAML sees it: see the module docstring
-        raise YamlError(deep + offset, _TOO_DEEP)
+        raise YamlError(deep + offset, nesting_message())
     try:
         node = _compose(text)
     except YamlError as e:
@@ -113,17 +115,17 @@ def load_yaml(text: str, first_line: int = 1) -> Doc:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 + offset if mark else first_line
-        problem = e.problem or e.context or "syntax error"
-        message = f"invalid YAML: {problem}"
-        for needle, hint in _HINTS:
+        problem = e.problem or e.context or "syntax error"  # PyYAML's words, in English
+        message = _("invalid YAML: {problem}", problem=problem)
+        for needle, hint in _hints():
             if needle in problem:
-                message += f" ({hint})"
+                message = _("invalid YAML: {problem} ({hint})", problem=problem, hint=hint)
                 break
         raise YamlError(line, message) from None
     except yaml.YAMLError as e:
-        raise YamlError(first_line, f"invalid YAML: {e}") from None
+        raise YamlError(first_line, _("invalid YAML: {problem}", problem=e)) from None
     except RecursionError:  # not expected within the depth limit; a message all the same
-        raise YamlError(first_line, _TOO_DEEP) from None
+        raise YamlError(first_line, nesting_message()) from None
     doc = Doc(None)
     if node is None:
         return doc
@@ -138,22 +140,23 @@ def _build(node: yaml.Node, path: Path_, doc: Doc, offset: int, depth: int) -> A
     line = node.start_mark.line + 1 + offset
     doc.lines.setdefault(path, line)
     if depth > MAX_DEPTH:
-        raise YamlError(line, _TOO_DEEP)
+        raise YamlError(line, nesting_message())
     if node.tag not in _STANDARD_TAGS:
-        raise YamlError(line, f"YAML tag '{node.tag}' refused: write plain values without '!' tags")
+        raise YamlError(line, _("YAML tag '{tag}' refused: write plain values without '!' tags", tag=node.tag))
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(
                     key_node.start_mark.line + 1 + offset,
-                    "invalid YAML: a text starting with { or [ must be put in quotes, as in title: \"{{ 7*7 }}\"",
+                    _("invalid YAML: a text starting with { or [ must be put in quotes, as in title: \"{{ 7*7 }}\""),
                 )
             key = key_node.value.strip()
             key_path = path + (key,)
             key_line = key_node.start_mark.line + 1 + offset
             if key in out:
-                raise YamlError(key_line, f"key '{key}' appears twice (first on line {doc.lines[key_path]}); keep one")
+                raise YamlError(key_line, _("key '{key}' appears twice (first on line {line}); keep one", key=key,
+                                            line=doc.lines[key_path]))
             doc.lines[key_path] = key_line
             out[key] = _build(value_node, key_path, doc, offset, depth + 1)
         return out
@@ -198,14 +201,14 @@ def split(text: str) -> Split:
     while start < len(lines) and not lines[start].strip():
         start += 1
     if start == len(lines):
-        raise YamlError(1, "the file is empty: a fiche starts with front matter between two '---' lines (see docs/fiche-format.md)")
+        raise YamlError(1, _("the file is empty: a fiche starts with front matter between two '---' lines "
+                             "(see docs/fiche-format.md)"))
     if not _FENCE.match(lines[start]):
-        hint = (
-            "add a line '---' before the first key and another after the last one"
-            if _KEY_LINE.match(lines[start])
-            else "a fiche must start with a line '---', then title, summary, themes, territory and partners, then '---'"
-        )
-        raise YamlError(start + 1, f"no front matter: {hint} (see docs/fiche-format.md)")
+        raise YamlError(start + 1, _(
+            "no front matter: add a line '---' before the first key and another after the last one "
+            "(see docs/fiche-format.md)") if _KEY_LINE.match(lines[start]) else _(
+            "no front matter: a fiche must start with a line '---', then title, summary, themes, territory and "
+            "partners, then '---' (see docs/fiche-format.md)"))
     for end in range(start + 1, len(lines)):
         if _CLOSE.match(lines[end]):
             return Split(
@@ -214,4 +217,5 @@ def split(text: str) -> Split:
                 body="\n".join(lines[end + 1:]),
                 body_line=end + 2,
             )
-    raise YamlError(start + 1, "the front matter opened by this '---' is never closed: add a line '---' after the last key")
+    raise YamlError(start + 1, _("the front matter opened by this '---' is never closed: add a line '---' after "
+                                 "the last key"))

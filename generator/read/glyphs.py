@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from generator.diagnostics import Report
+from generator.i18n import _, n_
 from generator.model import Fiche, Project
 
 # (first, last, script, a Debian package with fonts for it)
@@ -56,13 +57,32 @@ SCRIPTS = (
 )
 
 
+def _script_names() -> dict[str, str]:
+    """The names of SCRIPTS in the language of messages."""
+    return {
+        "Armenian": _("Armenian"), "Syriac": _("Syriac"), "Thaana": _("Thaana"),
+        "Devanagari (Hindi, Marathi, Nepali…)": _("Devanagari (Hindi, Marathi, Nepali…)"),
+        "Bengali": _("Bengali"), "Gurmukhi": _("Gurmukhi"), "Gujarati": _("Gujarati"), "Oriya": _("Oriya"),
+        "Tamil": _("Tamil"), "Telugu": _("Telugu"), "Kannada": _("Kannada"), "Malayalam": _("Malayalam"),
+        "Sinhala": _("Sinhala"), "Thai": _("Thai"), "Lao": _("Lao"), "Tibetan": _("Tibetan"),
+        "Myanmar": _("Myanmar"), "Georgian": _("Georgian"), "Korean (Hangul)": _("Korean (Hangul)"),
+        "Ethiopic (Amharic, Tigrinya…)": _("Ethiopic (Amharic, Tigrinya…)"), "Cherokee": _("Cherokee"),
+        "Canadian Aboriginal syllabics": _("Canadian Aboriginal syllabics"), "Khmer": _("Khmer"),
+        "Mongolian": _("Mongolian"), "Tifinagh (Berber)": _("Tifinagh (Berber)"),
+        "Chinese, Japanese, Korean": _("Chinese, Japanese, Korean"), "Yi": _("Yi"), "Vai": _("Vai"),
+        "Chinese, Japanese, Korean (full-width forms)": _("Chinese, Japanese, Korean (full-width forms)"),
+        "emoji": _("emoji"),
+    }
+
+
 def script_of(cp: int) -> tuple[str, str]:
-    """(script, Debian package) of a character no font of the edition has."""
+    """(script, Debian package) of a character no font of the edition has, the script
+    named in the language of messages."""
     for first, last, script, package in SCRIPTS:
         if first <= cp <= last:
-            return script, package
+            return _script_names().get(script, script), package
     name = unicodedata.name(chr(cp), "")
-    return (name.split(" ")[0].title() or "this script"), "fonts-noto-extra"
+    return (name.split(" ")[0].title() or _("this script")), "fonts-noto-extra"
 
 
 def _ignored(ch: str) -> bool:
@@ -132,7 +152,9 @@ def check_glyphs(project: Project, design, report: Report) -> None:
                 if cp in seen or cp in own or _ignored(ch):
                     continue
                 seen.add(cp)
-                shown = f"« {ch} » (U+{cp:04X} {unicodedata.name(ch, 'unnamed character')})"
+                code = f"{cp:04X}"
+                shown = _("« {char} » (U+{code} {name})", char=ch, code=code,
+                          name=unicodedata.name(ch, "") or _("unnamed character"))
                 if cp in fallback:
                     drawn.setdefault(fallback[cp], [line, []])[1].append(shown)
                 else:
@@ -140,16 +162,20 @@ def check_glyphs(project: Project, design, report: Report) -> None:
                     boxes.setdefault(script, [package, line, []])[2].append(shown)
         for family, (line, chars) in drawn.items():
             report.warning(fiche.rel, line,
-                           f"{_some(chars)} {'is' if len(chars) == 1 else 'are'} not in the edition's typefaces "
-                           f"({typefaces}): drawn from the fallback typeface, {family}")
+                           n_("{chars} is not in the edition's typefaces ({typefaces}): drawn from the fallback "
+                              "typeface, {family}",
+                              "{chars} are not in the edition's typefaces ({typefaces}): drawn from the fallback "
+                              "typeface, {family}", len(chars), chars=_some(chars), typefaces=typefaces, family=family))
         for script, (package, line, chars) in boxes.items():
             report.warning(fiche.rel, line,
-                           f"{_some(chars)}: {script} is in no font of the edition and would print as empty boxes; "
-                           f"a font for it is in Debian's {package} package: copy its files into the "
-                           f"project's fonts/ folder and name it in the layout's design tokens (docs/layouts.md)")
+                           _("{chars}: {script} is in no font of the edition and would print as empty boxes; "
+                             "a font for it is in Debian's {package} package: copy its files into the "
+                             "project's fonts/ folder and name it in the layout's design tokens (docs/layouts.md)",
+                             chars=_some(chars), script=script, package=package))
 
 
 def _some(chars: list[str]) -> str:
-    return ", ".join(chars[:3]) + (f" and {len(chars) - 3} more" if len(chars) > 3 else "")
+    shown = ", ".join(chars[:3])
+    return n_("{chars} and {n} more", "{chars} and {n} more", len(chars) - 3, chars=shown) if len(chars) > 3 else shown
 
 __all__ = ["check_glyphs", "script_of", "fiche_texts"]

@@ -34,6 +34,7 @@ import jinja2
 
 from generator import design as tokens
 from generator.diagnostics import InputError, Report
+from generator.i18n import _
 from generator.model import Project
 from generator.paths import builtin_fonts, builtin_layouts
 from generator.render.filters import register
@@ -158,10 +159,12 @@ def _resolve(project: Project, name: str, chain: list[tuple[str, Path]], where: 
         if chain:
             path = chain[-1][1]
             report.error(_shown(project, path), _line_of(path, "extends"),
-                         f"'extends': unknown layout '{name}' (available: {', '.join(available(project))})")
+                         _("'extends': unknown layout '{name}' (available: {names})", name=name,
+                           names=", ".join(available(project))))
         else:
             path, line = _where_named(project, name)
-            report.error(path, line, f"unknown layout '{name}' (available: {', '.join(available(project))})")
+            report.error(path, line, _("unknown layout '{name}' (available: {names})", name=name,
+                                       names=", ".join(available(project))))
         raise InputError(report)
 
     settings: dict = {}
@@ -179,12 +182,12 @@ def _resolve(project: Project, name: str, chain: list[tuple[str, Path]], where: 
         return dirs, settings, []
     if not isinstance(base, str):
         _fail(project, declared, _line_of(declared, "extends"),
-              f"'extends' names one layout, such as 'brochure', not {base!r}")
-    names = [n for n, _ in chain] + [name]
+              _("'extends' names one layout, such as 'brochure', not {value}", value=repr(base)))
+    names = [n for n, _folder in chain] + [name]
     if base in names:
         loop = " → ".join(names[names.index(base):] + [base])
         _fail(project, declared, _line_of(declared, "extends"),
-              f"'extends: {base}' makes a loop ({loop}): a layout cannot extend itself")
+              _("'extends: {base}' makes a loop ({loop}): a layout cannot extend itself", base=base, loop=loop))
     base_dirs, base_settings, base_bases = _resolve(project, base, chain + [(name, declared)], base_where, warned)
     where.update(base_where)
     where.update(own_where)
@@ -226,7 +229,7 @@ def _load(project: Project, path: Path):
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        _fail(project, path, None, f"{path.name} is not UTF-8 text: save it again as UTF-8")
+        _fail(project, path, None, _("{file} is not UTF-8 text: save it again as UTF-8", file=path.name))
     except YamlError as e:
         _fail(project, path, e.line, f"{path.name}: {e.message}")
 
@@ -242,7 +245,7 @@ def _read_settings(project: Project, folder: Path, where: dict, warned: Report) 
         doc = _load(project, path)
         data = doc.value if doc.value is not None else {}
         if not isinstance(data, dict):
-            _fail(project, path, 1, "layout.yaml must be a mapping of settings")
+            _fail(project, path, 1, _("layout.yaml must be a mapping of settings"))
         rel = _shown(project, path)
         tokens.check_layout(doc, rel, report)
         for key in list(tokens.design_settings(data)) + ["typefaces"]:
@@ -253,14 +256,14 @@ def _read_settings(project: Project, folder: Path, where: dict, warned: Report) 
             data["design"] = {**legacy, **(data.get("design") or {})}
         if data.get("fiche_starts_on", "any") not in ("any", "right"):
             report.error(rel, doc.line(("fiche_starts_on",)),
-                         f"'fiche_starts_on' is 'any' or 'right', not {data['fiche_starts_on']!r}")
+                         _("'fiche_starts_on' is 'any' or 'right', not {value}", value=repr(data['fiche_starts_on'])))
     extra = folder / "design.yaml"
     if extra.is_file():
         doc = _load(project, extra)
         rel = _shown(project, extra)
         if doc.value is not None:
             if not isinstance(doc.value, dict):
-                _fail(project, extra, 1, "design.yaml must be a group of 'token: value' lines")
+                _fail(project, extra, 1, _("design.yaml must be a group of 'token: value' lines"))
             from generator.read.schema import Checker
 
             tokens.check_tokens(Checker(doc, rel, report), (), doc.value)

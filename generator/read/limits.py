@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from generator.i18n import _
+
 MAX_FICHE_BYTES = 2_000_000  # a fiche file; a fiche is a few kilobytes
 MAX_YAML_BYTES = 1_000_000  # publication.yaml, partners.yaml
 MAX_YAML_NESTING = 20  # lists and groups inside each other in YAML; a fiche needs 4
@@ -170,8 +172,9 @@ def _after_key(line: str, pos: int) -> int:
 
 
 def nesting_message(limit: int = MAX_YAML_NESTING) -> str:
-    return (f"values are nested more than {limit} levels deep (lists and groups inside each other, or "
-            "brackets [ { that are never closed): a fiche needs 4 at most; check the brackets and the indentation")
+    return _("values are nested more than {limit} levels deep (lists and groups inside each other, or "
+             "brackets [ {{ that are never closed): a fiche needs 4 at most; check the brackets and the indentation",
+             limit=limit)
 
 
 # Markdown ----------------------------------------------------------------------------

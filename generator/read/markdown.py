@@ -29,6 +29,7 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 
+from generator.i18n import _
 from generator.read.clean import clean, removed
 from generator.read.limits import (
     MAX_FOOTNOTES,
@@ -92,10 +93,18 @@ _parser = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_LEVEL}).ena
 _parser.validateLink = lambda url: True
 
 _BLOCK_NESTING = {"blockquote_open", "bullet_list_open", "ordered_list_open"}
-TOO_DEEP = (f"Markdown nested more than {MAX_MARKDOWN_NESTING} levels deep (quotes, lists, emphasis and links "
-            "inside each other): simplify this passage")
-OPEN_BRACKETS = (f"more than {MAX_MARKDOWN_NESTING} brackets '[' open at once (links, images or footnotes that "
-                 "are never closed): close them, or write \\[ for a bracket that is text")
+
+
+def too_deep() -> str:
+    return _("Markdown nested more than {limit} levels deep (quotes, lists, emphasis and links "
+             "inside each other): simplify this passage", limit=MAX_MARKDOWN_NESTING)
+
+
+def open_brackets_message() -> str:
+    return _("more than {limit} brackets '[' open at once (links, images or footnotes that "
+             "are never closed): close them, or write \\[ for a bracket that is text", limit=MAX_MARKDOWN_NESTING)
+
+
 
 # markdown-it looks for the `]` of every `[` by skipping token after token (skipToken):
 # the brackets that stay open make that search quadratic in a block's length. Each
@@ -113,7 +122,7 @@ def _counted_skip_token(state) -> None:
         if budget[0] < 0:
             line = state.env.get(_BLOCK_LINE)
             line = None if line is None else line + state.src.count("\n", 0, state.pos)
-            raise TooMuch(line, OPEN_BRACKETS)
+            raise TooMuch(line, open_brackets_message())
     _skip_token(state)
 
 
@@ -140,7 +149,7 @@ def parse(source: str, first_line: int = 1) -> tuple[Node, Warn]:
     builder = _Builder(first_line)
     deep = open_brackets(source)
     if deep is not None:
-        raise TooMuch(first_line + deep - 1, OPEN_BRACKETS)
+        raise TooMuch(first_line + deep - 1, open_brackets_message())
     env = {_BUDGET: [_STEPS_PER_CHARACTER * len(source) + 10_000]}
     try:
         tokens = _parser.parse(source, env)
@@ -174,30 +183,31 @@ def _check_limits(tokens, first_line: int) -> None:
         if tok.map:
             line = first_line + tok.map[0]
         if tok.level >= _MAX_LEVEL - 1:  # markdown-it stops here and drops what is deeper
-            raise TooMuch(line, TOO_DEEP)
+            raise TooMuch(line, too_deep())
         if tok.type in _BLOCK_NESTING:
             depth += 1
             if depth > MAX_MARKDOWN_NESTING:
-                raise TooMuch(line, TOO_DEEP)
+                raise TooMuch(line, too_deep())
         elif tok.type.replace("_close", "_open") in _BLOCK_NESTING:
             depth -= 1
         elif tok.type == "footnote_open":
             footnotes += 1
             if footnotes > MAX_FOOTNOTES:
                 raise TooMuch(_note_line(tokens, tok, first_line, line),
-                              f"more than {MAX_FOOTNOTES} footnotes in one fiche: keep the essential ones, or "
-                              "gather the sources in a list at the end")
+                              _("more than {limit} footnotes in one fiche: keep the essential ones, or "
+                                "gather the sources in a list at the end", limit=MAX_FOOTNOTES))
         elif tok.type == "table_open":
             rows = 0
         elif tok.type == "tr_open":
             rows += 1
             if rows > MAX_TABLE_ROWS + 1:  # the header row, then at most MAX_TABLE_ROWS
-                raise TooMuch(line, f"a table of more than {MAX_TABLE_ROWS} rows: split it into several tables")
+                raise TooMuch(line, _("a table of more than {limit} rows: split it into several tables",
+                                      limit=MAX_TABLE_ROWS))
         elif tok.type == "footnote_block_open":
             depth = 0  # the notes are laid out apart from the text that calls them
         elif tok.type == "inline" and tok.children:
             if depth + _inline_depth(tok.children) > MAX_MARKDOWN_NESTING:
-                raise TooMuch(line, TOO_DEEP)
+                raise TooMuch(line, too_deep())
 
 
 def _note_line(tokens, note, first_line: int, fallback: int) -> int:
@@ -299,13 +309,13 @@ class _Builder:
             align = style.split(":", 1)[1] if style.startswith("text-align:") else None
             return [Node(t, self.inline_of(n, line), {"align": align}, line)]
         if t == "html_block":
-            self.warn(line, "raw HTML dropped: write the content in Markdown instead")
+            self.warn(line, _("raw HTML dropped: write the content in Markdown instead"))
             return []
         if t == "footnote_anchor":  # the way back to a note's call: paper has none
             return []
         if t == "inline":  # a bare inline, as in tight list items
             return [Node("paragraph", self.inlines(n.children, line), line=line)]
-        self.warn(line, f"unsupported Markdown block '{t}' dropped")
+        self.warn(line, _("unsupported Markdown block '{kind}' dropped", kind=t))
         return []
 
     def inline_of(self, n: SyntaxTreeNode, line) -> list[Node]:
@@ -341,7 +351,7 @@ class _Builder:
                 top = stack.pop()
                 stack[-1].children.append(top)
         elif not raw.startswith("<!--"):
-            self.warn(line, f"raw HTML {raw[:40]!r} dropped: only <sup>, <sub> and <br> are kept")
+            self.warn(line, _("raw HTML {html} dropped: only <sup>, <sub> and <br> are kept", html=repr(raw[:40])))
 
     def inline(self, n: SyntaxTreeNode, line) -> list[Node]:
         t = n.type
@@ -360,7 +370,8 @@ class _Builder:
             kids = self.inlines(n.children, line)
             if href.lower().startswith(SAFE_SCHEMES):
                 return [Node("link", kids, {"href": href})]
-            self.warn(line, f"link target {href[:60]!r} removed: only http, https and mailto links are kept")
+            self.warn(line, _("link target {href} removed: only http, https and mailto links are kept",
+                              href=repr(href[:60])))
             return kids
         if t == "image":
             alt = "".join(c.content for c in n.children if c.type == "text") or None
@@ -374,5 +385,5 @@ class _Builder:
             stack = [Node("span")]
             self.html_inline(n.content, stack, line)
             return stack[0].children
-        self.warn(line, f"unsupported Markdown '{t}' dropped")
+        self.warn(line, _("unsupported Markdown '{kind}' dropped", kind=t))
         return []

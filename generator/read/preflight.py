@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 
 from generator.diagnostics import Report
+from generator.i18n import _, n_
 from generator.model import Fiche, Project
 
 TEXT_WIDTH_MM = {"A4": 170.0, "A5": 120.0}
@@ -56,8 +57,10 @@ def _registry(project: Project) -> set[str] | None:
 def _check_title(fiche: Fiche, bound: int, report: Report) -> None:
     if len(fiche.title) > bound:
         report.warning(fiche.rel, fiche.lines.get("title"),
-                       f"title of {len(fiche.title)} characters: the running header holds about {bound}; "
-                       f"shorten it (the subtitle can carry the rest)")
+                       n_("title of {n} character: the running header holds about {bound}; "
+                          "shorten it (the subtitle can carry the rest)",
+                          "title of {n} characters: the running header holds about {bound}; "
+                          "shorten it (the subtitle can carry the rest)", len(fiche.title), bound=bound))
 
 
 def _check_partners(fiche: Fiche, registry: set[str], report: Report) -> None:
@@ -65,8 +68,8 @@ def _check_partners(fiche: Fiche, registry: set[str], report: Report) -> None:
         line = ref.line or fiche.lines.get("partners")
         if ref.name.casefold() not in registry and ref.given.casefold() not in registry:
             report.warning(fiche.rel, line,
-                           f"partner '{ref.given}' is not in partners.yaml: it is indexed as written; "
-                           f"add it, or one of its aliases, to partners.yaml")
+                           _("partner '{name}' is not in partners.yaml: it is indexed as written; "
+                             "add it, or one of its aliases, to partners.yaml", name=ref.given))
 
 
 def _pixel_size(path: Path, cache: dict) -> tuple[int, int] | None:
@@ -96,10 +99,13 @@ def _check_images(fiche: Fiche, width_mm: float, min_dpi: float, cache: dict, re
         dpi = size[0] / (width_mm / 25.4)
         if dpi < min_dpi:
             needed = round(min_dpi * width_mm / 25.4)
+            shown_dpi, mm, lowest = f"{dpi:.0f}", f"{width_mm:g}", f"{min_dpi:g}"
             report.warning(fiche.rel, line,
-                           f"image '{shown}' is {size[0]} pixels wide: {dpi:.0f} dpi at the "
-                           f"{width_mm:g} mm it is printed at, below {min_dpi:g} dpi; "
-                           f"print needs about {needed} pixels")
+                           n_("image '{src}' is {n} pixel wide: {dpi} dpi at the {mm} mm it is printed at, "
+                              "below {min_dpi} dpi; print needs about {needed} pixels",
+                              "image '{src}' is {n} pixels wide: {dpi} dpi at the {mm} mm it is printed at, "
+                              "below {min_dpi} dpi; print needs about {needed} pixels", size[0], src=shown,
+                              dpi=shown_dpi, mm=mm, min_dpi=lowest, needed=needed))
 
 
 __all__ = ["preflight", "TEXT_WIDTH_MM", "MIN_DPI", "HEADER_CHARS"]

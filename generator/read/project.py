@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from generator.diagnostics import Report
+from generator.i18n import _, n_
 from generator.model import (
     EditionSpec,
     Fiche,
@@ -46,7 +47,7 @@ def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool
     """
     root = Path(root)
     if not root.is_dir():
-        report.error(str(root), None, "no such folder: give the folder that holds publication.yaml and fiches/")
+        report.error(str(root), None, _("no such folder: give the folder that holds publication.yaml and fiches/"))
         return None
     root = root.resolve()
     pub, pub_lines = _read_publication(root, report)
@@ -114,7 +115,7 @@ def _markdown(text: str, line: int | None, report: Report):
     """publication.yaml's Markdown text (the introduction), sanitised as a fiche's body
     is; what is dropped is reported at the key's line."""
     node, warnings = markdown.parse(text, line or 1)
-    for _, message in warnings:
+    for _line, message in warnings:
         report.warning("publication.yaml", line, message)
     return node
 
@@ -143,11 +144,13 @@ def _check_sections(pub: Publication, id_lines: dict, fiches: list[Fiche], all_i
             line = id_lines.get((i, j), section.line)
             key = id_key(given.removesuffix(".md"))
             if key in seen:
-                report.warning("publication.yaml", line, f"fiche '{given}' is already in section « {seen[key]} »: listed once only")
+                report.warning("publication.yaml", line, _("fiche '{id}' is already in section « {section} »: listed "
+                                                           "once only", id=given, section=seen[key]))
                 continue
             if key not in known:
                 if key not in all_ids:
-                    report.error("publication.yaml", line, f"section « {section.title} » names fiche '{given}', but there is no fiches/**/{given}.md")
+                    report.error("publication.yaml", line, _("section « {section} » names fiche '{id}', but there is "
+                                                             "no fiches/**/{id}.md", section=section.title, id=given))
                 continue  # a draft left out of this build
             seen[key] = section.title
             ids.append(known[key])
@@ -171,7 +174,9 @@ def _read_partners(root: Path, report: Report) -> tuple[list[Partner], bytes | N
             key = fold(name)
             if key in owner and owner[key][0] != e["name"]:
                 first, first_line = owner[key]
-                report.error("partners.yaml", line, f"'{name}' already names partner '{first}' (line {first_line}): a name or alias can belong to one partner only")
+                report.error("partners.yaml", line, _("'{name}' already names partner '{first}' (line {line}): a name "
+                                                      "or alias can belong to one partner only", name=name,
+                                                      first=first, line=first_line))
                 continue
             if key in owner:
                 continue  # an alias repeating the partner's own name: harmless
@@ -199,26 +204,29 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: P
     """The fiches to publish, and the id_key of every fiche on disk, drafts included."""
     files = fiche_files(root)
     if not files:
-        report.warning("fiches", None, "no fiche found: write them as fiches/NAME.md (`recueil new \"Title\"` makes one)")
+        report.warning("fiches", None, _("no fiche found: write them as fiches/NAME.md (`recueil new \"Title\"` "
+                                         "makes one)"))
     ids: dict[str, str] = {}  # id_key(id) -> rel of the first file with it
     todo = []
     for path in files:
         rel = path.relative_to(root).as_posix()
         problem = name_problem(path.name)
         if problem:
-            report.error(rel, None, f"this file name cannot name the fiche's outputs (fiches/ID.pdf, fiches/ID.docx): "
-                                    f"{problem}; rename the file")
+            report.error(rel, None, _("this file name cannot name the fiche's outputs (fiches/ID.pdf, "
+                                      "fiches/ID.docx): {problem}; rename the file", problem=problem))
             continue
         try:
             outside = not path.resolve().is_relative_to(root)
         except (OSError, RuntimeError):  # a symbolic link loop: read_source says so
             outside = False
         if outside:
-            report.error(rel, None, "this file is a link to outside the project folder: copy the fiche into the project instead")
+            report.error(rel, None, _("this file is a link to outside the project folder: copy the fiche into the "
+                                      "project instead"))
             continue
         key = id_key(path.stem)
         if key in ids:
-            report.error(rel, None, f"id '{path.stem}' is already used by {ids[key]}: fiche ids are file names, compared ignoring case; rename one of them")
+            report.error(rel, None, _("id '{id}' is already used by {path}: fiche ids are file names, compared "
+                                      "ignoring case; rename one of them", id=path.stem, path=ids[key]))
             continue
         ids[key] = rel
         todo.append((path, rel))
@@ -226,7 +234,7 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: P
     for fiche, is_draft, items in _read_all(todo, ctx, pool, meanwhile):
         if is_draft and not drafts:
             for d in items:
-                report.warning(d.path, d.line, f"(draft, not published) {d.message}")
+                report.warning(d.path, d.line, _("(draft, not published) {message}", message=d.message))
             continue
         report.items += items
         if fiche is not None:
@@ -240,16 +248,17 @@ def name_problem(name: str) -> str | None:
     and on the machines the files are copied to."""
     fiche_id = name[:-3] if name.endswith(".md") else name
     if any(0xD800 <= ord(c) <= 0xDFFF for c in fiche_id):
-        return "it is not valid UTF-8 (a name made on a machine with another encoding)"
+        return _("it is not valid UTF-8 (a name made on a machine with another encoding)")
     if "\\" in fiche_id:
-        return "it holds a backslash '\\', a folder separator on Windows"
+        return _("it holds a backslash '\\', a folder separator on Windows")
     bad = sorted({c for c in fiche_id if c in "\t\n\r" or UNWANTED.match(c)})
     if bad:
-        return "it holds control character(s) " + ", ".join(f"U+{ord(c):04X}" for c in bad)
+        return n_("it holds the control character {chars}", "it holds the control characters {chars}", len(bad),
+                  chars=", ".join(f"U+{ord(c):04X}" for c in bad))
     size = len((fiche_id + limits.LONGEST_SUFFIX).encode("utf-8"))
     if size > limits.NAME_MAX:
-        return (f"it is too long: with {limits.LONGEST_SUFFIX} it makes {size} bytes, and file systems allow "
-                f"{limits.NAME_MAX}")
+        return _("it is too long: with {suffix} it makes {size} bytes, and file systems allow {limit}",
+                 suffix=limits.LONGEST_SUFFIX, size=size, limit=limits.NAME_MAX)
     return None
 
 

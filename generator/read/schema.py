@@ -15,6 +15,7 @@ import urllib.parse
 from typing import Any
 
 from generator.diagnostics import Report
+from generator.i18n import _, n_, p_
 from generator.read import isbn as isbn_digits
 from generator.read.clean import clean, removed
 from generator.read.frontmatter import Doc
@@ -61,16 +62,16 @@ def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
 def describe(value: Any) -> str:
     """What the user wrote, in words: for 'must be a list, not ...' messages."""
     if isinstance(value, bool):
-        return "yes/no"
+        return _("yes/no")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, dict):
-        return "a group of keys"
+        return _("a group of keys")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, (dt.date, dt.datetime)):
-        return "a date"
-    return "a text"
+        return _("a date")
+    return _("a text")
 
 
 class Checker:
@@ -92,28 +93,32 @@ class Checker:
     def name(path) -> str:
         """A key as a user sees it: 'title', or 'name' (partners, item 2)."""
         keys = [p for p in path if isinstance(p, str)]
-        last = f"'{keys[-1]}'" if keys else "the value"
+        last = f"'{keys[-1]}'" if keys else _("the value")
         if isinstance(path[-1], int):
-            last = f"item {path[-1] + 1} of '{keys[-1]}'" if keys else f"item {path[-1] + 1}"
+            last = (_("item {n} of '{key}'", n=path[-1] + 1, key=keys[-1]) if keys
+                    else _("item {n}", n=path[-1] + 1))
         elif len(path) > 1:
-            where = ", ".join(f"item {p + 1}" if isinstance(p, int) else p for p in path[:-1])
+            where = ", ".join(p_("where a key is", "item {n}", n=p + 1) if isinstance(p, int) else p
+                              for p in path[:-1])
             last += f" ({where})"
         return last
 
     # shapes -------------------------------------------------------------------------
     def mapping(self, path, value, known: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(value, dict):
-            self.error(path, f"{self.name(path) if path else 'this file'} must be a group of 'key: value' lines, not {describe(value)}")
+            self.error(path, _("{name} must be a group of 'key: value' lines, not {what}",
+                               name=self.name(path) if path else _("this file"), what=describe(value)))
             return None
         for key in value:
             if key not in known:
                 hint = did_you_mean(key, known)
-                advice = f"did you mean '{hint}'?" if hint else "known keys: " + ", ".join(known)
-                self.warn(tuple(path) + (key,), f"unknown key '{key}' ignored: {advice}")
+                self.warn(tuple(path) + (key,),
+                          _("unknown key '{key}' ignored: did you mean '{hint}'?", key=key, hint=hint) if hint
+                          else _("unknown key '{key}' ignored: known keys: {keys}", key=key, keys=", ".join(known)))
         for key in required:
             if key not in value:
-                where = f" in {self.name(path)}" if path else ""
-                self.error(path, f"missing required key '{key}'{where}")
+                self.error(path, _("missing required key '{key}' in {name}", key=key, name=self.name(path)) if path
+                           else _("missing required key '{key}'", key=key))
         return value
 
     def text(self, path, value, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
@@ -124,10 +129,10 @@ class Checker:
         path = tuple(path)
         if value is None:
             if required:
-                self.error(path, f"{self.name(path)} is empty: it needs a value")
+                self.error(path, _("{name} is empty: it needs a value", name=self.name(path)))
             return None
         if isinstance(value, (dict, list)):
-            self.error(path, f"{self.name(path)} must be a text, not {describe(value)}")
+            self.error(path, _("{name} must be a text, not {what}", name=self.name(path), what=describe(value)))
             return None
         if not isinstance(value, str):
             value = self.doc.texts.get(path, str(value))
@@ -136,10 +141,12 @@ class Checker:
             self.warn(path, removed(found))
         value = value.strip()
         if not value and required:
-            self.error(path, f"{self.name(path)} is empty: it needs a value")
+            self.error(path, _("{name} is empty: it needs a value", name=self.name(path)))
             return None
         if len(value) > limit:
-            self.error(path, f"{self.name(path)} is too long ({len(value)} characters; at most {limit}): shorten it")
+            self.error(path, n_("{name} is too long ({n} character; at most {limit}): shorten it",
+                                "{name} is too long ({n} characters; at most {limit}): shorten it",
+                                len(value), name=self.name(path), limit=limit))
             return None
         return value or None
 
@@ -149,14 +156,16 @@ class Checker:
         path = tuple(path)
         if value is None or value == []:
             if required:
-                self.error(path, f"{self.name(path)} needs at least one item")
+                self.error(path, _("{name} needs at least one item", name=self.name(path)))
             return []
         if isinstance(value, str):
             if "," in value or ";" in value:
-                self.warn(path, f"{self.name(path)} is one text; if you meant several, write one per line starting with '- '")
+                self.warn(path, _("{name} is one text; if you meant several, write one per line starting with '- '",
+                                  name=self.name(path)))
             value = [value]
         elif not isinstance(value, list):
-            self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
+            self.error(path, _("{name} must be a list (one item per line starting with '- '), not {what}",
+                               name=self.name(path), what=describe(value)))
             return []
         out = []
         errors = len(self.report.errors)
@@ -165,7 +174,7 @@ class Checker:
             if s is not None and s not in out:
                 out.append(s)
         if required and not out and len(self.report.errors) == errors:
-            self.error(path, f"{self.name(path)} needs at least one item")
+            self.error(path, _("{name} needs at least one item", name=self.name(path)))
         return out
 
     def items(self, path, value) -> list:
@@ -176,7 +185,8 @@ class Checker:
             return value
         if isinstance(value, dict):
             return [value]
-        self.error(path, f"{self.name(path)} must be a list (one item per line starting with '- '), not {describe(value)}")
+        self.error(path, _("{name} must be a list (one item per line starting with '- '), not {what}",
+                           name=self.name(path), what=describe(value)))
         return []
 
     def boolean(self, path, value) -> bool | None:
@@ -184,23 +194,27 @@ class Checker:
             return None
         if isinstance(value, bool):
             return value
-        self.error(path, f"{self.name(path)} must be true or false, not {describe(value)}")
+        self.error(path, _("{name} must be true or false, not {what}", name=self.name(path), what=describe(value)))
         return None
 
     def url(self, path, value) -> str | None:
         s = self.text(path, value)
         if s is not None and not _URL.match(s):
-            self.error(path, f"{self.name(path)} must be a web address starting with http:// or https://, not '{s[:60]}'")
+            self.error(path, _("{name} must be a web address starting with http:// or https://, not '{value}'",
+                               name=self.name(path), value=s[:60]))
             return None
         return s
 
     def number(self, path, value, low: float, high: float, unit: str) -> float | None:
-        """A number from `low` to `high` (in `unit`, for the message)."""
+        """A number from `low` to `high` (in `unit`, "seconds" or "bytes", for the message)."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            self.error(path, f"{self.name(path)} must be a number of {unit} from {low:g} to {high:g}, "
-                             f"not {describe(value) if not isinstance(value, (int, float)) else value}")
+            values = dict(name=self.name(path), low=f"{low:g}", high=f"{high:g}",
+                          value=describe(value) if not isinstance(value, (int, float)) else value)
+            self.error(path, _("{name} must be a number of seconds from {low} to {high}, not {value}", **values)
+                       if unit == "seconds" else
+                       _("{name} must be a number of bytes from {low} to {high}, not {value}", **values))
             return None
         return value
 
@@ -209,7 +223,8 @@ class Checker:
         if s is not None and s.lower().startswith("mailto:"):
             s = s[7:]
         if s is not None and not _EMAIL.match(s):
-            self.error(path, f"{self.name(path)} does not look like an e-mail address: '{s[:60]}'")
+            self.error(path, _("{name} does not look like an e-mail address: '{value}'", name=self.name(path),
+                               value=s[:60]))
             return None
         return s
 
@@ -223,13 +238,14 @@ class Checker:
             return None
         m = _DATE.match(s)
         if not m:
-            self.error(path, f"{self.name(path)} must be a date written YYYY, YYYY-MM or YYYY-MM-DD, not '{s[:40]}'")
+            self.error(path, _("{name} must be a date written YYYY, YYYY-MM or YYYY-MM-DD, not '{value}'",
+                               name=self.name(path), value=s[:40]))
             return None
         year, month, day = (int(g) if g else None for g in m.groups())
         try:
             dt.date(year, month or 1, day or 1)
         except ValueError:
-            self.error(path, f"{self.name(path)}: {s} is not a real date")
+            self.error(path, _("{name}: {value} is not a real date", name=self.name(path), value=s))
             return None
         return s
 
@@ -240,7 +256,8 @@ class Checker:
             return None
         tag = s.replace("_", "-")
         if not _LANG.match(tag):
-            self.error(path, f"{self.name(path)} must be a language tag such as fr, en or gcr, not '{s[:20]}'")
+            self.error(path, _("{name} must be a language tag such as fr, en or gcr, not '{value}'",
+                               name=self.name(path), value=s[:20]))
             return None
         first, *rest = tag.split("-")
         return "-".join([first.lower(), *rest])
@@ -252,7 +269,8 @@ class Checker:
         for c in choices:
             if s.lower() == c.lower():
                 return c
-        self.error(path, f"{self.name(path)} must be one of {', '.join(choices)}, not '{s[:40]}'")
+        self.error(path, _("{name} must be one of {choices}, not '{value}'", name=self.name(path),
+                           choices=", ".join(choices), value=s[:40]))
         return None
 
 
@@ -262,7 +280,7 @@ def publication_fields(c: Checker) -> dict:
     """Checked values of publication.yaml; keys absent from the file are absent here."""
     data = c.doc.value
     if data is None:
-        c.report.error(c.rel, 1, "publication.yaml is empty: it needs at least 'title: ...'")
+        c.report.error(c.rel, 1, _("publication.yaml is empty: it needs at least 'title: ...'"))
         return {}
     if c.mapping((), data, PUBLICATION_KEYS, ("title",)) is None:
         return {}
@@ -277,15 +295,16 @@ def publication_fields(c: Checker) -> dict:
         if lang:
             lang = lang.lower()
             if lang.split("-")[0] not in LANGS:
-                c.warn(("lang",), f"labels are not translated into '{lang}': contents and index titles will be in English")
+                c.warn(("lang",), _("labels are not translated into '{lang}': contents and index titles will be in English",
+                                    lang=lang))
             out["lang"] = lang
     if "page_size" in data:
         from generator.design import page_size
 
         found = page_size(c.text(("page_size",), data["page_size"]))
         if found is None:
-            c.error(("page_size",), f"'page_size' must be A4, A5, A6, Letter or WIDTHmm x HEIGHTmm "
-                                    f"(such as 170mm x 240mm), not '{str(data['page_size'])[:40]}'")
+            c.error(("page_size",), _("'page_size' must be A4, A5, A6, Letter or WIDTHmm x HEIGHTmm "
+                                      "(such as 170mm x 240mm), not '{value}'", value=str(data['page_size'])[:40]))
         out["page_size"] = found[0] if found else None
     if "allow_remote" in data:
         out["allow_remote"] = c.boolean(("allow_remote",), data["allow_remote"])
@@ -307,12 +326,14 @@ def publication_fields(c: Checker) -> dict:
                 chosen.append(name.lower())
             else:
                 hint = did_you_mean(name, INDEXES)
-                c.error(key, f"unknown index '{name}'" + (f": did you mean '{hint}'?" if hint else f": choose among {', '.join(INDEXES)}"))
+                c.error(key, _("unknown index '{name}': did you mean '{hint}'?", name=name, hint=hint) if hint
+                        else _("unknown index '{name}': choose among {indexes}", name=name, indexes=", ".join(INDEXES)))
         out["indexes"] = chosen
     if "colophon" in data and data["colophon"] is not None:
         col = data["colophon"]
         if not isinstance(col, dict):
-            c.error(("colophon",), f"'colophon' must be a group of 'key: text' lines (legal, printer, licence, isbn...), not {describe(col)}")
+            c.error(("colophon",), _("'colophon' must be a group of 'key: text' lines (legal, printer, licence, "
+                                     "isbn...), not {what}", what=describe(col)))
         else:
             out["colophon"] = {k: t for k in col if (t := c.text(("colophon", k), col[k])) is not None}
             if "isbn" in col:
@@ -342,8 +363,8 @@ def editions(c: Checker, value) -> list[dict]:
         for j, text in enumerate(c.texts(p + ("select",), item.get("select"), required="select" in item)):
             key, eq, val = text.partition("=")
             if not eq or key.strip().lower() not in SELECT_KEYS or not val.strip():
-                c.error(p + ("select", j), f"'{text}' is not a selection: write KEY=VALUE with KEY one of "
-                        f"{', '.join(SELECT_KEYS)}, as after --select")
+                c.error(p + ("select", j), _("'{text}' is not a selection: write KEY=VALUE with KEY one of "
+                                             "{keys}, as after --select", text=text, keys=", ".join(SELECT_KEYS)))
                 continue
             selects.append((key.strip().lower(), val.strip()))
         title = c.text(p + ("title",), item.get("title"), required="title" in item)
@@ -378,7 +399,8 @@ def base_url(c: Checker, value) -> str | None:
     if s is None:
         return None
     if "?" in s or "#" in s:
-        c.error(("base_url",), f"'base_url' is the address of the folder where web/ is published, without ?… or #…: not '{s[:60]}'")
+        c.error(("base_url",), _("'base_url' is the address of the folder where web/ is published, without ?… "
+                                 "or #…: not '{value}'", value=s[:60]))
         return None
     s = urllib.parse.quote(s, safe=":/@!$&'()*+,;=%~-._")
     return s if s.endswith("/") else s + "/"
@@ -390,10 +412,10 @@ def isbn(c: Checker, path, value) -> str | None:
         return None
     digits = isbn_digits.normalize(s)
     if not re.fullmatch(r"\d{9}[\dX]|\d{13}", digits):
-        c.error(path, f"'{s}' is not an ISBN: it needs 10 or 13 digits")
+        c.error(path, _("'{value}' is not an ISBN: it needs 10 or 13 digits", value=s))
         return None
     if not isbn_digits.valid_isbn(s):
-        c.error(path, f"ISBN '{s}' is wrong: its check digit does not match (a typo in one digit?)")
+        c.error(path, _("ISBN '{value}' is wrong: its check digit does not match (a typo in one digit?)", value=s))
         return None
     return s
 
@@ -422,7 +444,8 @@ def partner_entries(c: Checker) -> list[dict]:
         c = Checker(_subdoc(c.doc, "partners"), c.rel, c.report)
         data = c.doc.value
     if not isinstance(data, list):
-        c.error((), f"partners.yaml must be a list of partners, each starting with '- name: ...', not {describe(data)}")
+        c.error((), _("partners.yaml must be a list of partners, each starting with '- name: ...', not {what}",
+                      what=describe(data)))
         return []
     out = []
     for i, item in enumerate(data):

@@ -28,6 +28,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from generator.i18n import _, n_
+
 STANDARD_TYPES = frozenset(
     "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 "
     "L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code Link Annot "
@@ -53,10 +55,10 @@ def verify(path: Path, *, ua: bool = False, pdfa: bool = False, print_boxes: boo
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError:
-        found.add("the file is encrypted")
+        found.add(_("the file is encrypted"))
         return found
     except (pikepdf.PdfError, OSError) as e:
-        found.add(f"not a PDF that can be read: {e}")
+        found.add(_("not a PDF that can be read: {problem}", problem=e))
         return found
     with pdf:
         _basics(pdf, found)
@@ -76,7 +78,7 @@ def _fonts(pdf: pikepdf.Pdf):
     seen = set()
     for number, page in enumerate(pdf.pages, 1):
         for resources in _all_resources(page.obj.get("/Resources")):
-            for _, font in (resources.get("/Font") or {}).items():
+            for _name, font in (resources.get("/Font") or {}).items():
                 if isinstance(font, Dictionary) and font.objgen not in seen:
                     seen.add(font.objgen if font.objgen != (0, 0) else id(font))
                     yield number, font
@@ -87,7 +89,7 @@ def _all_resources(resources, seen=None):
     if not isinstance(resources, Dictionary):
         return
     yield resources
-    for _, xobject in (resources.get("/XObject") or {}).items():
+    for _name, xobject in (resources.get("/XObject") or {}).items():
         if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
             seen.add(xobject.objgen)
             yield from _all_resources(xobject.get("/Resources"), seen)
@@ -95,19 +97,19 @@ def _all_resources(resources, seen=None):
 
 def _basics(pdf: pikepdf.Pdf, found: Findings) -> None:
     if "/ID" not in pdf.trailer:
-        found.add("no document /ID in the trailer")
+        found.add(_("no document /ID in the trailer"))
     meta = pdf.open_metadata()
     if not (pdf.docinfo.get("/Title") or meta.get("dc:title")):
-        found.add("no title in the document information or the XMP metadata")
+        found.add(_("no title in the document information or the XMP metadata"))
     if not str(pdf.Root.get("/Lang", "")).strip():
-        found.add("no /Lang: the document's language is unknown to a screen reader")
+        found.add(_("no /Lang: the document's language is unknown to a screen reader"))
     for number, font in _fonts(pdf):
         for f in [font, *list(font.get("/DescendantFonts") or [])]:
             descriptor = f.get("/FontDescriptor")
             if f.get("/Subtype") == Name.Type3 or descriptor is None and f is font and "/DescendantFonts" in f:
                 continue
             if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                found.add(f"font {f.get('/BaseFont')} (first on page {number}) is not embedded")
+                found.add(_("font {font} (first on page {page}) is not embedded", font=f.get('/BaseFont'), page=number))
 
 
 # --- PDF/UA ----------------------------------------------------------------------------
@@ -116,20 +118,20 @@ def _ua(pdf: pikepdf.Pdf, found: Findings) -> None:
     root = pdf.Root
     mark = root.get("/MarkInfo")
     if mark is None or not bool(mark.get("/Marked", False)):
-        found.add("not tagged: /MarkInfo /Marked is not true")
+        found.add(_("not tagged: /MarkInfo /Marked is not true"))
     elif bool(mark.get("/Suspects", False)):
-        found.add("/MarkInfo /Suspects is true: the tags are not trusted")
+        found.add(_("/MarkInfo /Suspects is true: the tags are not trusted"))
     prefs = root.get("/ViewerPreferences")
     if prefs is None or not bool(prefs.get("/DisplayDocTitle", False)):
-        found.add("/ViewerPreferences /DisplayDocTitle is not true: a reader shows the file name, not the title")
+        found.add(_("/ViewerPreferences /DisplayDocTitle is not true: a reader shows the file name, not the title"))
     meta = pdf.open_metadata()
     if str(meta.get("pdfuaid:part", "")) != "1":
-        found.add("the XMP metadata does not say pdfuaid:part 1")
+        found.add(_("the XMP metadata does not say pdfuaid:part 1"))
     if not meta.get("dc:title"):
-        found.add("no dc:title in the XMP metadata")
+        found.add(_("no dc:title in the XMP metadata"))
     tree = root.get("/StructTreeRoot")
     if tree is None:
-        found.add("no structure tree (/StructTreeRoot)")
+        found.add(_("no structure tree (/StructTreeRoot)"))
         return
     content = _marked_content(pdf, found)
     claimed = _walk_tree(pdf, tree, found)
@@ -137,7 +139,7 @@ def _ua(pdf: pikepdf.Pdf, found: Findings) -> None:
     _annotations(pdf, found)
     for number, font in _fonts(pdf):
         if font.get("/Subtype") == Name.Type0 and "/ToUnicode" not in font:
-            found.add(f"font {font.get('/BaseFont')} (first on page {number}) has no /ToUnicode map")
+            found.add(_("font {font} (first on page {page}) has no /ToUnicode map", font=font.get('/BaseFont'), page=number))
 
 
 def _marked_content(pdf: pikepdf.Pdf, found: Findings) -> dict[int, list[int]]:
@@ -177,10 +179,11 @@ def _scan(holder, resources, number: int, marked: bool, mcids: list[int], forms_
                     forms_seen.add(key)
                     _scan(xobject, xobject.get("/Resources") or resources, number, inside, mcids, forms_seen, found)
             elif not inside:
-                found.add(f"page {number}: an image is drawn outside tagged content or an artifact")
-        elif not inside and (op in _SHOW_TEXT or op in _PAINT):
-            what = "text" if op in _SHOW_TEXT else "a path or shading"
-            found.add(f"page {number}: {what} drawn outside tagged content or an artifact")
+                found.add(_("page {page}: an image is drawn outside tagged content or an artifact", page=number))
+        elif not inside and op in _SHOW_TEXT:
+            found.add(_("page {page}: text drawn outside tagged content or an artifact", page=number))
+        elif not inside and op in _PAINT:
+            found.add(_("page {page}: a path or shading drawn outside tagged content or an artifact", page=number))
 
 
 @dataclass
@@ -195,9 +198,9 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
     role_map = tree.get("/RoleMap") or {}
     for alias, target in role_map.items():
         if alias.lstrip("/") in STANDARD_TYPES:
-            found.add(f"the role map remaps the standard type {alias}")
+            found.add(_("the role map remaps the standard type {type}", type=alias))
         elif str(target).lstrip("/") not in STANDARD_TYPES:
-            found.add(f"the role map maps {alias} to {target}, not to a standard type")
+            found.add(_("the role map maps {type} to {target}, not to a standard type", type=alias, target=target))
     headings: list[int] = []
     kinds = {"numbered": False, "plain": False}
 
@@ -207,19 +210,19 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
 
     def visit(element, page_number: int | None, depth: int) -> None:
         if depth > 200:
-            found.add("the structure tree is more than 200 levels deep")
+            found.add(_("the structure tree is more than 200 levels deep"))
             return
         s = kind(element)
         found.elements[s] += 1
         if s not in STANDARD_TYPES:
-            found.add(f"element type /{s} is neither standard nor role-mapped")
+            found.add(_("element type /{type} is neither standard nor role-mapped", type=s))
         if s == "H":
             kinds["plain"] = True
         elif s in ("H1", "H2", "H3", "H4", "H5", "H6"):
             kinds["numbered"] = True
             headings.append(int(s[1]))
         if s in ("Figure", "Formula") and not (element.get("/Alt") or element.get("/ActualText")):
-            found.add(f"a {s} has no alternative text (/Alt)")
+            found.add(_("a {type} has no alternative text (/Alt)", type=s))
         pg = element.get("/Pg")
         if pg is not None:
             page_number = pages.get(pg.objgen)
@@ -229,7 +232,7 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
         for kid in kids:
             if isinstance(kid, int):
                 if page_number is None:
-                    found.add(f"a /{s} element marks content id {kid} without a page")
+                    found.add(_("a /{type} element marks content id {id} without a page", type=s, id=kid))
                 else:
                     claimed.by_page[page_number][int(kid)] += 1
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
@@ -245,22 +248,22 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
         if allowed is not None:
             wrong = sorted({t for t in child_types if t not in allowed})
             if wrong:
-                found.add(f"a /{s} holds {', '.join('/' + t for t in wrong)}: it may hold only "
-                          f"{', '.join('/' + a for a in sorted(allowed))}")
+                found.add(_("a /{type} holds {wrong}: it may hold only {allowed}", type=s,
+                            wrong=", ".join("/" + t for t in wrong), allowed=", ".join("/" + a for a in sorted(allowed))))
         if s == "Table" and not _has(element, "TH", kind):
-            found.add("a /Table has no header cell (/TH)")
+            found.add(_("a /Table has no header cell (/TH)"))
 
     top = tree.get("/K")
     for element in (list(top) if isinstance(top, Array) else [top] if top is not None else []):
         if isinstance(element, Dictionary):
             visit(element, None, 0)
     if kinds["plain"] and kinds["numbered"]:
-        found.add("the headings mix /H with /H1-/H6")
+        found.add(_("the headings mix /H with /H1-/H6"))
     if headings and headings[0] != 1:
-        found.add(f"the first heading is /H{headings[0]}, not /H1")
+        found.add(_("the first heading is /H{level}, not /H1", level=headings[0]))
     for before, after in zip(headings, headings[1:]):
         if after > before + 1:
-            found.add(f"a heading level is skipped: /H{before} then /H{after}")
+            found.add(_("a heading level is skipped: /H{before} then /H{after}", before=before, after=after))
             break
     return claimed
 
@@ -279,13 +282,13 @@ def _parent_tree(pdf: pikepdf.Pdf, tree, content: dict[int, list[int]], claimed:
         counts = claimed.by_page[number]
         for mcid, n in Counter(ids).items():
             if n > 1:
-                found.add(f"page {number}: content id {mcid} is marked {n} times")
+                found.add(_("page {page}: content id {id} is marked {n} times", page=number, id=mcid, n=n))
             if counts[mcid] != 1:
-                found.add(f"page {number}: content id {mcid} is claimed by {counts[mcid]} structure elements, not one")
+                found.add(n_("page {page}: content id {id} is claimed by {n} structure element, not one", "page {page}: content id {id} is claimed by {n} structure elements, not one", counts[mcid], page=number, id=mcid))
         for mcid in sorted(set(counts) - set(ids)):
-            found.add(f"page {number}: a structure element claims content id {mcid}, which the page does not mark")
+            found.add(_("page {page}: a structure element claims content id {id}, which the page does not mark", page=number, id=mcid))
     if "/ParentTree" not in tree:
-        found.add("the structure tree has no /ParentTree")
+        found.add(_("the structure tree has no /ParentTree"))
         return
     parents = pikepdf.NumberTree(tree.ParentTree)
     for number, page in enumerate(pdf.pages, 1):
@@ -293,15 +296,15 @@ def _parent_tree(pdf: pikepdf.Pdf, tree, content: dict[int, list[int]], claimed:
             continue
         key = page.obj.get("/StructParents")
         if key is None:
-            found.add(f"page {number} marks content but has no /StructParents")
+            found.add(_("page {page} marks content but has no /StructParents", page=number))
             continue
         entry = parents.get(int(key))
         if not isinstance(entry, Array):
-            found.add(f"page {number}: the ParentTree has no array for /StructParents {int(key)}")
+            found.add(_("page {page}: the ParentTree has no array for /StructParents {key}", page=number, key=int(key)))
             continue
         for mcid in set(content[number]):
             if mcid >= len(entry) or not isinstance(entry[mcid], Dictionary):
-                found.add(f"page {number}: the ParentTree does not name the element of content id {mcid}")
+                found.add(_("page {page}: the ParentTree does not name the element of content id {id}", page=number, id=mcid))
 
 
 def _annotations(pdf: pikepdf.Pdf, found: Findings) -> None:
@@ -312,19 +315,19 @@ def _annotations(pdf: pikepdf.Pdf, found: Findings) -> None:
         if not annots:
             continue
         if page.obj.get("/Tabs") != Name.S:
-            found.add(f"page {number} has annotations but its tab order (/Tabs) is not the structure's (/S)")
+            found.add(_("page {page} has annotations but its tab order (/Tabs) is not the structure's (/S)", page=number))
         for annot in annots:
             subtype = str(annot.get("/Subtype", "")).lstrip("/")
             if subtype == "Link" and not str(annot.get("/Contents", "")).strip():
-                found.add(f"page {number}: a link has no description (/Contents)")
+                found.add(_("page {page}: a link has no description (/Contents)", page=number))
             key = annot.get("/StructParent")
             parent = parents.get(int(key)) if parents is not None and key is not None else None
             if not isinstance(parent, Dictionary):
-                found.add(f"page {number}: a {subtype} annotation is not in the structure tree (no /StructParent)")
+                found.add(_("page {page}: a {type} annotation is not in the structure tree (no /StructParent)", page=number, type=subtype))
             elif subtype == "Link" and str(parent.get("/S", "")).lstrip("/") != "Link":
-                found.add(f"page {number}: a link annotation is tagged /{str(parent.get('/S', '')).lstrip('/')}, not /Link")
+                found.add(_("page {page}: a link annotation is tagged /{type}, not /Link", page=number, type=str(parent.get('/S', '')).lstrip('/')))
             elif not _objr_in(parent, annot):
-                found.add(f"page {number}: the element of a {subtype} annotation does not reference it (OBJR)")
+                found.add(_("page {page}: the element of a {type} annotation does not reference it (OBJR)", page=number, type=subtype))
 
 
 def _objr_in(element, annot) -> bool:
@@ -341,24 +344,24 @@ def _pdfa(pdf: pikepdf.Pdf, found: Findings) -> None:
     meta = pdf.open_metadata()
     part, conformance = str(meta.get("pdfaid:part", "")), str(meta.get("pdfaid:conformance", ""))
     if not part or not conformance:
-        found.add("the XMP metadata does not identify a PDF/A part and conformance")
+        found.add(_("the XMP metadata does not identify a PDF/A part and conformance"))
     intents = pdf.Root.get("/OutputIntents")
     if not intents or not any("/DestOutputProfile" in i for i in intents):
-        found.add("no output intent with an ICC colour profile")
+        found.add(_("no output intent with an ICC colour profile"))
     for number, page in enumerate(pdf.pages, 1):
         for annot in page.obj.get("/Annots") or []:
             flags = int(annot.get("/F", 0))
             if not flags & 4 or flags & (1 | 2 | 32):
-                found.add(f"page {number}: an annotation is not marked printable (or is hidden)")
+                found.add(_("page {page}: an annotation is not marked printable (or is hidden)", page=number))
     listed = {spec.objgen for spec in pdf.Root.get("/AF") or []}
     for name, spec in pdf.attachments.items():
         stream = spec.obj.get("/EF", {}).get("/F")
         if stream is None or "/Subtype" not in stream:
-            found.add(f"embedded file {name} has no MIME type")
+            found.add(_("embedded file {name} has no MIME type", name=name))
         if "/AFRelationship" not in spec.obj:
-            found.add(f"embedded file {name} has no /AFRelationship")
+            found.add(_("embedded file {name} has no /AFRelationship", name=name))
         if spec.obj.objgen not in listed:
-            found.add(f"embedded file {name} is not listed in the catalog's /AF")
+            found.add(_("embedded file {name} is not listed in the catalog's /AF", name=name))
 
 
 # --- print ---------------------------------------------------------------------------
@@ -367,11 +370,11 @@ def _boxes(pdf: pikepdf.Pdf, found: Findings) -> None:
     for number, page in enumerate(pdf.pages, 1):
         trim, bleed = page.obj.get("/TrimBox"), page.obj.get("/BleedBox")
         if trim is None or bleed is None:
-            found.add(f"page {number} has no {'/TrimBox' if trim is None else '/BleedBox'}")
+            found.add(_("page {page} has no {box}", page=number, box="/TrimBox" if trim is None else "/BleedBox"))
             continue
         t, b = [float(v) for v in trim], [float(v) for v in bleed]
         media = [float(v) for v in page.obj.MediaBox]
         if not (b[0] <= t[0] and b[1] <= t[1] and b[2] >= t[2] and b[3] >= t[3]):
-            found.add(f"page {number}: the bleed box does not surround the trim box")
+            found.add(_("page {page}: the bleed box does not surround the trim box", page=number))
         if not (media[0] <= b[0] and media[1] <= b[1] and media[2] >= b[2] and media[3] >= b[3]):
-            found.add(f"page {number}: the bleed box reaches outside the page")
+            found.add(_("page {page}: the bleed box reaches outside the page", page=number))

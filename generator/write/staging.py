@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
+from generator.i18n import _
 from generator.write.manifest import MANIFEST, sha256_file, sha256_regular
 
 LOCK = ".recueil.lock"
@@ -60,16 +61,20 @@ class OutputError(Exception):
 ENVIRONMENT = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ENOTDIR,
                errno.EISDIR, errno.ENAMETOOLONG, errno.EIO, errno.EFBIG, errno.EMFILE, errno.ENFILE,
                errno.ELOOP, errno.EEXIST}
-_REASONS = {
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOTDIR: "a file is where a folder should be",
-    errno.EEXIST: "a file is where a folder should be",
-    errno.EISDIR: "a folder is where a file should be",
-}
+
+
+def _reason(number: int | None) -> str | None:
+    """What an errno means for the user, in words, or None (then the system's words)."""
+    return {
+        errno.EROFS: _("the file system is read-only"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.EDQUOT: _("the disk quota is used up"),
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.ENOTDIR: _("a file is where a folder should be"),
+        errno.EEXIST: _("a file is where a folder should be"),
+        errno.EISDIR: _("a folder is where a file should be"),
+    }.get(number)
 
 
 def environment_error(e: OSError, where: Path | str | None = None) -> OutputError | None:
@@ -80,8 +85,9 @@ def environment_error(e: OSError, where: Path | str | None = None) -> OutputErro
     path = e.filename if e.filename is not None else where
     if path is not None and f"/{STAGING_PREFIX}" in str(path):  # the build's own folder: name OUT
         path = str(path)[:str(path).index(f"/{STAGING_PREFIX}")]
-    reason = _REASONS.get(e.errno) or (e.strerror or str(e)).lower()
-    return OutputError(f"cannot write {path}: {reason}" if path is not None else f"cannot write: {reason}")
+    reason = _reason(e.errno) or (e.strerror or str(e)).lower()
+    return OutputError(_("cannot write {path}: {reason}", path=path, reason=reason) if path is not None
+                       else _("cannot write: {reason}", reason=reason))
 
 
 def _clean_rel(rel: str) -> str:
@@ -89,9 +95,9 @@ def _clean_rel(rel: str) -> str:
     # or over the build's own bookkeeping.
     pure = PurePosixPath(rel.replace("\\", "/"))
     if not rel or pure.is_absolute() or any(p in ("", ".", "..") for p in pure.parts):
-        raise OutputError(f"output name {rel!r} is not a plain relative path")
+        raise OutputError(_("output name {name} is not a plain relative path", name=repr(rel)))
     if pure.parts[0].startswith((LOCK, STAGING_PREFIX)):
-        raise OutputError(f"output name {rel!r} is reserved")
+        raise OutputError(_("output name {name} is reserved", name=repr(rel)))
     return pure.as_posix()
 
 
@@ -121,8 +127,8 @@ class Staging:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as failure:
-            raise OutputError(f"cannot create the output folder {self.out}: "
-                              f"{_REASONS.get(failure.errno) or failure.strerror}") from None
+            raise OutputError(_("cannot create the output folder {path}: {reason}", path=self.out,
+                                reason=_reason(failure.errno) or failure.strerror)) from None
         self._lock()
         try:
             self._remove_stale_staging()
@@ -175,7 +181,8 @@ class Staging:
             if time.monotonic() >= deadline:
                 os.close(fd)
                 raise OutputBusy(
-                    f"another build is writing to {self.out}: wait for it to finish, or build with --out elsewhere"
+                    _("another build is writing to {path}: wait for it to finish, or build with --out elsewhere",
+                      path=self.out)
                 )
             time.sleep(self.poll)
 
@@ -288,11 +295,12 @@ class Staging:
                 continue
             dest = self.out / rel
             if dest.is_dir() and not dest.is_symlink():
-                raise OutputError(f"{dest} is a folder: move it away so the build can write this file")
+                raise OutputError(_("{path} is a folder: move it away so the build can write this file", path=dest))
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as failure:
-                raise OutputError(f"cannot create {dest.parent}: {_REASONS.get(failure.errno) or failure.strerror}") from None
+                raise OutputError(_("cannot create {path}: {reason}", path=dest.parent,
+                                    reason=_reason(failure.errno) or failure.strerror)) from None
             if self.digest(rel) is None:
                 _fsync_path(self.root / rel)
 

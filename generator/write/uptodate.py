@@ -40,9 +40,12 @@ def _tree(top: Path) -> list[Path]:
 
 
 def _options_digest(options) -> list:
+    from generator import i18n
+
+    # The language of messages too: the record's warnings are replayed as they were written.
     return [list(options.formats), options.layout, [list(s) for s in options.selects], options.title,
             options.subtitle, options.drafts,
-            options.print_edition, options.impose, options.archive, str(Path(options.out).resolve())]
+            options.print_edition, options.impose, options.archive, str(Path(options.out).resolve()), i18n.current()]
 
 
 def _versions() -> list:
