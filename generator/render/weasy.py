@@ -31,7 +31,7 @@ from generator.context import FetchRules
 
 # What a render's PDF is written with unless its job says otherwise; part of every key.
 PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
-RENDERER = "weasy 6"  # bump when a render's bytes would change for the same job
+RENDERER = "weasy 7"  # bump when a render's bytes would change for the same job
 
 
 @dataclass
@@ -60,7 +60,11 @@ class PdfJob:
     stylesheet: str = ""  # the CSS every document of its kind shares: parsed once per worker
     faces: tuple[tuple[str, str], ...] = ()  # (font file name, sha256) of the vendored faces
     strip_faces: bool = False  # a booklet part: fonts stripped, joined by booklet/fontmerge.py
-    pdf_options: tuple[tuple[str, object], ...] = ()  # for write_pdf: (("pdf_tags", True),...)
+    pdf_options: tuple[tuple[str, object], ...] = ()  # for write_pdf: (("pdf_identifier", b"..."),...)
+    # Tagged (PDF/UA): "part", a booklet part whose tree the booklet merges (tags/part.py);
+    # "document", a handout finished as PDF/UA-1 on its own (tags/ua.py); "" untagged.
+    tags: str = ""
+    lang: str | None = None  # a "document"'s article language, when not the document's
 
 
 # --- cache keys ------------------------------------------------------------------------
@@ -83,9 +87,11 @@ def job_key(job: PdfJob, digest) -> str | None:
         if found is None:
             return None
         files += found
+    from generator.render.tags import VERSION as TAGS
+
     return key(RENDERER, _weasyprint_version(), job.base_url, job.html, job.stylesheet, sorted(files),
                list(job.anchors), str(job.fetch), job.strip_faces, repr(job.pdf_options),
-               sorted(PDF_OPTIONS.items()))
+               sorted(PDF_OPTIONS.items()), job.tags, job.lang, TAGS if job.tags else None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -147,35 +153,31 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
     return _font_config, [_stylesheets[k]]
 
 
-def _images_named_by_content(raw: bytes) -> bytes:
-    """The PDF with each image's resource name made from the image itself.
+def _name_images_by_content(pdf) -> None:
+    """Each image's resource name made from the image itself.
 
     WeasyPrint names an image after its URL, which holds the project's folder: the same
     project built elsewhere (an archivist's clone) would give other bytes. The /ID is
-    made from the content again for the same reason."""
+    made from the content again for the same reason (the save's deterministic_id)."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(raw)) as pdf:
-        renamed: dict[str, str] = {}
-        for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Dictionary) and "/XObject" in obj and isinstance(obj.XObject, pikepdf.Dictionary):
-                xobjects = obj.XObject
-                for name in list(xobjects.keys()):
-                    image = xobjects[name]
-                    if image.get("/Subtype") == pikepdf.Name.Image:
-                        new = renamed.setdefault(name, "/Im" + hashlib.sha256(
-                            image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
-                        if new != name:
-                            xobjects[new] = image
-                            del xobjects[name]
-        if renamed:
-            drawn = [page.obj for page in pdf.pages] + [
-                o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Form]
-            for holder in drawn:
-                _rename_drawn(pdf, holder, renamed)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+    renamed: dict[str, str] = {}
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and "/XObject" in obj and isinstance(obj.XObject, pikepdf.Dictionary):
+            xobjects = obj.XObject
+            for name in list(xobjects.keys()):
+                image = xobjects[name]
+                if image.get("/Subtype") == pikepdf.Name.Image:
+                    new = renamed.setdefault(name, "/Im" + hashlib.sha256(
+                        image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
+                    if new != name:
+                        xobjects[new] = image
+                        del xobjects[name]
+    if renamed:
+        drawn = [page.obj for page in pdf.pages] + [
+            o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Form]
+        for holder in drawn:
+            _rename_drawn(pdf, holder, renamed)
 
 
 def _rename_drawn(pdf, holder, renamed: dict[str, str]) -> None:
@@ -230,11 +232,42 @@ def render(job: PdfJob) -> Rendered:
             if name in job.anchors and name not in found:
                 found[name] = number
     # Streams compressed here, in parallel: the booklet copies them as they are.
-    raw = document.write_pdf(**{**PDF_OPTIONS, **dict(job.pdf_options)})
-    if b"/Image" in raw:
-        raw = _images_named_by_content(raw)
-    if job.strip_faces:
-        from generator.render.booklet.fontmerge import strip_fonts
-
-        raw = strip_fonts(raw, dict(job.faces))
+    options = {**PDF_OPTIONS, **dict(job.pdf_options)}
+    if job.tags:
+        options["pdf_tags"] = True
+    raw = document.write_pdf(**options)
+    if job.tags or job.strip_faces or b"/Image" in raw:
+        raw = _finish(raw, job)
     return Rendered(raw, len(document.pages), found, warnings)
+
+
+def _finish(raw: bytes, job: PdfJob) -> bytes:
+    """What a render needs besides WeasyPrint's output, in one pikepdf pass (opening and
+    saving a part costs as much as most of the steps): images named by their content,
+    the tags tidied (tags/part.py) or the handout finished as PDF/UA-1 (tags/ua.py), the
+    fonts of a booklet part stripped (booklet/fontmerge.py)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if b"/Image" in raw:
+            _name_images_by_content(pdf)
+        if job.tags == "part" and "/StructTreeRoot" in pdf.Root:
+            from generator.render.tags.part import finish_part
+
+            # IDs prefixed by a digest of the render: unique in any booklet.
+            finish_part(pdf, hashlib.sha256(raw).hexdigest()[:8] + "-")
+        elif job.tags == "document" and "/StructTreeRoot" in pdf.Root:
+            from generator.render.tags.ua import PDF_VERSION, finish_document
+
+            finish_document(pdf, job.lang)
+        if job.strip_faces:
+            from generator.render.booklet.fontmerge import strip_fonts_in
+
+            strip_fonts_in(pdf, dict(job.faces))
+        out = io.BytesIO()
+        if job.tags == "document":  # a file users get: compact, and PDF 1.7 as PDF/UA-1 is
+            pdf.save(out, deterministic_id=True, min_version=PDF_VERSION,
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        else:  # a part: its streams are copied into the booklet, objects one by one
+            pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return out.getvalue()

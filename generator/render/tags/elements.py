@@ -1,0 +1,86 @@
+"""Small helpers on structure elements, shared by the tidy-up of a part and the merge.
+
+An element's /K is one kid or an array of them; a kid is a marked-content id (an int,
+"on the element's /Pg"), a marked-content reference (MCR: /Pg and /MCID), an object
+reference (OBJR: an annotation) or another element.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+
+def kids(e: Dictionary) -> list:
+    """An element's /K as a list: MCIDs (int), MCR/OBJR dictionaries, elements."""
+    k = e.get("/K")
+    return [] if k is None else list(k) if isinstance(k, Array) else [k]
+
+
+def is_elem(k) -> bool:
+    return isinstance(k, Dictionary) and "/S" in k
+
+
+def is_objr(k) -> bool:
+    return isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR
+
+
+def is_mcr(k) -> bool:
+    return isinstance(k, Dictionary) and "/MCID" in k and "/S" not in k
+
+
+def same(a, b) -> bool:
+    """The same indirect object (pages are compared so: a direct copy is never a page)."""
+    return a is not None and b is not None and a.objgen == b.objgen
+
+
+def new_elem(pdf: pikepdf.Pdf, s: str, pg, children: list) -> Dictionary:
+    """A new indirect element of type `s` on page `pg` holding `children` (from `pg`)."""
+    e = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name(s), K=Array([])))
+    if pg is not None:
+        e.Pg = pg
+    adopt(e, children, pg)
+    return e
+
+
+def adopt(dst: Dictionary, items: list, src_pg, at: int | None = None) -> None:
+    """Append (or insert at `at`) `items` to dst's kids. A bare MCID means "on the page
+    of the element that holds it": moved to an element of another page, it becomes a
+    marked-content reference naming its page."""
+    pg = dst.get("/Pg")
+    moved = []
+    for k in items:
+        if isinstance(k, int) and src_pg is not None and not same(pg, src_pg):
+            k = Dictionary(Type=Name.MCR, Pg=src_pg, MCID=k)
+        moved.append(k)
+    current = kids(dst)
+    where = len(current) if at is None else at
+    current[where:where] = moved
+    dst.K = Array(current)
+
+
+def walk(e: Dictionary, seen: set | None = None) -> Iterable[Dictionary]:
+    """e and its descendant elements, depth first in reading order, each once."""
+    stack = [e]
+    seen = set() if seen is None else seen
+    while stack:
+        x = stack.pop()
+        if x.objgen in seen:
+            continue
+        seen.add(x.objgen)
+        yield x
+        stack.extend(reversed([k for k in kids(x) if is_elem(k)]))
+
+
+def marked(e: Dictionary, pg=None) -> Iterable[tuple[object, int]]:
+    """(page, MCID) of the marked content of e and its descendants."""
+    pg = e.get("/Pg", pg)
+    for k in kids(e):
+        if isinstance(k, int):
+            yield pg, int(k)
+        elif is_mcr(k):
+            yield k.get("/Pg", pg), int(k.MCID)
+        elif is_elem(k):
+            yield from marked(k, pg)
