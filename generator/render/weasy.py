@@ -153,7 +153,38 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
     return _font_config, [_stylesheets[k]]
 
 
-def _name_images_by_content(pdf) -> None:
+def drawing_holders(pdf):
+    """(holder, resources) for every page, form XObject and tiling pattern of `pdf`: what
+    has a content stream, each once. Walking these is much cheaper than walking every
+    object of a tagged render, most of which are structure elements."""
+    import pikepdf
+
+    seen: set = set()
+
+    def visit(holder, resources):
+        yield holder, resources
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        if resources.objgen != (0, 0):
+            if resources.objgen in seen:  # a dictionary the pages share: its forms are done
+                return
+            seen.add(resources.objgen)
+        for key in ("/XObject", "/Pattern"):
+            found = resources.get(key)
+            if not isinstance(found, pikepdf.Dictionary):
+                continue
+            for name in found.keys():
+                x = found[name]
+                if (isinstance(x, pikepdf.Stream) and (key == "/Pattern" or x.get("/Subtype") == pikepdf.Name.Form)
+                        and x.objgen not in seen):
+                    seen.add(x.objgen)
+                    yield from visit(x, x.get("/Resources"))
+
+    for page in pdf.pages:
+        yield from visit(page.obj, page.obj.get("/Resources"))
+
+
+def _name_images_by_content(pdf, holders: list) -> None:
     """Each image's resource name made from the image itself.
 
     WeasyPrint names an image after its URL, which holds the project's folder: the same
@@ -162,42 +193,61 @@ def _name_images_by_content(pdf) -> None:
     import pikepdf
 
     renamed: dict[str, str] = {}
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) and "/XObject" in obj and isinstance(obj.XObject, pikepdf.Dictionary):
-            xobjects = obj.XObject
-            for name in list(xobjects.keys()):
-                image = xobjects[name]
-                if image.get("/Subtype") == pikepdf.Name.Image:
-                    new = renamed.setdefault(name, "/Im" + hashlib.sha256(
-                        image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
-                    if new != name:
-                        xobjects[new] = image
-                        del xobjects[name]
-    if renamed:
-        drawn = [page.obj for page in pdf.pages] + [
-            o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Form]
-        for holder in drawn:
-            _rename_drawn(pdf, holder, renamed)
+    drawing: list = []  # holders that draw a renamed image
+    for holder, resources in holders:
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        for name in list(xobjects.keys()):
+            image = xobjects[name]
+            if image.get("/Subtype") == pikepdf.Name.Image:
+                new = renamed.setdefault(name, "/Im" + hashlib.sha256(
+                    image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
+                if new != name:
+                    xobjects[new] = image
+                    del xobjects[name]
+        if any(renamed.get(old) in xobjects for old in renamed):
+            drawing.append(holder)
+    for holder in drawing:
+        _rename_drawn(pdf, holder, renamed)
+
+
+_PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.-]+")
 
 
 def _rename_drawn(pdf, holder, renamed: dict[str, str]) -> None:
-    """Rewrite `Do` operands of a page's or form's content after its images were renamed."""
+    """Rewrite `Do` operands of a page's or form's content after its images were renamed:
+    on the bytes (WeasyPrint writes `/name Do`), or through pikepdf's parser when a name
+    holds characters a content stream would escape."""
     import pikepdf
 
-    instructions = pikepdf.parse_content_stream(holder)
-    changed = False
-    for i, ins in enumerate(instructions):
-        if str(ins.operator) == "Do" and str(ins.operands[0]) in renamed:
-            instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name(renamed[str(ins.operands[0])])],
-                                                               ins.operator)
-            changed = True
-    if not changed:
-        return
-    data = pikepdf.unparse_content_stream(instructions)
-    if isinstance(holder, pikepdf.Stream):
-        holder.write(data)
+    if all(_PLAIN_NAME.fullmatch(name) for name in renamed):
+        pattern = re.compile(rb"(?<![A-Za-z0-9_.#-])(" + b"|".join(re.escape(n.encode()) for n in renamed)
+                             + rb")(?=\s+Do\b)")
+        if isinstance(holder, pikepdf.Stream):
+            data = holder.read_bytes()
+        else:
+            contents = holder.get("/Contents")
+            streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+            data = b"\n".join(c.read_bytes() for c in streams)
+        new, count = pattern.subn(lambda m: renamed[m.group(1).decode()].encode(), data)
+        if not count:
+            return
     else:
-        holder.Contents = pdf.make_stream(data)
+        instructions = pikepdf.parse_content_stream(holder)
+        count = 0
+        for i, ins in enumerate(instructions):
+            if str(ins.operator) == "Do" and str(ins.operands[0]) in renamed:
+                instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name(renamed[str(ins.operands[0])])],
+                                                                   ins.operator)
+                count += 1
+        if not count:
+            return
+        new = pikepdf.unparse_content_stream(instructions)
+    if isinstance(holder, pikepdf.Stream):
+        holder.write(new)
+    else:
+        holder.Contents = pdf.make_stream(new)
 
 
 def warm_up() -> None:
@@ -249,8 +299,9 @@ def _finish(raw: bytes, job: PdfJob) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(raw)) as pdf:
+        holders = list(drawing_holders(pdf))
         if b"/Image" in raw:
-            _name_images_by_content(pdf)
+            _name_images_by_content(pdf, holders)
         if job.tags == "part" and "/StructTreeRoot" in pdf.Root:
             from generator.render.tags.part import finish_part
 
@@ -263,7 +314,9 @@ def _finish(raw: bytes, job: PdfJob) -> bytes:
         if job.strip_faces:
             from generator.render.booklet.fontmerge import strip_fonts_in
 
-            strip_fonts_in(pdf, dict(job.faces))
+            fonts = [f for _, r in holders if isinstance(r, pikepdf.Dictionary)
+                     for f in (r.get("/Font") or {}).values()]
+            strip_fonts_in(pdf, dict(job.faces), fonts)
         out = io.BytesIO()
         if job.tags == "document":  # a file users get: compact, and PDF 1.7 as PDF/UA-1 is
             pdf.save(out, deterministic_id=True, min_version=PDF_VERSION,

@@ -27,7 +27,7 @@ compares against). The archive (render/archive.py) is this booklet, finished as 
 Public:
   BookletInfo
   render_booklet(edition, layout, ctx) -> BookletInfo
-  make_booklet(edition, layout, ctx) -> Booklet; write_booklet(booklet, ctx, finish=None, finish_key=None)
+  make_booklet(edition, layout, ctx) -> Booklet; write_booklet(booklet, ctx, finish=None)
     (the two steps of render_booklet, for the archive, which embeds a manifest of the pages)
   booklet_html(edition, layout, ctx) -> tuple[str, BookletInfo]
 """
@@ -312,12 +312,17 @@ def make_booklet(edition: Edition, layout, ctx: BuildContext) -> Booklet:
     return Booklet(edition, layout, _make(edition, layout, ctx))
 
 
-def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None, finish_key: str | None = None) -> None:
-    """Write booklet.pdf (joined, tagged) and booklet.html into the staging folder.
-    `finish(pdf)` changes the joined booklet before it is saved (the archive's PDF/A
-    finishing); `finish_key` names what it does, for the cache."""
+def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None) -> None:
+    """Write booklet.html and booklet.pdf (joined, tagged) into the staging folder, in
+    that order. `finish(pdf)` changes the joined booklet before it is saved (the
+    archive's PDF/A-3 finishing, which embeds a manifest of what is staged by then):
+    such a booklet is not cached, since what it embeds changes with every output."""
     edition, layout, m = booklet.edition, booklet.layout, booklet.made
     stages, cache, epoch = ctx.timings, ctx.cache, ctx.epoch
+    with stages("booklet: html"):
+        html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
+                               m.subsets)
+        ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
     with stages("booklet: assembly"):
         parts, sources = _sources(edition, m)
         pub = edition.publication
@@ -327,23 +332,19 @@ def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None, finish_key: 
                             booklet.info().contents_pages[0])
         tagging = _tagging(edition, m)
         # The booklet is a function of its parts, their order, its metadata and its tags.
-        booklet_key = key("booklet", [hashlib.sha256(p).hexdigest() for p in parts],
-                          [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta),
-                          tagging.regions, [tagging.describe(n, None, k) for n in range(1, len(sources) + 1)
-                                            for k in (None, SECTION)],
-                          sorted(tagging.langs.items()), sorted(tagging.link_langs.items()), TAGS_VERSION,
-                          finish_key if finish is not None else None)
-        found = cache.get("booklet", booklet_key)
+        booklet_key = None if finish is not None else key(
+            "booklet", [hashlib.sha256(p).hexdigest() for p in parts],
+            [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta), tagging.regions,
+            [tagging.describe(n, None, k) for n in range(1, len(sources) + 1) for k in (None, SECTION)],
+            sorted(tagging.langs.items()), sorted(tagging.link_langs.items()), TAGS_VERSION)
+        found = cache.get("booklet", booklet_key) if booklet_key else None
         target = ctx.stage.path("booklet.pdf")
         if found is not None:
             target.write_bytes(found[0])
         else:
             assemble_pdf(parts, sources, _FaceFiles(cache, layout.design), bookmarks, meta, target, tagging, finish)
-            cache.put("booklet", booklet_key, target.read_bytes())
-    with stages("booklet: html"):
-        html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
-                               m.subsets)
-        ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
+            if booklet_key:
+                cache.put("booklet", booklet_key, target.read_bytes())
     for message in m.warnings():
         ctx.warn(message)
 

@@ -76,13 +76,18 @@ def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
-def strip_fonts_in(pdf: pikepdf.Pdf, faces: dict[str, str]) -> None:
+def strip_fonts_in(pdf: pikepdf.Pdf, faces: dict[str, str], fonts=None) -> None:
     """Each Type0 font of a vendored face (`faces`: PostScript name -> sha256 of its
     file) replaced, in place, by its description as data. A font is known by the
     PostScript name its embedded program carries (WeasyPrint names the PDF font after
-    the CSS family, which says less)."""
-    for obj in pdf.objects:
-        if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.Type0 or MARK in obj:
+    the CSS family, which says less). `fonts`: the font dictionaries to look at (the
+    resources' fonts, which the caller knows), else every object of the file."""
+    done: set = set()
+    for obj in pdf.objects if fonts is None else fonts:
+        if not isinstance(obj, Dictionary) or obj.objgen != (0, 0) and obj.objgen in done:
+            continue
+        done.add(obj.objgen)
+        if obj.get("/Subtype") != Name.Type0 or MARK in obj:
             continue
         cid = obj.DescendantFonts[0]
         fd = cid.get("/FontDescriptor")

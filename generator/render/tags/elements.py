@@ -48,17 +48,29 @@ def new_elem(pdf: pikepdf.Pdf, s: str, pg, children: list) -> Dictionary:
 def adopt(dst: Dictionary, items: list, src_pg, at: int | None = None) -> None:
     """Append (or insert at `at`) `items` to dst's kids. A bare MCID means "on the page
     of the element that holds it": moved to an element of another page, it becomes a
-    marked-content reference naming its page."""
+    marked-content reference naming its page. A moved element gets dst as its /P."""
     pg = dst.get("/Pg")
     moved = []
     for k in items:
-        if isinstance(k, int) and src_pg is not None and not same(pg, src_pg):
-            k = Dictionary(Type=Name.MCR, Pg=src_pg, MCID=k)
+        if isinstance(k, int):
+            if src_pg is not None and not same(pg, src_pg):
+                k = Dictionary(Type=Name.MCR, Pg=src_pg, MCID=k)
+        elif "/S" in k:
+            k.P = dst  # an element moved: its parent is its new holder
         moved.append(k)
     current = kids(dst)
     where = len(current) if at is None else at
     current[where:where] = moved
     dst.K = Array(current)
+
+
+def set_kids(e: Dictionary, items: list) -> None:
+    """e's kids become `items`; each element among them gets e as its /P (an element
+    new or moved here; the one pass over the finished tree does not set /P again)."""
+    for k in items:
+        if not isinstance(k, int) and "/S" in k:
+            k.P = e
+    e.K = Array(items)
 
 
 def walk(e: Dictionary, seen: set | None = None) -> Iterable[Dictionary]:

@@ -29,7 +29,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from generator.render.tags.content import marked_texts, to_artifacts
-from generator.render.tags.elements import adopt, is_elem, is_objr, kids, marked, new_elem, same
+from generator.render.tags.elements import adopt, is_elem, is_objr, kids, marked, new_elem, same, set_kids
 
 # What a leader prints: dots and spaces of every width.
 _FILLER = ". \u00a0\u2002\u2003\u2009\u202f\u2026\u00b7"
@@ -96,7 +96,7 @@ def tidy(pdf: pikepdf.Pdf, id_prefix: str = "") -> dict[tuple[int, int], set[int
         for t in decorative:
             work.to_artifact(t, None)
         if document is not None:
-            document.K = Array([k for k in kids(document) if not (is_elem(k) and k.objgen in gone)])
+            set_kids(document, [k for k in kids(document) if not (is_elem(k) and k.objgen in gone)])
     work.drop_fillers()
     if work.dropped:
         for page in pdf.pages:
@@ -145,11 +145,12 @@ class _Tidy:
         return order
 
     def s(self, e) -> str | None:
-        return self.type.get(e.objgen) if is_elem(e) else None
+        """The type of an element read (None for marked content and references)."""
+        return None if isinstance(e, int) else self.type.get(e.objgen)
 
     def set_kids(self, e: Dictionary, items: list) -> None:
         self.kids[e.objgen] = items
-        e.K = Array(items)
+        set_kids(e, items)
 
     def new(self, s: str, pg, items: list) -> Dictionary:
         e = new_elem(self.pdf, s, pg, items)
@@ -174,7 +175,7 @@ class _Tidy:
             self.fix_item(e)
         elif s == "/TR":
             self.scope_headers(e)
-        if self.prefix:
+        if self.prefix and s in ("/TH", "/TD"):  # WeasyPrint gives IDs to header cells only
             if "/ID" in e:
                 e.ID = String(self.prefix + str(e.ID))
             a = e.get("/A")

@@ -22,7 +22,7 @@ from typing import Callable
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from generator.render.tags.elements import adopt, is_elem, kids, new_elem, same, walk
+from generator.render.tags.elements import adopt, is_elem, kids, new_elem, same, set_kids, walk
 
 
 # Elements that a page break splits in two when their box is split: the second page's
@@ -110,7 +110,7 @@ def index_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]:
             else:
                 new.append(k)
         if changed:
-            e.K = Array(new)
+            set_kids(e, new)
     return [index]
 
 
@@ -126,9 +126,9 @@ def colophon_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]
         for term, desc in zip(items[::2], items[1::2]):
             label, body = kids(term)[0], kids(desc)[0]
             label.S = Name.Lbl
-            term.K = Array([label, body])
+            set_kids(term, [label, body])
             pairs.append(term)
-        e.K = Array(pairs)
+        set_kids(e, pairs)
     return [colophon]
 
 

@@ -17,7 +17,7 @@ part. The booklet's tree is built in two steps that follow join.assemble_pdf:
      resolved the links: the booklet's roles (roles.py) group the elements by what the
      pages are, then `Numbering` makes the tree whole.
 
-`Numbering` is the one pass over a finished tree: it sets every /P, numbers the pages'
+`Numbering` is the one pass over a finished tree: it numbers the pages'
 /StructParents and the annotations' /StructParent, rebuilds the ParentTree and the
 IDTree, drops the OBJRs of annotations that no page holds any more, and gives every link
 its /Contents and every page with annotations /Tabs /S.
@@ -32,7 +32,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from generator.render.tags.content import to_artifacts, wrap
-from generator.render.tags.elements import is_elem, is_mcr, is_objr, kids
+from generator.render.tags.elements import set_kids
 from generator.render.tags.part import TIDIED, tidy, top_elements
 
 # Elements that may stay empty: table cells keep the table's grid.
@@ -99,7 +99,8 @@ class TreeMerge:
         language of a link to it (a contents line naming that fiche)."""
         tops = self._apply_roles(regions, roles or {}, langs or {}) if regions else [t.elem for t in self.tops]
         out = self.out
-        document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array(tops)))
+        document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array([])))
+        set_kids(document, tops)
         root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=document))
         document.P = root
         Numbering(out, root, document, describe, link_langs).run()
@@ -150,7 +151,11 @@ class Numbering:
         self.notes = 0
 
     def run(self) -> None:
-        self._visit(self.document, self.root, None)
+        self._visit(self.document, None)
+        pages_known = set(self.number)
+        stray = [objgen for objgen in self.mcids if objgen not in pages_known]
+        if stray:
+            raise ValueError(f"marked content claimed on {len(stray)} page(s) the document does not have")
         out = self.out
         nums = pikepdf.NumberTree.new(out)
         key = 0
@@ -205,42 +210,48 @@ class Numbering:
         if page in self.link_langs and "/Lang" not in elem:
             elem.Lang = String(self.link_langs[page])
 
-    def _visit(self, e: Dictionary, parent: Dictionary, pg) -> bool:
-        """Fill the maps below e; False when e ends up holding nothing (then dropped)."""
-        e.P = parent
+    def _visit(self, e: Dictionary, pg) -> bool:
+        """Fill the maps below e; False when e ends up holding nothing (then dropped).
+        The hot loop of a booklet's assembly (one call per element, tens of thousands):
+        every read through pikepdf is a call into QPDF, so each kid is told apart with
+        as few as possible. /P is not written: whoever placed an element set it."""
         pg = e.get("/Pg", pg)
+        items = e.get("/K")
+        items = [] if items is None else list(items) if isinstance(items, Array) else [items]
         new, changed, links = [], False, 0
-        for k in kids(e):
+        mcids = self.mcids
+        for k in items:
             if isinstance(k, int):
-                self._content(pg, int(k), e)
-            elif is_objr(k):
+                if pg is None:
+                    raise ValueError(f"marked content {k} of a {e.S} on no page")
+                mcids.setdefault(pg.objgen, {})[int(k)] = e
+            elif "/S" in k:
+                if not self._visit(k, pg):
+                    changed = True
+                    continue
+            elif "/Obj" in k:  # an OBJR: an annotation
                 if k.Obj.objgen not in self.alive:  # a link join.py dropped
                     changed = True
                     continue
                 self.annots[k.Obj.objgen] = e
                 links += 1
-            elif is_mcr(k):
-                self._content(k.get("/Pg", pg), int(k.MCID), e)
-            elif is_elem(k):
-                if not self._visit(k, e, pg):
-                    changed = True
-                    continue
+            elif "/MCID" in k:  # an MCR: marked content on another page
+                where = k.get("/Pg", pg)
+                if where is None:
+                    raise ValueError(f"marked content {k.MCID} of a {e.S} on no page")
+                mcids.setdefault(where.objgen, {})[int(k.MCID)] = e
             new.append(k)
         if changed:
             e.K = Array(new)
         s = str(e.S)
         if s == "/Link" and not links:
             e.S = Name.Span  # its target is gone: text, no longer a link
-        if s == "/Note" and "/ID" not in e:
+        elif s == "/Note" and "/ID" not in e:  # PDF/UA: a note has an ID
             self.notes += 1
             e.ID = String(f"note-{self.notes}")
-        if "/ID" in e:
+        if s in ("/TH", "/Note") and "/ID" in e:  # the only elements given IDs
             if str(e.ID) in self.ids:
                 raise ValueError(f"structure element ID {e.ID} twice")
             self.ids[str(e.ID)] = e
         return bool(new) or s in _KEEP_EMPTY
 
-    def _content(self, pg, mcid: int, e: Dictionary) -> None:
-        if pg is None or pg.objgen not in self.number:
-            raise ValueError(f"marked content {mcid} of a {e.S} on no page of the document")
-        self.mcids.setdefault(pg.objgen, {})[mcid] = e

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.render.tags.elements import is_elem, kids
+from generator.render.tags.elements import is_elem, kids, set_kids
 from generator.render.tags.content import to_artifacts
 from generator.render.tags.part import tidy, top_elements
 from generator.render.tags.roles import fiche_role
@@ -52,11 +52,13 @@ def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> None:
     root = pdf.Root.StructTreeRoot
     document = next((k for k in kids(root) if is_elem(k) and str(k.S) == "/Document"), None)
     if document is None:  # not WeasyPrint's shape: one Document over what there is
-        document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=root.get("/K")))
+        document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array([])))
+        set_kids(document, kids(root))
         root.K = document
+        document.P = root
     # One Art over the pages, footnotes as Notes where they are printed: as in the booklet.
     tops = fiche_role(pdf, top_elements(pdf))
-    document.K = Array(tops)
+    set_kids(document, tops)
     if lang:
         for top in tops:
             if str(top.S) == "/Art":
