@@ -73,7 +73,12 @@ class Tagging:
     regions: list[str | None]
     describe: Callable[[int | None, str | None, str | None], str | None]
     langs: dict[str, str] = field(default_factory=dict)
-    link_langs: dict[int, str] = field(default_factory=dict)
+    link_langs: dict[int, str] = field(default_factory=dict)  # a contents line's target page -> its language
+
+    def link_lang(self, on: int, target: int) -> str | None:
+        """The language of a link on page `on` (0-based) to page `target`: a contents line
+        names the fiche there, in the fiche's language; an index's page number has none."""
+        return self.link_langs.get(target) if self.regions[on] == "contents" else None
 
 
 class FaceFiles(Protocol):
@@ -116,7 +121,7 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], faces: FaceFiles,
         _share_images(out)
         _resolve_links(out)
         if tree is not None:
-            tree.finish(tagging.regions, tagging.describe, BOOKLET_ROLES, tagging.langs, tagging.link_langs)
+            tree.finish(tagging.regions, tagging.describe, BOOKLET_ROLES, tagging.langs, tagging.link_lang)
         _outline(out, outline)
         _metadata(out, meta)
         if tree is not None:

@@ -91,19 +91,20 @@ class TreeMerge:
 
     def finish(self, regions: Sequence[str | None] | None = None, describe: Describe | None = None,
                roles: dict[str, Callable] | None = None, langs: dict[str, str] | None = None,
-               link_langs: dict[int, str] | None = None) -> None:
+               link_lang: Callable[[int, int], str | None] | None = None) -> None:
         """Build the booklet's tree. `regions[n]`: what booklet page n (0-based) belongs to,
         "kind" or "kind:name" (consecutive pages of one label are one unit), the kinds
         being keys of `roles`. `langs`: a region label -> the language of its elements
-        when it is not the document's (a fiche with `lang:`); `link_langs`: a page -> the
-        language of a link to it (a contents line naming that fiche)."""
+        when it is not the document's (a fiche with `lang:`); `link_lang(page, target)`:
+        the language of a link on `page` (0-based) to page `target` (1-based), when it
+        differs (a contents line naming a fiche in English)."""
         tops = self._apply_roles(regions, roles or {}, langs or {}) if regions else [t.elem for t in self.tops]
         out = self.out
         document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array([])))
         set_kids(document, tops)
         root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=document))
         document.P = root
-        Numbering(out, root, document, describe, link_langs).run()
+        Numbering(out, root, document, describe, link_lang).run()
         if self.rolemap:
             root.RoleMap = Dictionary({k: Name(v) for k, v in sorted(self.rolemap.items())})
         out.Root.StructTreeRoot = root
@@ -139,9 +140,9 @@ class Numbering:
     """The one pass over a finished tree: parents, MCIDs and OBJRs by page, IDs."""
 
     def __init__(self, out: pikepdf.Pdf, root: Dictionary, document: Dictionary,
-                 describe: Describe | None = None, link_langs: dict[int, str] | None = None):
+                 describe: Describe | None = None, link_lang: Callable[[int, int], str | None] | None = None):
         self.out, self.root, self.document = out, root, document
-        self.describe, self.link_langs = describe, link_langs or {}
+        self.describe, self.link_lang = describe, link_lang
         self.pages = [p.obj for p in self.out.pages]
         self.number = {p.objgen: n for n, p in enumerate(self.pages)}
         self.alive = {a.objgen for p in self.pages for a in (p.get("/Annots") or []) if isinstance(a, Dictionary)}
@@ -167,7 +168,7 @@ class Numbering:
                 key += 1
             elif "/StructParents" in page:
                 del page["/StructParents"]
-        for page in self.pages:
+        for n, page in enumerate(self.pages):
             annots = [a for a in (page.get("/Annots") or []) if isinstance(a, Dictionary)]
             if annots:
                 page.Tabs = Name.S  # tab order: the structure's
@@ -181,7 +182,7 @@ class Numbering:
                 nums[key] = elem
                 key += 1
                 if str(a.get("/Subtype")) == "/Link":
-                    self._describe(a, elem)
+                    self._describe(a, elem, n)
         self.root.ParentTree = nums.obj
         self.root.ParentTreeNextKey = key
         if self.ids:
@@ -192,7 +193,7 @@ class Numbering:
         elif "/IDTree" in self.root:
             del self.root["/IDTree"]
 
-    def _describe(self, annot: Dictionary, elem: Dictionary) -> None:
+    def _describe(self, annot: Dictionary, elem: Dictionary, on: int) -> None:
         """A link's /Contents (PDF/UA: what a screen reader says of it): « page 12 : its
         title » for a link inside the document, the address for another."""
         dest, uri, page = annot.get("/Dest"), None, None
@@ -207,8 +208,9 @@ class Numbering:
         text = text or before or uri or (f"page {page}" if page else None)
         if text:
             annot.Contents = String(text)
-        if page in self.link_langs and "/Lang" not in elem:
-            elem.Lang = String(self.link_langs[page])
+        lang = self.link_lang(on, page) if self.link_lang and page else None
+        if lang and "/Lang" not in elem:
+            elem.Lang = String(lang)
 
     def _visit(self, e: Dictionary, pg) -> bool:
         """Fill the maps below e; False when e ends up holding nothing (then dropped).
