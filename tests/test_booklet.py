@@ -12,9 +12,9 @@ import pytest
 import yaml
 from conftest import renderer_context
 
+from benchmarks.naive import render_single
 from generator.edition.indexes import build_indexes
 from generator.read.layouts import load_layout
-from benchmarks.naive import render_single
 from generator.render import booklet as pdf
 from tests.catalogue import load_edition, make_catalogue
 

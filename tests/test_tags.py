@@ -342,3 +342,20 @@ def test_printers_edition_stays_tagged_and_imposed_sheets_drop_tags(printed):
     with pikepdf.open(printed / "booklet-imposed.pdf") as pdf:
         assert "/StructTreeRoot" not in pdf.Root and "/MarkInfo" not in pdf.Root
         assert not pdf.open_metadata().get("pdfuaid:part")
+
+
+def test_without_indexes_the_contents_follows_the_colophon(tmp_path):
+    # The colophon takes the back of the cover: the contents is page 3, and its bookmark,
+    # its region in the tree and its links say so.
+    root = make_catalogue(tmp_path / "projet", 2, seed=2, indexes=[])
+    out = _build(root, tmp_path / "out", "--format", "pdf")
+    assert verify(out / "booklet.pdf", ua=True).problems == []
+    with pikepdf.open(out / "booklet.pdf") as pdf:
+        numbers = {p.objgen: n for n, p in enumerate(pdf.pages, 1)}
+        with pdf.open_outline() as outline:
+            first = list(outline.root)[0]
+            assert first.title == "Sommaire" and numbers[first.destination[0].objgen] == 3
+        assert pdf.pages[2].obj.get("/Annots")
+    tree = struct_text(out / "booklet.pdf")
+    with_toc = [i for i, c in enumerate(tree.children[0].children) if "TOC" in [n.kind for n in c.walk()]]
+    assert with_toc == [2]  # cover, colophon, contents

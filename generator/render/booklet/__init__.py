@@ -47,7 +47,13 @@ from generator.model import Edition
 from generator.render import html as H
 from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_metrics
-from generator.render.booklet.join import SECTION, Metadata, PageSource, Tagging, assemble_pdf
+from generator.render.booklet.join import (
+    SECTION,
+    Metadata,
+    PageSource,
+    Tagging,
+    assemble_pdf,
+)
 from generator.render.booklet.parts import CONTENT_ONLY_CSS, Parts, offset_css
 from generator.render.booklet.plan import (
     BookletInfo,

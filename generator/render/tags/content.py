@@ -73,10 +73,59 @@ def wrap(pdf: pikepdf.Pdf, page: pikepdf.Object, marks: tuple[bytes, bytes] = AR
     page.Contents = Array([pdf.make_stream(marks[0]), *streams, pdf.make_stream(marks[1])])
 
 
+_TEXT_TOKEN = re.compile(
+    rb"/([A-Za-z0-9_.+#-]+)\s+[-+\d.]+\s+Tf"  # a font selected
+    rb"|<<\s*/MCID\s+(\d+)\s*>>\s*BDC"  # marked content with an id begins
+    rb"|(\bBDC\b|\bBMC\b)"  # other marked content begins
+    rb"|(\bEMC\b)"  # marked content ends
+    rb"|<([0-9A-Fa-f]*)>"  # a string of glyph codes
+    rb"|(\()"  # a literal string: not what WeasyPrint writes, so parse the page instead
+)
+
+
 def marked_texts(page: pikepdf.Object, wanted: set[int]) -> dict[int, str | None]:
     """The text printed inside the marked content `wanted` of a page (None when a font
     has no Unicode map: unknown). Fonts are WeasyPrint's Type0 (two-byte codes) with a
-    /ToUnicode map, or font-stripped ones (booklet/fontmerge.py) carrying it as data."""
+    /ToUnicode map, or font-stripped ones (booklet/fontmerge.py) carrying it as data.
+
+    Read from the stream's bytes (WeasyPrint writes glyph codes as hex strings): the
+    contents' leaders make thousands of tiny marked contents a page, which pikepdf's
+    parser turns into as many Python objects."""
+    fonts = (page.get("/Resources") or {}).get("/Font") or {}
+    data = page_bytes(page)
+    maps: dict[str, dict[int, str] | None] = {}
+    texts: dict[int, str | None] = {}
+    stack: list[int | None] = []
+    font = None
+    for m in _TEXT_TOKEN.finditer(data):
+        name, mcid, other, end, codes, literal = m.groups()
+        if literal is not None:
+            return _parsed_marked_texts(page, wanted)
+        if name is not None:
+            font = "/" + name.decode()
+        elif mcid is not None:
+            stack.append(int(mcid))
+        elif other is not None:
+            stack.append(None)
+        elif end is not None:
+            stack = stack[:-1]
+        elif stack and stack[-1] in wanted:
+            if font not in maps:
+                maps[font] = _unicode_map(fonts.get(font))
+            cmap, n = maps[font], stack[-1]
+            raw = bytes.fromhex(codes.decode())
+            if cmap is None or texts.get(n, "") is None:
+                texts[n] = None
+            else:
+                texts[n] = texts.get(n, "") + "".join(
+                    cmap.get(int.from_bytes(raw[i:i + 2], "big"), "\ufffd") for i in range(0, len(raw) - 1, 2))
+    for n in wanted:
+        texts.setdefault(n, "")  # marked content that prints no text: nothing to read
+    return texts
+
+
+def _parsed_marked_texts(page: pikepdf.Object, wanted: set[int]) -> dict[int, str | None]:
+    """marked_texts through pikepdf's parser: any content stream."""
     fonts = (page.get("/Resources") or {}).get("/Font") or {}
     maps: dict[str, dict[int, str] | None] = {}
     texts: dict[int, str | None] = {}

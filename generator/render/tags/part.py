@@ -29,14 +29,24 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from generator.render.tags.content import marked_texts, to_artifacts
-from generator.render.tags.elements import adopt, is_elem, is_objr, kids, marked, new_elem, same, set_kids
+from generator.render.tags.elements import (
+    adopt,
+    is_elem,
+    is_objr,
+    kids,
+    marked,
+    new_elem,
+    same,
+    set_kids,
+)
 
 # What a leader prints: dots and spaces of every width.
 _FILLER = ". \u00a0\u2002\u2003\u2009\u202f\u2026\u00b7"
 # Marks a part whose tree was tidied in its worker (tree.TreeMerge then only copies it).
 TIDIED = "/RecueilTidied"
 # Attributes that make a Span or NonStruct mean something.
-_MEANINGFUL = ("/A", "/Alt", "/ActualText", "/E", "/Lang", "/ID", "/T", "/C")
+_MEANINGFUL = frozenset(("/A", "/Alt", "/ActualText", "/E", "/Lang", "/ID", "/T", "/C"))
+_MEANINGFUL_IN_LINK = _MEANINGFUL - {"/A"}
 # What a link's inner boxes are tagged as when they only carry its text (a table cell's
 # /A, its layout attributes, says nothing once the cell is part of a link's text).
 _FLAT = {"/Link", "/Span", "/NonStruct", "/Div", "/P", "/Table", "/TR", "/TD", "/THead", "/TBody", "/TFoot"}
@@ -141,7 +151,7 @@ class _Tidy:
             items = kids(e)
             self.kids[e.objgen], self.type[e.objgen] = items, str(e.S)
             order.append(e)
-            stack.extend(reversed([k for k in items if is_elem(k)]))
+            stack.extend(reversed([k for k in items if not isinstance(k, int) and "/S" in k]))
         return order
 
     def s(self, e) -> str | None:
@@ -198,7 +208,7 @@ class _Tidy:
     def foldable(self, k: Dictionary, parent: Dictionary | None) -> bool:
         """A Span or NonStruct of bare MCIDs on its parent's page (None: the same page,
         known), saying nothing else."""
-        return (all(isinstance(c, int) for c in self.kids[k.objgen]) and not any(x in k for x in _MEANINGFUL)
+        return (all(isinstance(c, int) for c in self.kids[k.objgen]) and _MEANINGFUL.isdisjoint(k.keys())
                 and (parent is None or "/Pg" not in k or same(k.get("/Pg"), parent.get("/Pg"))))
 
     def flatten_links(self, link: Dictionary) -> None:
@@ -216,17 +226,21 @@ class _Tidy:
 
         def gather(kids_: list, where, nested: bool) -> None:
             for k in kids_:
-                s = self.s(k)
-                if s in _FLAT and not any(x in k for x in _MEANINGFUL if x != "/A"):
+                if isinstance(k, int):
+                    if where is not pg and not same(where, pg):
+                        content.append(Dictionary(Type=Name.MCR, Pg=where, MCID=k))
+                        continue
+                    content.append(k)
+                    if nested:
+                        inner.append(k)
+                    continue
+                s = self.type.get(k.objgen)
+                if s in _FLAT and _MEANINGFUL_IN_LINK.isdisjoint(k.keys()):  # one call, not one a key
                     gather(self.kids[k.objgen], k.get("/Pg", where), True)
                 elif is_objr(k):
                     objrs.append(k)
-                elif isinstance(k, int) and not same(where, pg):
-                    content.append(Dictionary(Type=Name.MCR, Pg=where, MCID=k))
                 else:
                     content.append(k)
-                    if nested and isinstance(k, int):
-                        inner.append(k)
 
         gather(items, pg, False)
         if inner:

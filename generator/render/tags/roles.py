@@ -20,10 +20,17 @@ from __future__ import annotations
 from typing import Callable
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name
+from pikepdf import Dictionary, Name
 
-from generator.render.tags.elements import adopt, is_elem, kids, new_elem, same, set_kids, walk
-
+from generator.render.tags.elements import (
+    adopt,
+    is_elem,
+    kids,
+    new_elem,
+    same,
+    set_kids,
+    walk,
+)
 
 # Elements that a page break splits in two when their box is split: the second page's
 # piece starts with the continuation of the first page's last one. Paragraphs and list

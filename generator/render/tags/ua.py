@@ -14,8 +14,8 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from generator.render.tags.elements import is_elem, kids, set_kids
 from generator.render.tags.content import to_artifacts
+from generator.render.tags.elements import is_elem, kids, set_kids
 from generator.render.tags.part import tidy, top_elements
 from generator.render.tags.roles import fiche_role
 from generator.render.tags.tree import Numbering
