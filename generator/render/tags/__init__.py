@@ -20,12 +20,13 @@ a ParentTree keyed by page index, then by annotation. What it leaves for us:
 
 The modules, in the order a build uses them:
 
-  elements.py  small helpers on structure elements (kids, adopting kids across pages)
+  elements.py  small helpers on structure elements as pikepdf objects
   content.py   content streams: marked content made artifact, the text of marked content
   part.py      what a worker does to one tagged render (`tidy`), booklet part or handout:
-               in parallel, and cached with the render
-  tree.py      the booklet's one tree out of its parts' (`TreeMerge`), and the pass that
-               numbers a finished tree (`Numbering`): ParentTree, IDs, link descriptions
+               in parallel, and cached with the render; a part's tree is then exported
+  nodes.py     a structure tree as plain data (what a part hands to the booklet)
+  tree.py      the booklet's one tree out of its parts' (`TreeMerge`), and the making of
+               a finished tree as PDF objects (`build`): ParentTree, IDs, link descriptions
   roles.py     what the booklet's regions are (cover, contents as TOC, fiches as Art,
                indexes as Index, the colophon): they know the brochure's templates
   ua.py        the catalog and the XMP metadata PDF/UA-1 asks for; a handout finished
@@ -33,4 +34,4 @@ The modules, in the order a build uses them:
 
 # Part of every tagged render's cache key (render/weasy.py) and of the booklet's: bump
 # when the tree made from the same WeasyPrint output would change.
-VERSION = 2
+VERSION = 3

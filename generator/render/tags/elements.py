@@ -1,4 +1,5 @@
-"""Small helpers on structure elements, shared by the tidy-up of a part and the merge.
+"""Small helpers on structure elements as pikepdf objects: what the tidy-up of a render
+(part.py) and the export of its tree (nodes.py) work with.
 
 An element's /K is one kid or an array of them; a kid is a marked-content id (an int,
 "on the element's /Pg"), a marked-content reference (MCR: /Pg and /MCID), an object
@@ -71,19 +72,6 @@ def set_kids(e: Dictionary, items: list) -> None:
         if not isinstance(k, int) and "/S" in k:
             k.P = e
     e.K = Array(items)
-
-
-def walk(e: Dictionary, seen: set | None = None) -> Iterable[Dictionary]:
-    """e and its descendant elements, depth first in reading order, each once."""
-    stack = [e]
-    seen = set() if seen is None else seen
-    while stack:
-        x = stack.pop()
-        if x.objgen in seen:
-            continue
-        seen.add(x.objgen)
-        yield x
-        stack.extend(reversed([k for k in kids(x) if is_elem(k)]))
 
 
 def marked(e: Dictionary, pg=None) -> Iterable[tuple[object, int]]:

@@ -20,7 +20,7 @@ parallel and is paid once per render, not at every assembly.
   - TH cells get a /Scope; element IDs (WeasyPrint numbers table headers after its own
     object numbers, so two parts collide) get a prefix unique to the render.
 It returns, per page, the MCIDs that must become artifacts; `finish_part` rewrites them
-and drops the ParentTree, which the booklet rebuilds whole (tree.py).
+and exports the tree as data (nodes.py), which the booklet joins (tree.py).
 """
 
 from __future__ import annotations
@@ -39,11 +39,10 @@ from generator.render.tags.elements import (
     same,
     set_kids,
 )
+from generator.render.tags.nodes import export, store
 
 # What a leader prints: dots and spaces of every width.
 _FILLER = ". \u00a0\u2002\u2003\u2009\u202f\u2026\u00b7"
-# Marks a part whose tree was tidied in its worker (tree.TreeMerge then only copies it).
-TIDIED = "/RecueilTidied"
 # Attributes that make a Span or NonStruct mean something.
 _MEANINGFUL = frozenset(("/A", "/Alt", "/ActualText", "/E", "/Lang", "/ID", "/T", "/C"))
 _MEANINGFUL_IN_LINK = _MEANINGFUL - {"/A"}
@@ -64,16 +63,14 @@ def top_elements(pdf: pikepdf.Pdf) -> list[Dictionary]:
 
 
 def finish_part(pdf: pikepdf.Pdf, id_prefix: str) -> None:
-    """A booklet part, tidied where it is rendered: the artifacts rewritten, the stale
-    ParentTree (and the orphan elements only it held) dropped, the tree marked tidied.
-    `id_prefix` makes its element IDs unique in any booklet (a digest of the render)."""
+    """A booklet part, tidied where it is rendered: the artifacts rewritten, then its
+    tree exported as data and its element objects dropped (nodes.py: the booklet makes
+    its own, once). `id_prefix` makes its element IDs unique in any booklet (a digest
+    of the render)."""
     artifacts = tidy(pdf, id_prefix)
     for page in pdf.pages:
         to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
-    root = pdf.Root.StructTreeRoot
-    if "/ParentTree" in root:
-        del root["/ParentTree"]
-    root[TIDIED] = True
+    store(pdf, export(pdf, top_elements(pdf)))
 
 
 def tidy(pdf: pikepdf.Pdf, id_prefix: str = "") -> dict[tuple[int, int], set[int]]:

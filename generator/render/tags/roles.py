@@ -1,15 +1,15 @@
 """What each region of the booklet is, in its structure tree.
 
-A role takes the top-level elements of one region (consecutive pages of one label, in
-page order; WeasyPrint makes one element per page for a box split across pages) and
-returns the elements that stand for it in the booklet's /Document. The roles know the
-brochure's templates (layouts/brochure/*.html): which HTML makes which WeasyPrint
-elements. A layout whose templates differ still gets a valid tree, only a plainer one:
-a role that does not find what it expects leaves the elements as they are.
+A role takes the top-level nodes (nodes.py) of one region (consecutive pages of one
+label, in page order; WeasyPrint makes one element per page for a box split across
+pages) and returns the nodes that stand for it in the booklet's /Document. The roles
+know the brochure's templates (layouts/brochure/*.html): which HTML makes which
+WeasyPrint elements. A layout whose templates differ still gets a valid tree, only a
+plainer one: a role that does not find what it expects leaves the nodes as they are.
 
   cover       as WeasyPrint tags it (a Sect: publisher, title, subtitle, themes)
   contents    a Sect holding its heading and one TOC; each line a TOCI whose Reference
-              holds the Link (title, then page number, in reading order)
+              holds the Link (title), then the page number
   fiche       one Art per fiche, its footnotes as Notes where the page prints them
   index       an Index; each page number's Link inside a Reference
   colophon    its <dl> as a list whose items are a term (Lbl) and its text (LBody)
@@ -19,18 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import pikepdf
-from pikepdf import Dictionary, Name
-
-from generator.render.tags.elements import (
-    adopt,
-    is_elem,
-    kids,
-    new_elem,
-    same,
-    set_kids,
-    walk,
-)
+from generator.render.tags.nodes import KIDS, PG, S, adopt, is_node, new, walk
 
 # Elements that a page break splits in two when their box is split: the second page's
 # piece starts with the continuation of the first page's last one. Paragraphs and list
@@ -39,111 +28,99 @@ from generator.render.tags.elements import (
 _CONTAINERS = {"/Art", "/Div", "/Sect", "/NonStruct", "/Part", "/L", "/BlockQuote", "/Index", "/TOC"}
 
 
-def _continue(dst: Dictionary, items: list, pg) -> None:
+def _continue(dst: list, items: list, pg: int) -> None:
     """Append `items` (the kids of dst's piece on page `pg`) to dst, joining the chain of
     containers split at the page boundary: dst's last kid and the first item, if they
     are the same container on two pages, are one box."""
-    current = kids(dst)
+    current = dst[KIDS]
     # The previous page's notes (fiche_role) come after its text: look past them.
     last = len(current) - 1
-    while last >= 0 and is_elem(current[last]) and str(current[last].S) == "/Note":
+    while last >= 0 and is_node(current[last]) and current[last][S] == "/Note":
         last -= 1
-    if (last >= 0 and items and is_elem(current[last]) and is_elem(items[0])
-            and str(current[last].S) == str(items[0].S) in _CONTAINERS
-            and not same(current[last].get("/Pg"), items[0].get("/Pg"))):
-        _continue(current[last], kids(items[0]), items[0].get("/Pg"))
+    if (last >= 0 and items and is_node(current[last]) and is_node(items[0])
+            and current[last][S] == items[0][S] and items[0][S] in _CONTAINERS
+            and current[last][PG] != items[0][PG]):
+        _continue(current[last], items[0][KIDS], items[0][PG])
         items = items[1:]
     adopt(dst, items, pg)
 
 
-def _merge_pages(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> Dictionary:
+def _merge_pages(elems: list[list]) -> list:
     """The page-by-page pieces of one element, as one: the first, holding all the kids."""
     first = elems[0]
     for other in elems[1:]:
-        _continue(first, kids(other), other.get("/Pg"))
+        _continue(first, other[KIDS], other[PG])
     return first
 
 
-def fiche_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]:
+def fiche_role(elems: list[list]) -> list[list]:
     """One Art per fiche. A fiche page's other top-level elements are its footnote area
     (WeasyPrint lays it out beside the page's content): each note becomes a Note, read
     where the page prints it, at the end of that page's part of the Art."""
-    art = next((e for e in elems if str(e.S) == "/Art"), None)
+    art = next((e for e in elems if e[S] == "/Art"), None)
     if art is None:
         return elems
     for e in elems:
-        if e.objgen == art.objgen:
+        if e is art:
             continue
-        if str(e.S) == "/Art":
-            _continue(art, kids(e), e.get("/Pg"))
+        if e[S] == "/Art":
+            _continue(art, e[KIDS], e[PG])
         else:
             notes = []
-            for k in kids(e):
-                if is_elem(k):
-                    k.S = Name.Note
+            for k in e[KIDS]:
+                if is_node(k):
+                    k[S] = "/Note"
                     notes.append(k)
                 else:
-                    notes.append(new_elem(pdf, "/Note", e.get("/Pg"), [k]))
-            adopt(art, notes, e.get("/Pg"))
+                    notes.append(new("/Note", e[PG], [k]))
+            adopt(art, notes, e[PG])
     return [art]
 
 
-def contents_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]:
+def contents_role(elems: list[list]) -> list[list]:
     """The contents (<nav>: NonStruct) as a Sect holding its heading and one TOC: each
     row a TOCI whose Reference holds the Link (an <li><a>: LI > LBody > Link)."""
-    nav = _merge_pages(pdf, elems)
-    nav.S = Name.Sect
+    nav = _merge_pages(elems)
+    nav[S] = "/Sect"
+    renamed = {"/L": "/TOC", "/LI": "/TOCI", "/LBody": "/Reference"}
     for e in walk(nav):
-        s = str(e.S)
-        if s == "/L":
-            e.S = Name.TOC
-        elif s == "/LI":
-            e.S = Name.TOCI
-        elif s == "/LBody":
-            e.S = Name.Reference
+        e[S] = renamed.get(e[S], e[S])
     return [nav]
 
 
-def index_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]:
+def index_role(elems: list[list]) -> list[list]:
     """An index (<section>: Sect) as an Index; each page number's Link in a Reference."""
-    index = _merge_pages(pdf, elems)
-    index.S = Name.Index
+    index = _merge_pages(elems)
+    index[S] = "/Index"
     for e in list(walk(index)):
-        new, changed = [], False
-        for k in kids(e):
-            if is_elem(k) and str(k.S) == "/Link" and str(e.S) != "/Reference":
-                new.append(new_elem(pdf, "/Reference", k.get("/Pg"), [k]))
-                changed = True
-            else:
-                new.append(k)
-        if changed:
-            set_kids(e, new)
+        if e[S] != "/Reference":
+            e[KIDS] = [new("/Reference", k[PG], [k]) if is_node(k) and k[S] == "/Link" else k for k in e[KIDS]]
     return [index]
 
 
-def colophon_role(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> list[Dictionary]:
+def colophon_role(elems: list[list]) -> list[list]:
     """The colophon's <dl>: WeasyPrint makes each <dt> and each <dd> an LI of its own
     (LI > LBody); here each term and its description are one LI, the term its Lbl."""
-    colophon = _merge_pages(pdf, elems)
+    colophon = _merge_pages(elems)
     for e in walk(colophon):
-        items = kids(e)
-        if str(e.S) != "/L" or len(items) % 2 or not all(_is_plain_item(i) for i in items):
+        items = e[KIDS]
+        if e[S] != "/L" or len(items) % 2 or not all(_is_plain_item(i) for i in items):
             continue
         pairs = []
         for term, desc in zip(items[::2], items[1::2]):
-            label, body = kids(term)[0], kids(desc)[0]
-            label.S = Name.Lbl
-            set_kids(term, [label, body])
+            label, body = term[KIDS][0], desc[KIDS][0]
+            label[S] = "/Lbl"
+            term[KIDS] = [label, body]
             pairs.append(term)
-        set_kids(e, pairs)
+        e[KIDS] = pairs
     return [colophon]
 
 
 def _is_plain_item(k) -> bool:
-    return is_elem(k) and str(k.S) == "/LI" and len(kids(k)) == 1 and str(kids(k)[0].S) == "/LBody"
+    return is_node(k) and k[S] == "/LI" and len(k[KIDS]) == 1 and is_node(k[KIDS][0]) and k[KIDS][0][S] == "/LBody"
 
 
-BOOKLET_ROLES: dict[str, Callable] = {
+BOOKLET_ROLES: dict[str, Callable[[list[list]], list[list]]] = {
     "fiche": fiche_role,
     "contents": contents_role,
     "index": index_role,

@@ -12,13 +12,13 @@ untagged: the claim is written here, for every PDF, once its tree is right.
 from __future__ import annotations
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Dictionary
 
 from generator.render.tags.content import to_artifacts
-from generator.render.tags.elements import is_elem, kids, set_kids
+from generator.render.tags.nodes import ATTRS, S, export
 from generator.render.tags.part import tidy, top_elements
 from generator.render.tags.roles import fiche_role
-from generator.render.tags.tree import Numbering
+from generator.render.tags.tree import build
 
 PDF_VERSION = "1.7"  # PDF/UA-1 is ISO 32000-1
 
@@ -44,25 +44,19 @@ def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> None:
     """A tagged WeasyPrint document (a handout) made PDF/UA-1 in place: its tree tidied
     (part.py: the folio and the running title are artifacts, the QR code too), its
     article one Art over its pages with its footnotes as Notes (roles.fiche_role), that
-    Art in `lang` when the fiche has a language of its own, the tree numbered again
-    (tree.Numbering), and the claim written."""
+    Art in `lang` when the fiche has a language of its own, the tree made again
+    (tree.build: the same as the booklet's), and the claim written."""
     artifacts = tidy(pdf)
     for page in pdf.pages:
         to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
-    root = pdf.Root.StructTreeRoot
-    document = next((k for k in kids(root) if is_elem(k) and str(k.S) == "/Document"), None)
-    if document is None:  # not WeasyPrint's shape: one Document over what there is
-        document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array([])))
-        set_kids(document, kids(root))
-        root.K = document
-        document.P = root
-    # One Art over the pages, footnotes as Notes where they are printed: as in the booklet.
-    tops = fiche_role(pdf, top_elements(pdf))
-    set_kids(document, tops)
+    tops = fiche_role(export(pdf, top_elements(pdf)))
     if lang:
         for top in tops:
-            if str(top.S) == "/Art":
-                top.Lang = String(lang)
-    Numbering(pdf, root, document).run()
+            if top[S] == "/Art":
+                top[ATTRS]["/Lang"] = lang
+    pages = [p.obj for p in pdf.pages]
+    annots = {(n, i): a for n, page in enumerate(pages) for i, a in enumerate(page.get("/Annots") or [])}
+    del pdf.Root["/StructTreeRoot"]  # its elements are made again; the old ones are not written
+    build(pdf, tops, pages, annots)
     title = pdf.docinfo.get("/Title")
     mark_ua(pdf, str(title) if title is not None else None)
