@@ -21,6 +21,7 @@ A node is a list `[S, pg, attrs, kids]`:
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from decimal import Decimal
 
@@ -84,6 +85,51 @@ def export(pdf: pikepdf.Pdf, tops: list[Dictionary]) -> list:
         return [str(e.S), pg, attrs, out]
 
     return [node(t, 0) for t in tops]
+
+
+_MCID = re.compile(rb"(<<\s*/MCID\s+)(\d+)(\s*>>\s*BDC)")
+
+
+def compact(pdf: pikepdf.Pdf, tops: list) -> None:
+    """Each page's marked-content ids numbered 0, 1, 2... in the order they are drawn.
+    What became artifacts (running heads, the contents' dots: forty a line) left gaps,
+    and the ParentTree holds an entry for every id up to a page's last: a booklet would
+    carry tens of thousands of nulls (some 300 bytes each in QPDF at assembly).
+
+    (Joining the marked content of one element's consecutive text boxes into one
+    sequence was tried and left: WeasyPrint draws a line's closing space nowhere, so the
+    text read from a joined paragraph runs the last word of a line into the next one's
+    first, « enrégion ».)"""
+    renumbered: dict[tuple[int, int], int] = {}
+    for pg, page in enumerate(pdf.pages):
+        data = _content(page.obj)
+        if data is None or b"MCID" not in data:
+            continue
+        order: dict[int, int] = {}
+
+        def number(m: re.Match) -> bytes:
+            new = order.setdefault(int(m.group(2)), len(order))
+            return m.group(1) + str(new).encode() + m.group(3)
+
+        new_data = _MCID.sub(number, data)
+        if any(old != new for old, new in order.items()):
+            page.obj.Contents = pdf.make_stream(new_data)
+            renumbered.update({(pg, old): new for old, new in order.items() if old != new})
+    if not renumbered:
+        return
+    for top in tops:
+        for n in walk(top):
+            pg = n[PG]
+            n[KIDS] = [renumbered.get((pg, k), k) if isinstance(k, int)
+                       else ["m", k[1], renumbered.get((k[1], k[2]), k[2])] if isinstance(k, list) and k[0] == "m"
+                       else k for k in n[KIDS]]
+
+
+def _content(page) -> bytes | None:
+    contents = page.get("/Contents")
+    if isinstance(contents, Array):
+        return b"\n".join(s.read_bytes() for s in contents)
+    return None if contents is None else contents.read_bytes()
 
 
 def store(pdf: pikepdf.Pdf, tops: list) -> None:

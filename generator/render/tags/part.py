@@ -39,7 +39,7 @@ from generator.render.tags.elements import (
     same,
     set_kids,
 )
-from generator.render.tags.nodes import export, store
+from generator.render.tags.nodes import compact, export, store
 
 # What a leader prints: dots and spaces of every width.
 _FILLER = ". \u00a0\u2002\u2003\u2009\u202f\u2026\u00b7"
@@ -70,7 +70,9 @@ def finish_part(pdf: pikepdf.Pdf, id_prefix: str) -> None:
     artifacts = tidy(pdf, id_prefix)
     for page in pdf.pages:
         to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
-    store(pdf, export(pdf, top_elements(pdf)))
+    tops = export(pdf, top_elements(pdf))
+    compact(pdf, tops)
+    store(pdf, tops)
 
 
 def tidy(pdf: pikepdf.Pdf, id_prefix: str = "") -> dict[tuple[int, int], set[int]]:

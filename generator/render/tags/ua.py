@@ -15,7 +15,7 @@ import pikepdf
 from pikepdf import Dictionary
 
 from generator.render.tags.content import to_artifacts
-from generator.render.tags.nodes import ATTRS, S, export
+from generator.render.tags.nodes import ATTRS, S, compact, export
 from generator.render.tags.part import tidy, top_elements
 from generator.render.tags.roles import fiche_role
 from generator.render.tags.tree import build
@@ -49,7 +49,9 @@ def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> None:
     artifacts = tidy(pdf)
     for page in pdf.pages:
         to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
-    tops = fiche_role(export(pdf, top_elements(pdf)))
+    tops = export(pdf, top_elements(pdf))
+    compact(pdf, tops)
+    tops = fiche_role(tops)
     if lang:
         for top in tops:
             if top[S] == "/Art":
