@@ -76,11 +76,11 @@ def pdfa_with(files, stamp: str = "D:20260301000000Z") -> bytes:
             "<p>Voir <a href='https://example.org'>le site</a>.</p></body></html>")
     raw = weasyprint.HTML(string=html).write_pdf(pdf_tags=True, pdf_identifier=b"test")
     with pikepdf.open(io.BytesIO(raw)) as pdf:
-        finish_document(pdf)
+        tree = finish_document(pdf)
         make_pdfa3(pdf, [(name, data, rel, desc, mime_type(name)) for name, data, rel, desc in files], stamp)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, min_version="1.7")
-        return out.getvalue()
+    return tree.append(out.getvalue())
 
 
 def build_date(edition) -> dt.datetime:

@@ -359,3 +359,22 @@ def test_without_indexes_the_contents_follows_the_colophon(tmp_path):
     tree = struct_text(out / "booklet.pdf")
     with_toc = [i for i, c in enumerate(tree.children[0].children) if "TOC" in [n.kind for n in c.walk()]]
     assert with_toc == [2]  # cover, colophon, contents
+
+
+def test_the_tree_is_written_after_the_booklet_and_reads_back(built):
+    # The tree is an incremental update (tags/append.py): a second cross-reference
+    # section whose /Prev is the document's own. pikepdf reads it, rewrites it whole,
+    # and finds the same tree; saved.py read the object numbers it needed from the
+    # first section's bytes, as pikepdf does.
+    from generator.render.tags.saved import Reader, ref
+
+    data = (built / "booklet.pdf").read_bytes()
+    assert data.count(b"startxref") == 2 and data.rstrip().endswith(b"%%EOF")
+    first = data[:data.index(b"%%EOF") + 5]
+    reader = Reader(lambda at, size: first[at:at + size], first[-64:])
+    with pikepdf.open(built / "booklet.pdf") as pdf:
+        assert reader.object(ref(reader.trailer, b"/Root")).startswith(b"<<")
+        assert not [k for k in pdf.Root.keys() if k.startswith("/Recueil")]  # the update's catalog
+        rewritten = built.parent / "rewritten.pdf"
+        pdf.save(rewritten)
+    assert verify(rewritten, ua=True).problems == []

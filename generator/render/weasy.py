@@ -65,6 +65,9 @@ class PdfJob:
     # "document", a handout finished as PDF/UA-1 on its own (tags/ua.py); "" untagged.
     tags: str = ""
     lang: str | None = None  # a "document"'s article language, when not the document's
+    # Rendered in a child of the worker (pool.isolated), which takes its memory with it:
+    # a long document (a catalogue's contents, its indexes).
+    isolated: bool = False
 
 
 # --- cache keys ------------------------------------------------------------------------
@@ -266,6 +269,14 @@ def render(job: PdfJob) -> Rendered:
     """Lay out and write one document; `job.anchors` are the HTML ids whose page is
     wanted. The shared stylesheet is applied after the document's own <style>, which
     holds only what is particular to it."""
+    if job.isolated:
+        from generator.pool import isolated
+
+        return isolated(_render, job)
+    return _render(job)
+
+
+def _render(job: PdfJob) -> Rendered:
     import weasyprint
 
     from generator.render.fetcher import fetcher_for
@@ -286,9 +297,14 @@ def render(job: PdfJob) -> Rendered:
     if job.tags:
         options["pdf_tags"] = True
     raw = document.write_pdf(**options)
+    pages = len(document.pages)
+    del document  # its boxes and their tags: the heap given back below holds them
     if job.tags or job.strip_faces or b"/Image" in raw:
         raw = _finish(raw, job)
-    return Rendered(raw, len(document.pages), found, warnings)
+    from generator.memory import release
+
+    release()  # a worker idles on what its largest render left otherwise, the build's peak
+    return Rendered(raw, pages, found, warnings)
 
 
 def _finish(raw: bytes, job: PdfJob) -> bytes:
@@ -307,10 +323,11 @@ def _finish(raw: bytes, job: PdfJob) -> bytes:
 
             # IDs prefixed by a digest of the render: unique in any booklet.
             finish_part(pdf, hashlib.sha256(raw).hexdigest()[:8] + "-")
-        elif job.tags == "document" and "/StructTreeRoot" in pdf.Root:
+        pending = None
+        if job.tags == "document" and "/StructTreeRoot" in pdf.Root:
             from generator.render.tags.ua import PDF_VERSION, finish_document
 
-            finish_document(pdf, job.lang)
+            pending = finish_document(pdf, job.lang)
         if job.strip_faces:
             from generator.render.booklet.fontmerge import strip_fonts_in
 
@@ -323,4 +340,5 @@ def _finish(raw: bytes, job: PdfJob) -> bytes:
                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
         else:  # a part: its streams are copied into the booklet, objects one by one
             pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-        return out.getvalue()
+    # A document's tree is written after it (tags/append.py), as the booklet's is.
+    return out.getvalue() if pending is None else pending.append(out.getvalue())

@@ -113,11 +113,11 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
     parts = Parts(ctx)
     stages = ctx.timings
 
-    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True) -> PdfJob:
+    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False) -> PdfJob:
         # Every part but the furniture is tagged and tidied in its worker (tags/part.py);
         # the furniture is drawn under the fiche pages as an artifact (join.py).
         return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, faces, strip_faces=True,
-                      tags="part" if tagged else "")
+                      tags="part" if tagged else "", isolated=isolated)
 
     faces = _faces(layout.design)
 
@@ -128,7 +128,7 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
         # Only its length is read: untagged, it costs less.
         provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
-                                    tagged=False))
+                                    tagged=False, isolated=True))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -150,8 +150,10 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
             back_future = None
             if b.indexes:
                 anchors = tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS
+                # The indexes and the contents grow with the catalogue: laid out in a
+                # child of their worker, which takes their memory with it.
                 back_future = parts.get(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
-                                                     offset_css(plan.back_start)), anchors))
+                                                     offset_css(plan.back_start)), anchors, isolated=True))
             chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
             furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
@@ -161,7 +163,7 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
             index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}
             front = parts.get(job(b.part(b.cover_and_contents(plan.pages, index_pages,
                                                                 page_href(plan, index_pages))),
-                                  REGION_ANCHORS)).result()
+                                  REGION_ANCHORS, isolated=True)).result()
             furniture = [f.result() for f in furniture_futures]
             if front.pages == front_pages:
                 break

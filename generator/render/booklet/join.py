@@ -120,19 +120,37 @@ def assemble_pdf(parts: list[bytes], pages: list[PageSource], faces: FaceFiles,
         fonts.write(out, faces.cut(fonts.glyphs()))
         _share_images(out)
         _resolve_links(out)
+        pending = None
         if tree is not None:
-            tree.finish(tagging.regions, tagging.describe, BOOKLET_ROLES, tagging.langs, tagging.link_lang)
+            pending = tree.finish(tagging.regions, tagging.describe, BOOKLET_ROLES, tagging.langs,
+                                  tagging.link_lang)
         _outline(out, outline)
         _metadata(out, meta)
         if tree is not None:
             mark_ua(out, meta.title)
         if finish is not None:
             finish(out)
-        out.save(target, deterministic_id=True, compress_streams=True, min_version=PDF_VERSION if tree else "",
+        in_memory = isinstance(target, io.BytesIO)
+        saved = io.BytesIO() if in_memory else target
+        out.save(saved, deterministic_id=True, compress_streams=True, min_version=PDF_VERSION if tree else "",
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=False)
+        out.close()
     finally:
         for s in sources:
             s.close()
+    if pending is None:
+        if in_memory:
+            target.write(saved.getvalue())
+        return
+    # The parts are closed and their memory given back before the tree is written
+    # after the booklet (tags/append.py).
+    from generator.memory import release
+
+    release()
+    if in_memory:
+        target.write(pending.append(saved.getvalue()))
+    else:
+        pending.append_to(Path(target))
 
 
 def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int], tagged: bool = False) -> None:

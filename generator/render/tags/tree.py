@@ -1,5 +1,5 @@
-"""One structure tree for the booklet out of its parts' trees, and the making of a
-finished tree (the booklet's, or a handout's own) as PDF objects.
+"""One structure tree for the booklet out of its parts' trees, and the planning of a
+finished tree (the booklet's, or a handout's own) in its document.
 
 Joining the parts page by page (booklet/join.py) leaves each part's exported tree
 (nodes.py) pointing at the part's pages. The booklet's tree is made in two steps that
@@ -12,14 +12,14 @@ follow join.assemble_pdf:
      its furniture alone) become artifacts.
   2. `finish(regions, describe, roles, langs, link_lang)` once join.py has drawn the
      furniture and resolved the links: the booklet's roles (roles.py) group the nodes
-     by what the pages are, then `build` makes the tree.
+     by what the pages are, then `plan` numbers what refers to the tree.
 
-`build` makes each element once, with its /P, and what refers to elements by number:
-the pages' /StructParents and the annotations' /StructParent, the ParentTree, the
-IDTree; it drops the references to annotations no page holds any more (a link to a page
+`plan` drops the references to annotations no page holds any more (a link to a page
 that does not exist), what then holds nothing, turns a Link left without its annotation
-into a Span, and gives every link its /Contents and every page with annotations
-/Tabs /S.
+into a Span, gives Notes their IDs, numbers the pages' /StructParents and the
+annotations' /StructParent, gives every link its /Contents and every page with
+annotations /Tabs /S. The document is then saved, and the tree written after it
+(append.py: its elements never exist as QPDF objects).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from typing import Callable, Sequence
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from generator.render.tags.append import ANNOTS, FIRST_KEY, Pending
 from generator.render.tags.content import wrap
-from generator.render.tags.nodes import ATTRS, KIDS, PG, S, dec, is_node, load, walk
+from generator.render.tags.nodes import ATTRS, KIDS, PG, S, is_node, load, walk
 
 # Elements that may stay empty: table cells keep the table's grid.
 _KEEP_EMPTY = {"/TD", "/TH", "/TR", "/Table", "/THead", "/TBody", "/TFoot", "/Figure", "/Formula"}
@@ -74,15 +75,16 @@ class TreeMerge:
 
     def finish(self, regions: Sequence[str | None] | None = None, describe: Describe | None = None,
                roles: dict[str, Callable] | None = None, langs: dict[str, str] | None = None,
-               link_lang: Callable[[int, int], str | None] | None = None) -> None:
-        """Make the booklet's tree. `regions[n]`: what booklet page n (0-based) belongs to,
+               link_lang: Callable[[int, int], str | None] | None = None) -> Pending:
+        """Plan the booklet's tree (`plan`); the Pending it returns writes it after the
+        saved booklet. `regions[n]`: what booklet page n (0-based) belongs to,
         "kind" or "kind:name" (consecutive pages of one label are one unit), the kinds
         being keys of `roles`. `langs`: a region label -> the language of its elements
         when it is not the document's (a fiche with `lang:`); `link_lang(page, target)`:
         the language of a link on `page` (0-based) to page `target` (1-based), when it
         differs (a contents line naming a fiche in English)."""
         tops = self._apply_roles(regions, roles or {}, langs or {}) if regions else self.tops
-        build(self.out, tops, self.pages, self.annots, describe, link_lang)
+        return plan(self.out, tops, self.pages, self.annots, describe, link_lang)
 
     def _apply_roles(self, regions: Sequence[str | None], roles: dict[str, Callable],
                      langs: dict[str, str]) -> list[list]:
@@ -129,92 +131,58 @@ def _renumber(node: list, where: dict[int, int | None]) -> bool:
     return True
 
 
-def build(pdf: pikepdf.Pdf, tops: list[list], pages: list, annots: dict[tuple[int, int], Dictionary],
-          describe: Describe | None = None, link_lang: Callable[[int, int], str | None] | None = None) -> None:
-    """Make the tree of `tops` (nodes on `pages`, 0-based; ["a", pg, i] names
-    `annots[pg, i]`) as pdf's StructTreeRoot, with its ParentTree, IDTree and /MarkInfo;
-    see the module doc. The hot part of a booklet's assembly: each element is made with
-    all its entries at once, nothing is read back through QPDF."""
+def plan(pdf: pikepdf.Pdf, tops: list[list], pages: list, annots: dict[tuple[int, int], Dictionary],
+         describe: Describe | None = None, link_lang: Callable[[int, int], str | None] | None = None) -> Pending:
+    """Number `pdf`'s pages and annotations for the tree of `tops` (nodes on `pages`,
+    0-based; ["a", pg, i] names `annots[pg, i]`), describe its links, and point its
+    catalog at a placeholder /StructTreeRoot; the tree itself is written after the
+    saved document (append.py): see the module doc."""
     alive = {a.objgen for page in pages for a in (page.get("/Annots") or []) if isinstance(a, Dictionary)}
     live = {key: a for key, a in annots.items() if isinstance(a, Dictionary) and a.objgen in alive}
     tops = [t for t in tops if _prune(t, live)]
     _number_notes(tops)
-    ids: dict[str, Dictionary] = {}
-    MCR, OBJR = Name.MCR, Name.OBJR
-    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root))
-    root.K = document
-    mcids: dict[int, dict[int, Dictionary]] = {}
-    by_annot: dict[tuple[int, int], Dictionary] = {}
-
-    names: dict[str, Name] = {}  # one Name object a type: QPDF shares it, not a copy an element
-
-    def make(node: list, parent: Dictionary) -> Dictionary:
-        pg = node[PG]
-        s = names.get(node[S]) or names.setdefault(node[S], Name(node[S]))
-        # No /Type: it is optional for a structure element, and a booklet has tens of
-        # thousands of them.
-        e = pdf.make_indirect(Dictionary(S=s, P=parent, Pg=pages[pg]))
-        for key, value in node[ATTRS].items():
-            e[key] = dec(value)
-        if "/ID" in node[ATTRS]:
-            ids[node[ATTRS]["/ID"]] = e
-        kids = []
-        for k in node[KIDS]:
-            if isinstance(k, int):
-                kids.append(k)
-                mcids.setdefault(pg, {})[k] = e
-            elif is_node(k):
-                kids.append(make(k, e))
-            elif k[0] == "m":
-                kids.append(Dictionary(Type=MCR, Pg=pages[k[1]], MCID=k[2]))
-                mcids.setdefault(k[1], {})[k[2]] = e
-            else:
-                annot = live[k[1], k[2]]
-                kids.append(Dictionary(Type=OBJR, Obj=annot, Pg=pages[k[1]]))
-                by_annot[annot.objgen] = e
-        if kids:
-            e.K = kids[0] if len(kids) == 1 else Array(kids)
-        return e
-
-    made = [make(t, document) for t in tops]
-    document.K = Array(made)
-    nums: list = []
-    key = 0
+    claimed, linked = set(), {}
+    for top in tops:
+        for n in walk(top):
+            for k in n[KIDS]:
+                if isinstance(k, int):
+                    claimed.add(n[PG])
+                elif isinstance(k, list) and k[0] == "m":
+                    claimed.add(k[1])
+                elif isinstance(k, list) and k[0] == "a":
+                    linked[k[1], k[2]] = n
+    page_keys = {pg: key for key, pg in enumerate(sorted(claimed))}
     for pg, page in enumerate(pages):
-        found = mcids.get(pg)
-        if found:
-            page.StructParents = key
-            nums += [key, Array([found.get(i) for i in range(max(found) + 1)])]
-            key += 1
+        if pg in page_keys:
+            page.StructParents = page_keys[pg]
         elif "/StructParents" in page:
             del page["/StructParents"]
+    where = {a.objgen: key for key, a in live.items()}
     number = {page.objgen: n for n, page in enumerate(pages)}
+    key, annot_keys = len(page_keys), {}
     for pg, page in enumerate(pages):
         page_annots = [a for a in (page.get("/Annots") or []) if isinstance(a, Dictionary)]
         if page_annots:
             page.Tabs = Name.S  # tab order: the structure's
         for a in page_annots:
-            elem = by_annot.get(a.objgen)
-            if elem is None:
+            at = where.get(a.objgen)
+            if at not in linked:
                 if "/StructParent" in a:
                     del a["/StructParent"]
                 continue
             a.StructParent = key
-            nums += [key, elem]
+            annot_keys[at] = key
             key += 1
             if a.get("/Subtype") == Name.Link:
-                _describe(a, elem, pg, number, describe, link_lang)
-    # One flat node of each tree: valid at any size, and written in one go.
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
-    root.ParentTreeNextKey = key
-    if ids:
-        names: list = []
-        for name in sorted(ids):
-            names += [String(name), ids[name]]
-        root.IDTree = Dictionary(Names=Array(names))
-    pdf.Root.StructTreeRoot = root
+                _describe(a, linked[at], pg, number, describe, link_lang)
+    pdf.Root.StructTreeRoot = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     pdf.Root.MarkInfo = Dictionary(Marked=True)
+    # The annotations the tree refers to, in key order, where append.py finds their
+    # numbers in the saved file without reading a page.
+    listed = sorted(annot_keys.items(), key=lambda item: item[1])
+    pdf.Root[ANNOTS] = Array([live[at] for at, _ in listed])
+    pdf.Root[FIRST_KEY] = len(page_keys)
+    return Pending(tops, page_keys, annot_keys, key)
 
 
 def _prune(node: list, live: dict) -> bool:
@@ -253,7 +221,7 @@ def _number_notes(tops: list[list]) -> None:
                 seen.add(name)
 
 
-def _describe(annot: Dictionary, elem: Dictionary, on: int, number: dict, describe: Describe | None,
+def _describe(annot: Dictionary, node: list, on: int, number: dict, describe: Describe | None,
               link_lang) -> None:
     """A link's /Contents (PDF/UA: what a screen reader says of it): « page 12 : its
     title » for a link inside the document, the address for another."""
@@ -270,5 +238,5 @@ def _describe(annot: Dictionary, elem: Dictionary, on: int, number: dict, descri
     if text:
         annot.Contents = String(text)
     lang = link_lang(on, page) if link_lang and page else None
-    if lang and "/Lang" not in elem:
-        elem.Lang = String(lang)
+    if lang and "/Lang" not in node[ATTRS]:
+        node[ATTRS]["/Lang"] = lang
