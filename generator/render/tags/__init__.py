@@ -34,4 +34,4 @@ The modules, in the order a build uses them:
 
 # Part of every tagged render's cache key (render/weasy.py) and of the booklet's: bump
 # when the tree made from the same WeasyPrint output would change.
-VERSION = 8
+VERSION = 9

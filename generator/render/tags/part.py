@@ -1,11 +1,12 @@
-"""What a worker does to one tagged WeasyPrint render, a booklet part or a handout, before
-it is cached: the tidy-up that depends on the render alone. Done there, it runs in
-parallel and is paid once per render, not at every assembly.
+"""What a worker does to one tagged render, a booklet part or a handout, before it is
+cached: the tidy-up that depends on the render alone. Done there, it runs in parallel
+and is paid once per render, not at every assembly.
 
-`tidy(pdf, id_prefix)` changes the tree in place:
-  - margin boxes: WeasyPrint gives their text MCIDs and elements it never links into the
-    tree. Those "orphan" MCIDs are running heads and folios (a handout's « 1 / 2 », the
-    contents' and the indexes' folios): artifacts;
+The tree comes as nodes (nodes.py): captured from WeasyPrint while it writes the PDF
+(capture.py), or read back from the PDF it wrote (nodes.export). `tidy` changes it:
+  - margin boxes: WeasyPrint gives their text marked-content ids and elements it never
+    links into the tree. Those "orphan" ids are running heads and folios (a handout's
+    « 1 / 2 », the contents' and the indexes' folios): artifacts;
   - a Link inside a Link (an <a>'s ::after, the leader() in it) is one link: merged, its
     annotations overlapping on one line joined into one (one tab stop, not three), and
     what the pseudo-elements print only as dots and spaces (the leader) an artifact;
@@ -16,30 +17,32 @@ parallel and is paid once per render, not at every assembly.
     becomes an artifact and the element goes;
   - a Span or NonStruct holding nothing but marked content (WeasyPrint wraps every text
     box in one) is folded into its parent: fewer elements, the same meaning, and much
-    less for the booklet to copy;
+    less for the booklet to write;
   - TH cells get a /Scope; element IDs (WeasyPrint numbers table headers after its own
     object numbers, so two parts collide) get a prefix unique to the render.
-It returns, per page, the MCIDs that must become artifacts; `finish_part` rewrites them
-and exports the tree as data (nodes.py), which the booklet joins (tree.py).
+It returns, per page, the ids that must become artifacts; `finish_part` rewrites them
+and stores the tree in the part (nodes.store), which the booklet joins (tree.py).
 """
 
 from __future__ import annotations
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Array, Dictionary
 
 from generator.render.tags.content import marked_texts, to_artifacts
-from generator.render.tags.elements import (
-    adopt,
-    is_elem,
-    is_objr,
-    kids,
-    marked,
-    new_elem,
-    same,
-    set_kids,
+from generator.render.tags.elements import is_elem, kids
+from generator.render.tags.nodes import (
+    ATTRS,
+    KIDS,
+    PG,
+    S,
+    compact,
+    export,
+    is_node,
+    new,
+    store,
+    walk,
 )
-from generator.render.tags.nodes import compact, export, store
 
 # What a leader prints: dots and spaces of every width.
 _FILLER = ". \u00a0\u2002\u2003\u2009\u202f\u2026\u00b7"
@@ -62,56 +65,64 @@ def top_elements(pdf: pikepdf.Pdf) -> list[Dictionary]:
     return found
 
 
-def finish_part(pdf: pikepdf.Pdf, id_prefix: str) -> None:
-    """A booklet part, tidied where it is rendered: the artifacts rewritten, then its
-    tree exported as data and its element objects dropped (nodes.py: the booklet makes
-    its own, once). `id_prefix` makes its element IDs unique in any booklet (a digest
-    of the render)."""
-    artifacts = tidy(pdf, id_prefix)
-    for page in pdf.pages:
-        to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
+def written_tree(pdf: pikepdf.Pdf) -> tuple[list, dict[int, set[int]]]:
+    """The tree WeasyPrint wrote into `pdf`, as nodes, and the orphan ids of each page
+    (those its ParentTree gives an element the tree does not hold); the written tree
+    itself dropped. For a render capture.py did not see (see there)."""
+    root = pdf.Root.StructTreeRoot
     tops = export(pdf, top_elements(pdf))
+    held: set = set()
+    stack = top_elements(pdf)
+    while stack:
+        e = stack.pop()
+        if e.objgen not in held:
+            held.add(e.objgen)
+            stack += [k for k in kids(e) if is_elem(k)]
+    parent_tree = root.get("/ParentTree")
+    by_key = dict(pikepdf.NumberTree(parent_tree).items()) if parent_tree is not None else {}
+    orphans: dict[int, set[int]] = {}
+    for pg, page in enumerate(pdf.pages):
+        entries = by_key.get(int(page.obj.get("/StructParents", -1)))
+        if isinstance(entries, Array):
+            lost = {i for i, e in enumerate(entries) if not isinstance(e, Dictionary) or e.objgen not in held}
+            if lost:
+                orphans[pg] = lost
+    del pdf.Root["/StructTreeRoot"]
+    return tops, orphans
+
+
+def finish_part(pdf: pikepdf.Pdf, id_prefix: str, captured: tuple[list, dict] | None) -> None:
+    """A booklet part, tidied where it is rendered: the artifacts rewritten, its tree
+    stored as data (nodes.store: the booklet writes its own). `captured`: the tree
+    capture.py took (else the one WeasyPrint wrote is read back). `id_prefix` makes its
+    element IDs unique in any booklet (a digest of the render)."""
+    tops, orphans = captured if captured is not None else written_tree(pdf)
+    tops, artifacts = tidy(pdf, tops, orphans, id_prefix)
+    for pg, page in enumerate(pdf.pages):
+        to_artifacts(pdf, page.obj, artifacts.get(pg, set()))
     compact(pdf, tops)
     store(pdf, tops)
 
 
-def tidy(pdf: pikepdf.Pdf, id_prefix: str = "") -> dict[tuple[int, int], set[int]]:
-    """Tidy a WeasyPrint render's tree in place (see the module doc); returns, per page
-    (its objgen), the MCIDs whose marked content must become an artifact. The render's
-    ParentTree is left stale: whoever numbers the tree rebuilds it (tree.Numbering)."""
-    root = pdf.Root.StructTreeRoot
+def tidy(pdf: pikepdf.Pdf, tops: list, orphans: dict[int, set[int]], id_prefix: str = "") -> tuple[list, dict]:
+    """Tidy a render's tree (see the module doc); returns it and, per page index, the
+    ids whose marked content must become an artifact. Annotations joined into another
+    leave their page's /Annots."""
     work = _Tidy(pdf, id_prefix)
-    tops = top_elements(pdf)
-    order = [e for top in tops for e in work.read(top)]
-    # Orphans: MCIDs the ParentTree gives an element that the tree does not hold.
-    parent_tree = root.get("/ParentTree")
-    by_key = dict(pikepdf.NumberTree(parent_tree).items()) if parent_tree is not None else {}
-    for page in pdf.pages:
-        entries = by_key.get(int(page.obj.get("/StructParents", -1)))
-        if isinstance(entries, Array):
-            lost = {i for i, e in enumerate(entries) if not isinstance(e, Dictionary) or e.objgen not in work.kids}
-            if lost:
-                work.artifacts.setdefault(page.obj.objgen, set()).update(lost)
-    # Children before parents (the reverse of a depth-first order): a parent sees its
-    # children tidied. Nothing is folded into a top-level element: its children are what
-    # the booklet's roles work with (a footnote area's Spans are its notes).
-    top_level = {t.objgen for t in tops}
-    for e in reversed(order):
-        work.element(e, fold=e.objgen not in top_level)
-    decorative = [t for t in tops if work.decorative(t)]
-    if decorative:  # an image straight under <body>: the Document itself loses it
-        document = next((k for k in kids(root) if is_elem(k) and str(k.S) == "/Document"), None)
-        gone = {t.objgen for t in decorative}
-        for t in decorative:
-            work.to_artifact(t, None)
-        if document is not None:
-            set_kids(document, [k for k in kids(document) if not (is_elem(k) and k.objgen in gone)])
+    for pg, lost in orphans.items():
+        work.artifacts.setdefault(pg, set()).update(lost)
+    kept = []
+    for top in tops:
+        if work.decorative(top):  # an image straight under <body>
+            work.to_artifact(top)
+            continue
+        # Nothing is folded into a top-level element: its children are what the
+        # booklet's roles work with (a footnote area's Spans are its notes).
+        work.element(top, None, fold=False)
+        kept.append(top)
     work.drop_fillers()
-    if work.dropped:
-        for page in pdf.pages:
-            if "/Annots" in page.obj:
-                page.obj.Annots = Array([a for a in page.obj.Annots if a.objgen not in work.dropped])
-    return work.artifacts
+    work.drop_annotations(kept)
+    return kept, work.artifacts
 
 
 def _rect(annot: Dictionary) -> list[float]:
@@ -129,53 +140,35 @@ def _target(annot: Dictionary) -> str:
 
 
 class _Tidy:
-    """The tidying of one render's tree; each element's /K and /S are read once (every
-    read through pikepdf is a call into QPDF)."""
+    """The tidying of one render's tree, on plain data: no call into QPDF but for the
+    annotations joined and the text of a leader."""
 
     def __init__(self, pdf: pikepdf.Pdf, id_prefix: str):
         self.pdf, self.prefix = pdf, id_prefix
-        self.kids: dict[tuple[int, int], list] = {}  # objgen -> kids, as read or as changed
-        self.type: dict[tuple[int, int], str] = {}
-        self.artifacts: dict[tuple[int, int], set[int]] = {}
-        self.generated: dict[tuple[int, int], list] = {}  # page -> (Link, MCID) of pseudo-elements
+        self.artifacts: dict[int, set[int]] = {}
+        self.generated: dict[int, list] = {}  # page -> (Link, id) of pseudo-elements' content
         self.dropped: set[tuple[int, int]] = set()  # annotations joined into another
+        self._annots: dict[int, list] = {}
 
-    def read(self, top: Dictionary) -> list[Dictionary]:
-        """The elements under top (included), depth first."""
-        order, stack = [], [top]
-        while stack:
-            e = stack.pop()
-            if e.objgen in self.kids:
-                continue
-            items = kids(e)
-            self.kids[e.objgen], self.type[e.objgen] = items, str(e.S)
-            order.append(e)
-            stack.extend(reversed([k for k in items if not isinstance(k, int) and "/S" in k]))
-        return order
+    @staticmethod
+    def decorative(n) -> bool:
+        return (is_node(n) and n[S] == "/Figure"
+                and not any(str(n[ATTRS].get(x, "")).strip() for x in ("/Alt", "/ActualText")))
 
-    def s(self, e) -> str | None:
-        """The type of an element read (None for marked content and references)."""
-        return None if isinstance(e, int) else self.type.get(e.objgen)
+    def to_artifact(self, node: list) -> None:
+        for n in walk(node):
+            for k in n[KIDS]:
+                if isinstance(k, int):
+                    self.artifacts.setdefault(n[PG], set()).add(k)
+                elif isinstance(k, list) and k[0] == "m":
+                    self.artifacts.setdefault(k[1], set()).add(k[2])
 
-    def set_kids(self, e: Dictionary, items: list) -> None:
-        self.kids[e.objgen] = items
-        set_kids(e, items)
-
-    def new(self, s: str, pg, items: list) -> Dictionary:
-        e = new_elem(self.pdf, s, pg, items)
-        self.kids[e.objgen], self.type[e.objgen] = kids(e), s
-        return e
-
-    def decorative(self, e) -> bool:
-        return self.s(e) == "/Figure" and not any(str(e.get(x, "")).strip() for x in ("/Alt", "/ActualText"))
-
-    def to_artifact(self, e: Dictionary, pg) -> None:
-        for page, mcid in marked(e, pg):
-            if page is not None:
-                self.artifacts.setdefault(page.objgen, set()).add(mcid)
-
-    def element(self, e: Dictionary, fold: bool) -> None:
-        s = self.type[e.objgen]
+    def element(self, e: list, parent_type: str | None, fold: bool = True) -> None:
+        """Tidy e's children first (a parent sees them tidied), then e."""
+        for k in e[KIDS]:
+            if is_node(k):
+                self.element(k, e[S])
+        s = e[S]
         if s == "/Link":
             self.flatten_links(e)
         elif s == "/L":
@@ -183,165 +176,191 @@ class _Tidy:
         elif s == "/LI":
             self.fix_item(e)
         elif s == "/TR":
-            self.scope_headers(e)
+            self.scope_headers(e, parent_type == "/THead")
         if self.prefix and s in ("/TH", "/TD"):  # WeasyPrint gives IDs to header cells only
-            if "/ID" in e:
-                e.ID = String(self.prefix + str(e.ID))
-            a = e.get("/A")
-            if isinstance(a, Dictionary) and "/Headers" in a:
-                a.Headers = Array([String(self.prefix + str(h)) for h in a.Headers])
+            attrs = e[ATTRS]
+            if "/ID" in attrs:
+                attrs["/ID"] = self.prefix + attrs["/ID"]
+            a = attrs.get("/A")
+            if isinstance(a, dict) and "/Headers" in a.get("d", {}):
+                a["d"]["/Headers"] = [self.prefix + h for h in a["d"]["/Headers"]]
         items, changed = [], False
-        for k in self.kids[e.objgen]:
-            ks = self.s(k)
-            if ks == "/Figure" and self.decorative(k):
-                self.to_artifact(k, e.get("/Pg"))
+        for k in e[KIDS]:
+            if not is_node(k):
+                items.append(k)
+            elif self.decorative(k):
+                self.to_artifact(k)
                 changed = True
-            elif ks in ("/Span", "/NonStruct") and fold and self.foldable(k, e):
-                items.extend(self.kids[k.objgen])
+            elif fold and k[S] in ("/Span", "/NonStruct") and self.foldable(k, e[PG]):
+                items.extend(k[KIDS])
                 changed = True
             else:
                 items.append(k)
         if changed:
-            self.set_kids(e, items)
+            e[KIDS] = items
 
-    def foldable(self, k: Dictionary, parent: Dictionary | None) -> bool:
-        """A Span or NonStruct of bare MCIDs on its parent's page (None: the same page,
-        known), saying nothing else."""
-        return (all(isinstance(c, int) for c in self.kids[k.objgen]) and _MEANINGFUL.isdisjoint(k.keys())
-                and (parent is None or "/Pg" not in k or same(k.get("/Pg"), parent.get("/Pg"))))
+    @staticmethod
+    def foldable(k: list, pg: int | None) -> bool:
+        """A Span or NonStruct of bare ids on its parent's page (None: any), saying
+        nothing else."""
+        return ((pg is None or k[PG] == pg) and all(isinstance(c, int) for c in k[KIDS])
+                and _MEANINGFUL.isdisjoint(k[ATTRS]))
 
-    def flatten_links(self, link: Dictionary) -> None:
+    def flatten_links(self, link: list) -> None:
         """WeasyPrint makes an <a>'s pseudo-elements (::after, a leader()) Links of their
-        own, and every box inside an <a> that is not plain text (a table cell of the
-        contents line, a leader) an element holding an annotation of its own: one link,
-        one element holding its text and every annotation. What the inner boxes print
-        is remembered: a leader's dots are read by drop_fillers. An element that means
-        something of its own inside a link (an image, a word in another language) stays."""
-        items = self.kids[link.objgen]
-        if not any(self.s(k) is not None for k in items):
+        own, and every box inside an <a> that is not plain text an element holding an
+        annotation of its own: one link, one element holding its text and every
+        annotation. What the inner boxes print is remembered: a leader's dots are read
+        by drop_fillers. An element that means something of its own inside a link (an
+        image, a word in another language) stays."""
+        if not any(is_node(k) for k in link[KIDS]):
             return  # WeasyPrint's plain link: its text and its annotation
-        pg = link.get("/Pg")
+        pg = link[PG]
         content, objrs, inner = [], [], []
 
-        def gather(kids_: list, where, nested: bool) -> None:
+        def gather(kids_: list, where: int, nested: bool) -> None:
             for k in kids_:
                 if isinstance(k, int):
-                    if where is not pg and not same(where, pg):
-                        content.append(Dictionary(Type=Name.MCR, Pg=where, MCID=k))
+                    if where != pg:
+                        content.append(["m", where, k])
                         continue
                     content.append(k)
                     if nested:
                         inner.append(k)
-                    continue
-                s = self.type.get(k.objgen)
-                if s in _FLAT and _MEANINGFUL_IN_LINK.isdisjoint(k.keys()):  # one call, not one a key
-                    gather(self.kids[k.objgen], k.get("/Pg", where), True)
-                elif is_objr(k):
-                    objrs.append(k)
+                elif not is_node(k):
+                    (objrs if k[0] == "a" else content).append(k)
+                elif k[S] in _FLAT and _MEANINGFUL_IN_LINK.isdisjoint(k[ATTRS]):
+                    gather(k[KIDS], k[PG], True)
                 else:
                     content.append(k)
 
-        gather(items, pg, False)
+        gather(link[KIDS], pg, False)
         if inner:
-            self.generated.setdefault(pg.objgen, []).extend((link, c) for c in inner)
-        self.set_kids(link, content + objrs)
+            self.generated.setdefault(pg, []).extend((link, c) for c in inner)
+        link[KIDS] = content + objrs
         self.join_annotations(link)
 
-    def join_annotations(self, link: Dictionary) -> None:
+    def annots(self, pg: int) -> list:
+        if pg not in self._annots:
+            self._annots[pg] = [a for a in (self.pdf.pages[pg].obj.get("/Annots") or [])]
+        return self._annots[pg]
+
+    def join_annotations(self, link: list) -> None:
         """The annotations of an <a> and of its pseudo-elements overlap on one line and go
         to one target: three tab stops for one link. Overlapping ones become one, over
         their union; a link broken across lines keeps one annotation per line."""
-        kept: list[Dictionary] = []
-        items = []
-        for k in self.kids[link.objgen]:
-            if is_objr(k):
-                annot = k.Obj
-                box = _rect(annot)
-                into = next((o for o in kept if _target(o.Obj) == _target(annot) and _overlap(_rect(o.Obj), box)), None)
-                if into is not None:
-                    r = _rect(into.Obj)
-                    into.Obj.Rect = Array([min(r[0], box[0]), min(r[1], box[1]), max(r[2], box[2]), max(r[3], box[3])])
-                    self.dropped.add(annot.objgen)
-                    continue
-                kept.append(k)
-            items.append(k)
-        if len(items) != len(self.kids[link.objgen]):
-            self.set_kids(link, items)
+        refs = [k for k in link[KIDS] if isinstance(k, list) and k[0] == "a"]
+        if len(refs) < 2:
+            return
+        kept: list = []
+        for ref in refs:
+            annot = self.annots(ref[1])[ref[2]]
+            box = _rect(annot)
+            into = next((o for o in kept if _target(o[1]) == _target(annot) and _overlap(_rect(o[1]), box)), None)
+            if into is not None:
+                r = _rect(into[1])
+                into[1].Rect = Array([min(r[0], box[0]), min(r[1], box[1]), max(r[2], box[2]), max(r[3], box[3])])
+                self.dropped.add((ref[1], ref[2]))
+            else:
+                kept.append((ref, annot))
+        link[KIDS] = [k for k in link[KIDS] if not (isinstance(k, list) and k[0] == "a" and (k[1], k[2]) in self.dropped)]
+
+    def drop_annotations(self, tops: list) -> None:
+        """Annotations joined into another leave their page; references are renumbered."""
+        if not self.dropped:
+            return
+        moved: dict[tuple[int, int], int] = {}
+        pages = {pg for pg, _ in self.dropped}
+        for pg in sorted(pages):
+            page = self.pdf.pages[pg].obj
+            annots, keep = list(page.Annots), []
+            for i, a in enumerate(annots):
+                if (pg, i) not in self.dropped:
+                    moved[pg, i] = len(keep)
+                    keep.append(a)
+            page.Annots = Array(keep)
+        for top in tops:
+            for n in walk(top):
+                if any(isinstance(k, list) and k[0] == "a" and k[1] in pages for k in n[KIDS]):
+                    n[KIDS] = [["a", k[1], moved.get((k[1], k[2]), k[2])] if isinstance(k, list) and k[0] == "a" else k
+                               for k in n[KIDS]]
 
     def drop_fillers(self) -> None:
         """A link's generated content that prints only dots and spaces (the contents'
         leader, the thin spaces around it) is layout: an artifact, not read. It stays
         text on the page, which keeps each contents line one line for text extraction."""
-        for page in self.pdf.pages:
-            found = self.generated.get(page.obj.objgen)
-            if not found:
-                continue
-            texts = marked_texts(page.obj, {m for _, m in found})
+        for pg, found in self.generated.items():
+            texts = marked_texts(self.pdf.pages[pg].obj, {m for _, m in found})
             fillers = {m for m, t in texts.items() if t is not None and not t.strip(_FILLER)}
             if not fillers:
                 continue
-            self.artifacts.setdefault(page.obj.objgen, set()).update(fillers)
-            for link in {link.objgen: link for link, _ in found}.values():
-                self.set_kids(link, [k for k in self.kids[link.objgen] if not (isinstance(k, int) and k in fillers)])
+            self.artifacts.setdefault(pg, set()).update(fillers)
+            for link in {id(link): link for link, _ in found}.values():
+                link[KIDS] = [k for k in link[KIDS] if not (isinstance(k, int) and k in fillers)]
 
-    def fix_list(self, lst: Dictionary) -> None:
+    def fix_list(self, lst: list) -> None:
         """Whatever an L holds besides LI and Caption (the whitespace between inline list
         items) joins the LBody of the item before it (or after it, for the first)."""
-        items = self.kids[lst.objgen]
-        if all(self.s(k) in ("/LI", "/Caption") for k in items):
+        items = lst[KIDS]
+        if all(is_node(k) and k[S] in ("/LI", "/Caption") for k in items):
             return
-        pg, out, pending = lst.get("/Pg"), [], []
+        pg, out, pending = lst[PG], [], []
         for k in items:
-            if self.s(k) in ("/LI", "/Caption"):
-                if self.s(k) == "/LI" and pending:
-                    self.adopt(self.body(k), pending, pg, at=0)
+            if is_node(k) and k[S] in ("/LI", "/Caption"):
+                if k[S] == "/LI" and pending:
+                    body = self.body(k)
+                    body[KIDS][0:0] = self.unwrap(pending, pg, body[PG])
                     pending = []
                 out.append(k)
-            elif out and self.s(out[-1]) == "/LI":
-                self.adopt(self.body(out[-1]), [k], pg)
+            elif out and out[-1][S] == "/LI":
+                body = self.body(out[-1])
+                body[KIDS].extend(self.unwrap([k], pg, body[PG]))
             else:
                 pending.append(k)
         if pending:
-            out.append(self.new("/LI", pg, [self.new("/LBody", pg, self.unwrap(pending))]))
-        self.set_kids(lst, out)
+            out.append(new("/LI", pg, [new("/LBody", pg, self.unwrap(pending, pg, pg))]))
+        lst[KIDS] = out
 
-    def fix_item(self, item: Dictionary) -> None:
-        items = self.kids[item.objgen]
-        if all(self.s(k) in ("/Lbl", "/LBody") for k in items):
+    def fix_item(self, item: list) -> None:
+        items = item[KIDS]
+        if all(is_node(k) and k[S] in ("/Lbl", "/LBody") for k in items):
             return
-        keep = [k for k in items if self.s(k) in ("/Lbl", "/LBody")]
-        self.set_kids(item, keep)
-        self.adopt(self.body(item), [k for k in items if self.s(k) not in ("/Lbl", "/LBody")], item.get("/Pg"))
+        others = [k for k in items if not (is_node(k) and k[S] in ("/Lbl", "/LBody"))]
+        item[KIDS] = [k for k in items if is_node(k) and k[S] in ("/Lbl", "/LBody")]
+        body = self.body(item)
+        body[KIDS].extend(self.unwrap(others, item[PG], body[PG]))
 
-    def body(self, item: Dictionary) -> Dictionary:
+    @staticmethod
+    def body(item: list) -> list:
         """The LBody of a list item, made if it has none."""
-        body = next((k for k in self.kids[item.objgen] if self.s(k) == "/LBody"), None)
+        body = next((k for k in item[KIDS] if is_node(k) and k[S] == "/LBody"), None)
         if body is None:
-            body = self.new("/LBody", item.get("/Pg"), [])
-            self.set_kids(item, self.kids[item.objgen] + [body])
+            body = new("/LBody", item[PG])
+            item[KIDS].append(body)
         return body
 
-    def adopt(self, dst: Dictionary, items: list, pg, at: int | None = None) -> None:
-        adopt(dst, self.unwrap(items), pg, at)
-        self.kids[dst.objgen] = kids(dst)
+    def unwrap(self, items: list, src_pg: int, dst_pg: int) -> list:
+        """Items moved into an LBody: a foldable Span (the whitespace) gives its content;
+        ids of another page than the LBody's become references naming theirs."""
+        out = []
+        for k in items:
+            if is_node(k) and k[S] in ("/Span", "/NonStruct") and self.foldable(k, None):
+                out += [c if k[PG] == dst_pg else ["m", k[PG], c] for c in k[KIDS]]
+            elif isinstance(k, int):
+                out.append(k if src_pg == dst_pg else ["m", src_pg, k])
+            else:
+                out.append(k)
+        return out
 
-    def unwrap(self, items: list) -> list:
-        """Items moved into an LBody: a foldable Span (the whitespace) gives its content."""
-        return [c for k in items
-                for c in (self.kids[k.objgen] if self.s(k) in ("/Span", "/NonStruct")
-                          and self.foldable(k, None) else [k])]
-
-    def scope_headers(self, row: Dictionary) -> None:
+    @staticmethod
+    def scope_headers(row: list, head: bool) -> None:
         """TH cells with a /Scope (WeasyPrint relates cells to headers by /Headers only):
         Column in a THead, Row for the first cell of a body row with data cells beside it."""
-        cells = [k for k in self.kids[row.objgen] if is_elem(k)]
-        head = str((row.get("/P") or {}).get("/S", "")) == "/THead"
-        has_data = any(self.s(c) == "/TD" for c in cells)
+        cells = [k for k in row[KIDS] if is_node(k)]
+        has_data = any(c[S] == "/TD" for c in cells)
         for i, cell in enumerate(cells):
-            if self.s(cell) != "/TH":
+            if cell[S] != "/TH":
                 continue
-            if "/A" not in cell:
-                cell.A = Dictionary(O=Name.Table)
-            a = cell.A
-            if isinstance(a, Dictionary) and "/Scope" not in a:
-                a.Scope = Name.Row if (not head and i == 0 and has_data) else Name.Column
+            a = cell[ATTRS].setdefault("/A", {"d": {"/O": {"n": "/Table"}}})
+            if isinstance(a, dict) and "d" in a and "/Scope" not in a["d"]:
+                a["d"]["/Scope"] = {"n": "/Row" if (not head and i == 0 and has_data) else "/Column"}

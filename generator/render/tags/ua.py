@@ -15,8 +15,8 @@ import pikepdf
 from pikepdf import Dictionary
 
 from generator.render.tags.content import to_artifacts
-from generator.render.tags.nodes import ATTRS, S, compact, export
-from generator.render.tags.part import tidy, top_elements
+from generator.render.tags.nodes import ATTRS, S, compact
+from generator.render.tags.part import tidy, written_tree
 from generator.render.tags.roles import fiche_role
 from generator.render.tags.tree import Pending, plan
 
@@ -40,17 +40,17 @@ def mark_ua(pdf: pikepdf.Pdf, title: str | None = None) -> None:
         xmp["pdfuaid:part"] = "1"
 
 
-def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> Pending:
-    """A tagged WeasyPrint document (a handout) made PDF/UA-1: its tree tidied (part.py:
-    the folio and the running title are artifacts, the QR code too), its article one Art
-    over its pages with its footnotes as Notes (roles.fiche_role), that Art in `lang`
-    when the fiche has a language of its own, planned as the booklet's is (tree.plan)
-    and the claim written. Save the document, then write the tree after it with the
-    Pending this returns."""
-    artifacts = tidy(pdf)
-    for page in pdf.pages:
-        to_artifacts(pdf, page.obj, artifacts.get(page.obj.objgen, set()))
-    tops = export(pdf, top_elements(pdf))
+def finish_document(pdf: pikepdf.Pdf, lang: str | None = None, captured: tuple | None = None) -> Pending:
+    """A tagged WeasyPrint document (a handout) made PDF/UA-1: its tree (`captured` by
+    capture.py, else read back from the PDF) tidied (part.py: the folio and the running
+    title are artifacts, the QR code too), its article one Art over its pages with its
+    footnotes as Notes (roles.fiche_role), that Art in `lang` when the fiche has a
+    language of its own, planned as the booklet's is (tree.plan) and the claim written.
+    Save the document, then write the tree after it with the Pending this returns."""
+    tops, orphans = captured if captured is not None else written_tree(pdf)
+    tops, artifacts = tidy(pdf, tops, orphans)
+    for pg, page in enumerate(pdf.pages):
+        to_artifacts(pdf, page.obj, artifacts.get(pg, set()))
     compact(pdf, tops)
     tops = fiche_role(tops)
     if lang:
@@ -59,7 +59,6 @@ def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> Pending:
                 top[ATTRS]["/Lang"] = lang
     pages = [p.obj for p in pdf.pages]
     annots = {(n, i): a for n, page in enumerate(pages) for i, a in enumerate(page.get("/Annots") or [])}
-    del pdf.Root["/StructTreeRoot"]  # its elements are written again; the old ones are not
     pending = plan(pdf, tops, pages, annots)
     title = pdf.docinfo.get("/Title")
     mark_ua(pdf, str(title) if title is not None else None)
