@@ -20,15 +20,18 @@ a ParentTree keyed by page index, then by annotation. What it leaves for us:
 
 The modules, in the order a build uses them:
 
-  elements.py  small helpers on structure elements as pikepdf objects
+  capture.py   WeasyPrint's tree taken as data while it writes a render (never written)
+  nodes.py     a structure tree as plain data: `[type, page, attributes, kids]`
+  elements.py  a tree WeasyPrint did write, read as pikepdf objects (the fallback)
   content.py   content streams: marked content made artifact, the text of marked content
   part.py      what a worker does to one tagged render (`tidy`), booklet part or handout:
-               in parallel, and cached with the render; a part's tree is then exported
-  nodes.py     a structure tree as plain data (what a part hands to the booklet)
-  tree.py      the booklet's one tree out of its parts' (`TreeMerge`), and the making of
-               a finished tree as PDF objects (`build`): ParentTree, IDs, link descriptions
+               in parallel, and cached with the render; a part stores its nodes
   roles.py     what the booklet's regions are (cover, contents as TOC, fiches as Art,
                indexes as Index, the colophon): they know the brochure's templates
+  tree.py      the booklet's one tree out of its parts' (`TreeMerge`); `plan` numbers
+               what refers to a finished tree (pages, annotations, link descriptions)
+  append.py    the tree written after the saved document, as an incremental update
+  saved.py     the object numbers append.py needs, read from the saved bytes
   ua.py        the catalog and the XMP metadata PDF/UA-1 asks for; a handout finished
 """
 

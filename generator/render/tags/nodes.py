@@ -1,12 +1,11 @@
-"""A structure tree as plain data: how a tidied render hands its tree to the booklet.
+"""A structure tree as plain data, from WeasyPrint's render to the booklet's file.
 
 Copying the parts' element objects into the booklet (pikepdf's copy_foreign) kept two
 copies of every element in memory, the part's and the booklet's (some 35 MiB at 150
-fiches, most of what tagging added to the assembly's peak), and the pass that numbered
-the tree read every element back through QPDF. So each worker exports its render's
-tidied tree as data (`export`), stored in the part as one compressed JSON stream, and
-drops the element objects; the booklet's roles work on that data, and `tree.build`
-makes each element once, in the booklet.
+fiches), and numbering the tree read every element back through QPDF. So the tree is
+data from the start (capture.py, or `export` from a tree WeasyPrint wrote), tidied as
+data (part.py), stored in the part as one compressed JSON stream (`store`); the
+booklet's roles work on it, and append.py writes it as PDF syntax after the booklet.
 
 A node is a list `[S, pg, attrs, kids]`:
   S      the structure type, "/P"
@@ -173,16 +172,3 @@ def _enc(v):
     if isinstance(v, Dictionary):
         return {"d": {k: _enc(x) for k, x in v.items()}}
     return str(v)
-
-
-def dec(v):
-    """A JSON value back to pikepdf (see _enc)."""
-    if isinstance(v, str):
-        return String(v)
-    if isinstance(v, list):
-        return Array([dec(x) for x in v])
-    if isinstance(v, dict):
-        if "n" in v:
-            return Name(v["n"])
-        return Dictionary({k: dec(x) for k, x in v["d"].items()})
-    return v
