@@ -35,7 +35,8 @@ KEY = "/RecueilTree"  # where a part keeps its exported tree
 
 
 def is_node(k) -> bool:
-    return isinstance(k, list) and len(k) == 4 and isinstance(k[0], str) and k[0].startswith("/")
+    """A node, not marked content (an int) nor a reference (["m", ...], ["a", ...])."""
+    return type(k) is list and k[0][0] == "/"
 
 
 def new(s: str, pg: int, kids_: list | None = None, attrs: dict | None = None) -> list:
@@ -48,7 +49,7 @@ def walk(node: list):
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed([k for k in n[KIDS] if is_node(k)]))
+        stack.extend(reversed([k for k in n[KIDS] if type(k) is list and k[0][0] == "/"]))
 
 
 def adopt(dst: list, items: list, src_pg: int) -> None:

@@ -37,24 +37,30 @@ class Reader:
         self.trailer, table = self._stream_at(self.xref_at)
         if b"/XRef" not in self.trailer:
             raise ValueError("not a cross-reference stream")
-        widths = [int(w) for w in _array(self.trailer, b"/W")]
+        self.widths = [int(w) for w in _array(self.trailer, b"/W")]
         index = [int(x) for x in _array(self.trailer, b"/Index")] or [0, _int(self.trailer, b"/Size")]
-        self.entries: dict[int, tuple[int, int, int]] = {}
-        row = sum(widths)
-        at = 0
-        for first, count in zip(index[::2], index[1::2]):
-            for n in range(first, first + count):
-                fields, k = [], at
-                for w in widths:
-                    fields.append(int.from_bytes(table[k:k + w], "big") if w else 1)
-                    k += w
-                self.entries[n] = tuple(fields)
-                at += row
+        self.ranges = list(zip(index[::2], index[1::2]))
+        self.table = table
         self._streams: dict[int, tuple[bytes, list[int]]] = {}
+
+    def entry(self, n: int) -> tuple[int, int, int]:
+        """Object n's cross-reference entry (type, field 2, field 3), read when asked:
+        a booklet has tens of thousands, three are wanted."""
+        row, at = sum(self.widths), 0
+        for first, count in self.ranges:
+            if first <= n < first + count:
+                k = at + (n - first) * row
+                fields = []
+                for w in self.widths:
+                    fields.append(int.from_bytes(self.table[k:k + w], "big") if w else 1)
+                    k += w
+                return tuple(fields)
+            at += count * row
+        raise KeyError(n)
 
     def object(self, n: int) -> bytes:
         """Object n's syntax (a dictionary's `<< ... >>`, without `obj`/`endobj`)."""
-        kind, a, b = self.entries[n]
+        kind, a, b = self.entry(n)
         if kind == 1:
             head = self.read(a, 4096)
             m = re.match(rb"\s*%d\s+0\s+obj\s*" % n, head)
@@ -68,7 +74,7 @@ class Reader:
 
     def _object_stream(self, n: int) -> tuple[bytes, list[int]]:
         if n not in self._streams:
-            kind, offset, _ = self.entries[n]
+            kind, offset, _ = self.entry(n)
             dictionary, data = self._stream_at(offset)
             first = _int(dictionary, b"/First")
             pairs = [int(x) for x in data[:first].split()]

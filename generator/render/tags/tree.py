@@ -140,17 +140,26 @@ def plan(pdf: pikepdf.Pdf, tops: list[list], pages: list, annots: dict[tuple[int
     alive = {a.objgen for page in pages for a in (page.get("/Annots") or []) if isinstance(a, Dictionary)}
     live = {key: a for key, a in annots.items() if isinstance(a, Dictionary) and a.objgen in alive}
     tops = [t for t in tops if _prune(t, live)]
-    _number_notes(tops)
-    claimed, linked = set(), {}
+    # One walk: the pages marked content is claimed on, the annotations referred to,
+    # the Notes' IDs (PDF/UA), the IDs' uniqueness (a part's carry its digest).
+    claimed, linked, seen, notes = set(), {}, set(), 0
     for top in tops:
         for n in walk(top):
             for k in n[KIDS]:
-                if isinstance(k, int):
+                if type(k) is int:
                     claimed.add(n[PG])
-                elif isinstance(k, list) and k[0] == "m":
+                elif k[0] == "m":
                     claimed.add(k[1])
-                elif isinstance(k, list) and k[0] == "a":
+                elif k[0] == "a":
                     linked[k[1], k[2]] = n
+            if n[S] == "/Note" and "/ID" not in n[ATTRS]:
+                notes += 1
+                n[ATTRS]["/ID"] = f"note-{notes}"
+            name = n[ATTRS].get("/ID")
+            if name is not None:
+                if name in seen:
+                    raise ValueError(f"structure element ID {name} twice")
+                seen.add(name)
     page_keys = {pg: key for key, pg in enumerate(sorted(claimed))}
     for pg, page in enumerate(pages):
         if pg in page_keys:
@@ -203,22 +212,6 @@ def _prune(node: list, live: dict) -> bool:
     if node[S] == "/Link" and not links:
         node[S] = "/Span"
     return bool(kept) or node[S] in _KEEP_EMPTY
-
-
-def _number_notes(tops: list[list]) -> None:
-    """Every Note gets an ID (PDF/UA); IDs must be unique (a part's carry its digest)."""
-    seen: set[str] = set()
-    notes = 0
-    for top in tops:
-        for n in walk(top):
-            if n[S] == "/Note" and "/ID" not in n[ATTRS]:
-                notes += 1
-                n[ATTRS]["/ID"] = f"note-{notes}"
-            name = n[ATTRS].get("/ID")
-            if name is not None:
-                if name in seen:
-                    raise ValueError(f"structure element ID {name} twice")
-                seen.add(name)
 
 
 def _describe(annot: Dictionary, node: list, on: int, number: dict, describe: Describe | None,
