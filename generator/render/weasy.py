@@ -294,27 +294,20 @@ def _render(job: PdfJob) -> Rendered:
                 found[name] = number
     # Streams compressed here, in parallel: the booklet copies them as they are.
     options = {**PDF_OPTIONS, **dict(job.pdf_options)}
-    captured = None
     if job.tags:
-        from generator.render.tags.capture import capturing
-
         options["pdf_tags"] = True
-        with capturing() as taken:  # the tree as data, not written (tags/capture.py)
-            raw = document.write_pdf(**options)
-            captured = taken() if taken else None
-    else:
-        raw = document.write_pdf(**options)
+    raw = document.write_pdf(**options)
     pages = len(document.pages)
     del document  # its boxes and their tags: the heap given back below holds them
     if job.tags or job.strip_faces or b"/Image" in raw:
-        raw = _finish(raw, job, captured)
+        raw = _finish(raw, job)
     # No malloc_trim here: the next render would fault in again, page by page, what it
     # gave back (some 6 % more time a render, measured); the long documents, whose
     # memory is worth giving back, are laid out in a child of the worker (isolated).
     return Rendered(raw, pages, found, warnings)
 
 
-def _finish(raw: bytes, job: PdfJob, captured=None) -> bytes:
+def _finish(raw: bytes, job: PdfJob) -> bytes:
     """What a render needs besides WeasyPrint's output, in one pikepdf pass (opening and
     saving a part costs as much as most of the steps): images named by their content,
     the tags tidied (tags/part.py) or the handout finished as PDF/UA-1 (tags/ua.py), the
@@ -325,17 +318,17 @@ def _finish(raw: bytes, job: PdfJob, captured=None) -> bytes:
         holders = list(drawing_holders(pdf))
         if b"/Image" in raw:
             _name_images_by_content(pdf, holders)
-        tagged = captured is not None or "/StructTreeRoot" in pdf.Root
+        tagged = "/StructTreeRoot" in pdf.Root
         if job.tags == "part" and tagged:
             from generator.render.tags.part import finish_part
 
             # IDs prefixed by a digest of the render: unique in any booklet.
-            finish_part(pdf, hashlib.sha256(raw).hexdigest()[:8] + "-", captured)
+            finish_part(pdf, hashlib.sha256(raw).hexdigest()[:8] + "-")
         pending = None
         if job.tags == "document" and tagged:
             from generator.render.tags.ua import PDF_VERSION, finish_document
 
-            pending = finish_document(pdf, job.lang, captured)
+            pending = finish_document(pdf, job.lang)
         if job.strip_faces:
             from generator.render.booklet.fontmerge import strip_fonts_in
 

@@ -20,9 +20,8 @@ a ParentTree keyed by page index, then by annotation. What it leaves for us:
 
 The modules, in the order a build uses them:
 
-  capture.py   WeasyPrint's tree taken as data while it writes a render (never written)
+  elements.py  the tree WeasyPrint wrote, read as pikepdf objects
   nodes.py     a structure tree as plain data: `[type, page, attributes, kids]`
-  elements.py  a tree WeasyPrint did write, read as pikepdf objects (the fallback)
   content.py   content streams: marked content made artifact, the text of marked content
   part.py      what a worker does to one tagged render (`tidy`), booklet part or handout:
                in parallel, and cached with the render; a part stores its nodes
@@ -37,4 +36,4 @@ The modules, in the order a build uses them:
 
 # Part of every tagged render's cache key (render/weasy.py) and of the booklet's: bump
 # when the tree made from the same WeasyPrint output would change.
-VERSION = 9
+VERSION = 10

@@ -1,4 +1,4 @@
-"""Structure elements as pikepdf objects: what reading a tree WeasyPrint wrote takes
+"""Structure elements as pikepdf objects: what reading the tree WeasyPrint wrote takes
 (part.written_tree, nodes.export). Recueil's own work is on nodes (nodes.py).
 
 An element's /K is one kid or an array of them; a kid is a marked-content id (an int,

@@ -3,7 +3,7 @@
 Copying the parts' element objects into the booklet (pikepdf's copy_foreign) kept two
 copies of every element in memory, the part's and the booklet's (some 35 MiB at 150
 fiches), and numbering the tree read every element back through QPDF. So the tree is
-data from the start (capture.py, or `export` from a tree WeasyPrint wrote), tidied as
+data as soon as it is read back from the render WeasyPrint wrote (`export`), tidied as
 data (part.py), stored in the part as one compressed JSON stream (`store`); the
 booklet's roles work on it, and append.py writes it as PDF syntax after the booklet.
 

@@ -2,8 +2,8 @@
 cached: the tidy-up that depends on the render alone. Done there, it runs in parallel
 and is paid once per render, not at every assembly.
 
-The tree comes as nodes (nodes.py): captured from WeasyPrint while it writes the PDF
-(capture.py), or read back from the PDF it wrote (nodes.export). `tidy` changes it:
+The tree WeasyPrint wrote is read back as nodes (nodes.py, `written_tree`) and the
+written one dropped. `tidy` changes it:
   - margin boxes: WeasyPrint gives their text marked-content ids and elements it never
     links into the tree. Those "orphan" ids are running heads and folios (a handout's
     « 1 / 2 », the contents' and the indexes' folios): artifacts;
@@ -68,7 +68,7 @@ def top_elements(pdf: pikepdf.Pdf) -> list[Dictionary]:
 def written_tree(pdf: pikepdf.Pdf) -> tuple[list, dict[int, set[int]]]:
     """The tree WeasyPrint wrote into `pdf`, as nodes, and the orphan ids of each page
     (those its ParentTree gives an element the tree does not hold); the written tree
-    itself dropped. For a render capture.py did not see (see there)."""
+    itself dropped."""
     root = pdf.Root.StructTreeRoot
     tops = export(pdf, top_elements(pdf))
     held: set = set()
@@ -91,12 +91,11 @@ def written_tree(pdf: pikepdf.Pdf) -> tuple[list, dict[int, set[int]]]:
     return tops, orphans
 
 
-def finish_part(pdf: pikepdf.Pdf, id_prefix: str, captured: tuple[list, dict] | None) -> None:
+def finish_part(pdf: pikepdf.Pdf, id_prefix: str) -> None:
     """A booklet part, tidied where it is rendered: the artifacts rewritten, its tree
-    stored as data (nodes.store: the booklet writes its own). `captured`: the tree
-    capture.py took (else the one WeasyPrint wrote is read back). `id_prefix` makes its
+    stored as data (nodes.store: the booklet writes its own). `id_prefix` makes its
     element IDs unique in any booklet (a digest of the render)."""
-    tops, orphans = captured if captured is not None else written_tree(pdf)
+    tops, orphans = written_tree(pdf)
     tops, artifacts = tidy(pdf, tops, orphans, id_prefix)
     for pg, page in enumerate(pdf.pages):
         to_artifacts(pdf, page.obj, artifacts.get(pg, set()))

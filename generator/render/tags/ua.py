@@ -40,14 +40,14 @@ def mark_ua(pdf: pikepdf.Pdf, title: str | None = None) -> None:
         xmp["pdfuaid:part"] = "1"
 
 
-def finish_document(pdf: pikepdf.Pdf, lang: str | None = None, captured: tuple | None = None) -> Pending:
-    """A tagged WeasyPrint document (a handout) made PDF/UA-1: its tree (`captured` by
-    capture.py, else read back from the PDF) tidied (part.py: the folio and the running
+def finish_document(pdf: pikepdf.Pdf, lang: str | None = None) -> Pending:
+    """A tagged WeasyPrint document (a handout) made PDF/UA-1: its tree (read back from
+    the PDF) tidied (part.py: the folio and the running
     title are artifacts, the QR code too), its article one Art over its pages with its
     footnotes as Notes (roles.fiche_role), that Art in `lang` when the fiche has a
     language of its own, planned as the booklet's is (tree.plan) and the claim written.
     Save the document, then write the tree after it with the Pending this returns."""
-    tops, orphans = captured if captured is not None else written_tree(pdf)
+    tops, orphans = written_tree(pdf)
     tops, artifacts = tidy(pdf, tops, orphans)
     for pg, page in enumerate(pdf.pages):
         to_artifacts(pdf, page.obj, artifacts.get(pg, set()))
