@@ -1,10 +1,16 @@
 """Time and peak memory of a Recueil build, per stage, on a synthetic catalogue.
 
     python3 benchmarks/bench.py 100 500 1000 --runs 3
+    python3 benchmarks/bench.py 150 500 --shape standard varied --compare fac23a1 --archive
 
-For each N it writes a deterministic catalogue of N fiches (tests/catalogue.py), then
-measures, each `--runs` times, in a fresh process:
+For each N (and each `--shape` of catalogue: tests/catalogue.py's "standard", or
+"varied": fiches from one paragraph to ten pages, one to six themes, 220 partners) it
+writes a deterministic catalogue of N fiches, then measures, each `--runs` times, in a
+fresh process, the runs of the variants interleaved (the machine drifts):
   - a full build (cache cleared), stage by stage;
+  - with `--compare REV`: the same full build by the code of git revision REV
+    (exported into the work folder), e.g. the last untagged booklet;
+  - with `--archive`: the same full build with --archive (PDF/A-3a + PDF/UA-1);
   - a no-change rebuild, and a rebuild after a one-word edit of one fiche;
   - the naive baseline: WeasyPrint rendering the same booklet.html as one document;
   - the Word files alone (`--format docx`, no cache): the DOCX time per fiche.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -93,7 +100,7 @@ class Sampler:
         return self.peak
 
 
-def child_build(project: str, out: str, formats: str, cache: bool) -> None:
+def child_build(project: str, out: str, formats: str, cache: bool, archive: bool = False) -> None:
     """Runs in a fresh process: one build, and a JSON line of per-stage time and memory."""
     from generator.build import BuildOptions, build
     from generator.context import Timings
@@ -112,13 +119,18 @@ def child_build(project: str, out: str, formats: str, cache: bool) -> None:
             r["seconds"] = self.seconds[name]
             r["peak_mib"] = max(r["peak_mib"], sampler.reset() / 2**20)
 
-    options = BuildOptions(out=Path(out), formats=tuple(formats.split(",")), cache=cache)
+    options = BuildOptions(out=Path(out), formats=tuple(formats.split(",")), cache=cache, archive=archive)
     start = time.perf_counter()
     build(Path(project), options, Report(), Measured())
     wall = time.perf_counter() - start
     peak = sampler.stop()
     booklet = sum(r["seconds"] for name, r in results.items() if name.startswith("booklet"))
-    print(json.dumps({"wall": wall, "booklet_s": booklet, "peak_mib": max(peak / 2**20, *(r["peak_mib"] for r in results.values())),
+    # CPU time of the build and its workers (reaped when the build closed its pool): on a
+    # shared machine, steadier than the wall clock.
+    me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
+    print(json.dumps({"wall": wall, "cpu": cpu, "booklet_s": booklet,
+                      "peak_mib": max(peak / 2**20, *(r["peak_mib"] for r in results.values())),
                       "stages": results}))
 
 
@@ -132,9 +144,11 @@ def child_naive(html: str, pdf: str) -> None:
     print(json.dumps({"wall": wall, "peak_mib": sampler.stop() / 2**20}))
 
 
-def run_child(*args: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env)
+def run_child(*args: str, code: Path = REPO) -> dict:
+    """One measurement in a fresh process, running the Recueil of the folder `code`."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    proc = subprocess.run([sys.executable, __file__, "--child", str(code), *args], capture_output=True, text=True,
+                          env=env)
     if proc.returncode:
         sys.exit(f"benchmark child failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -144,18 +158,36 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
+def export(rev: str, work: Path) -> Path:
+    """The code of git revision `rev`, exported (not checked out: no worktree is touched)."""
+    target = work / f"code-{rev}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str = "standard",
+          baseline: Path | None = None, archive: bool = False) -> dict:
     from tests.catalogue import make_catalogue
 
-    project = work / f"catalogue-{n}"
+    project = work / f"catalogue-{shape}-{n}"
     if project.exists():
         shutil.rmtree(project)
-    make_catalogue(project, n)
+    make_catalogue(project, n, shape=shape)
     out = project / "output"
-    full, nochange, edit, baseline, docx_only = [], [], [], [], []
+    full, nochange, edit, baseline_runs, docx_only = [], [], [], [], []
+    untagged, archived = [], []
     victim = sorted((project / "fiches").rglob("*.md"))[n // 2]
     original = victim.read_text(encoding="utf-8")
     for i in range(runs):
+        if baseline is not None:  # the variants first, each from scratch, the runs interleaved
+            shutil.rmtree(work / "out-baseline", ignore_errors=True)
+            untagged.append(run_child("build", str(project), str(work / "out-baseline"), formats, "1", code=baseline))
+        if archive:
+            shutil.rmtree(work / "out-archive", ignore_errors=True)
+            archived.append(run_child("build", str(project), str(work / "out-archive"), formats, "1", "archive"))
         shutil.rmtree(out, ignore_errors=True)
         full.append(run_child("build", str(project), str(out), formats, "1"))
         nochange.append(run_child("build", str(project), str(out), formats, "1"))
@@ -163,12 +195,13 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
         edit.append(run_child("build", str(project), str(out), formats, "1"))
         victim.write_text(original, encoding="utf-8")
         if naive and "pdf" in formats:
-            baseline.append(run_child("naive", str(out / "booklet.html"), str(work / "naive.pdf")))
+            baseline_runs.append(run_child("naive", str(out / "booklet.html"), str(work / "naive.pdf")))
         if "docx" in formats:  # Word files alone, from scratch: the DOCX target is per fiche, wall
             shutil.rmtree(work / "docx-only", ignore_errors=True)
             docx_only.append(run_child("build", str(project), str(work / "docx-only"), "docx", "0"))
     stages = sorted({s for r in full for s in r["stages"]}, key=list(full[0]["stages"]).index)
     row = {
+        "shape": shape,
         "fiches": n,
         "full_s": median([r["wall"] for r in full]),
         "full_peak_mib": median([r["peak_mib"] for r in full]),
@@ -179,10 +212,22 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
         "stages": {s: {"s": median([r["stages"][s]["seconds"] for r in full if s in r["stages"]]),
                        "peak_mib": median([r["stages"][s]["peak_mib"] for r in full if s in r["stages"]])}
                    for s in stages},
+        "all": {"full": full, "untagged": untagged, "archive": archived},
     }
-    if baseline:
-        row["naive_s"] = median([r["wall"] for r in baseline])
-        row["naive_peak_mib"] = median([r["peak_mib"] for r in baseline])
+    row["full_cpu_s"] = median([r.get("cpu", float("nan")) for r in full])
+    for name, results in (("untagged", untagged), ("archive", archived)):
+        if results:
+            row[f"{name}_cpu_s"] = median([r.get("cpu", float("nan")) for r in results])
+            row[f"{name}_full_s"] = median([r["wall"] for r in results])
+            row[f"{name}_booklet_s"] = median([r["booklet_s"] for r in results])
+            row[f"{name}_peak_mib"] = median([r["peak_mib"] for r in results])
+    if untagged:
+        row["untagged_size"] = (work / "out-baseline" / "booklet.pdf").stat().st_size
+    if archived:
+        row["archive_size"] = (work / "out-archive" / "booklet.pdf").stat().st_size
+    if baseline_runs:
+        row["naive_s"] = median([r["wall"] for r in baseline_runs])
+        row["naive_peak_mib"] = median([r["peak_mib"] for r in baseline_runs])
         row["naive_size"] = (work / "naive.pdf").stat().st_size
     row["booklet_size"] = (out / "booklet.pdf").stat().st_size if (out / "booklet.pdf").exists() else None
     if docx_only:
@@ -191,30 +236,45 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path) -> dict:
 
 
 def report(rows: list[dict]) -> str:
-    lines = ["| fiches | runs | full build | of which booklet | peak memory | no-change rebuild | one-fiche edit "
-             "| naive render | naive peak | naive / booklet time | peak / naive peak | booklet size / naive |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     nan = float("nan")
+    lines = ["| shape | fiches | runs | full build | of which booklet | peak memory | no-change rebuild | one-fiche edit "
+             "| naive render | naive / booklet time | peak / naive peak |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        size = f"{r['booklet_size'] / r['naive_size']:.2f}×" if r.get("naive_size") and r.get("booklet_size") else "–"
         lines.append(
-            f"| {r['fiches']} | {r['runs']} | {r['full_s']:.1f} s | {r['booklet_s']:.1f} s | {r['full_peak_mib']:.0f} MiB "
-            f"| {r['nochange_s']:.1f} s | {r['edit_s']:.1f} s | {r.get('naive_s', nan):.1f} s "
-            f"| {r.get('naive_peak_mib', nan):.0f} MiB | {r.get('naive_s', nan) / r['booklet_s']:.2f}× "
-            f"| {100 * r['full_peak_mib'] / r.get('naive_peak_mib', nan):.0f} % | {size} |")
+            f"| {r['shape']} | {r['fiches']} | {r['runs']} | {r['full_s']:.1f} s | {r['booklet_s']:.1f} s "
+            f"| {r['full_peak_mib']:.0f} MiB | {r['nochange_s']:.1f} s | {r['edit_s']:.1f} s "
+            f"| {r.get('naive_s', nan):.1f} s | {r.get('naive_s', nan) / r['booklet_s']:.2f}× "
+            f"| {100 * r['full_peak_mib'] / r.get('naive_peak_mib', nan):.0f} % |")
+    if any("untagged_booklet_s" in r or "archive_booklet_s" in r for r in rows):
+        lines += ["", "| shape | fiches | runs | booklet, tagged | untagged (baseline) | tagged / untagged "
+                  "| CPU, tagged / untagged | peak, tagged | untagged | tagged / untagged | size, tagged / untagged "
+                  "| archive booklet | archive / booklet | archive peak |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            ub, up = r.get("untagged_booklet_s", nan), r.get("untagged_peak_mib", nan)
+            ab, ap = r.get("archive_booklet_s", nan), r.get("archive_peak_mib", nan)
+            size = r["booklet_size"] / r["untagged_size"] if r.get("untagged_size") and r.get("booklet_size") else nan
+            lines.append(
+                f"| {r['shape']} | {r['fiches']} | {r['runs']} | {r['booklet_s']:.1f} s | {ub:.1f} s "
+                f"| {r['booklet_s'] / ub:.2f}× | {r['full_cpu_s'] / r.get('untagged_cpu_s', nan):.2f}× "
+                f"| {r['full_peak_mib']:.0f} MiB | {up:.0f} MiB "
+                f"| {r['full_peak_mib'] / up:.2f}× | {size:.2f}× | {ab:.1f} s | {ab / r['booklet_s']:.2f}× "
+                f"| {ap:.0f} MiB |")
     lines += ["", "Per stage (full build, median): seconds / peak MiB"]
     for r in rows:
         parts = ", ".join(f"{k} {v['s']:.2f} s / {v['peak_mib']:.0f} MiB" for k, v in r["stages"].items())
         extra = f"; DOCX alone {r['docx_ms_per_fiche']:.1f} ms per fiche" if "docx_ms_per_fiche" in r else ""
-        lines.append(f"- {r['fiches']} fiches: {parts}{extra}")
+        lines.append(f"- {r['shape']}, {r['fiches']} fiches: {parts}{extra}")
     return "\n".join(lines)
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        kind, *args = sys.argv[2:]
+        code, kind, *args = sys.argv[2:]
+        sys.path.insert(0, code)  # the Recueil measured: this one, or an exported revision
         if kind == "build":
-            child_build(args[0], args[1], args[2], args[3] == "1")
+            child_build(args[0], args[1], args[2], args[3] == "1", len(args) > 4 and args[4] == "archive")
         else:
             child_naive(*args)
         return
@@ -224,19 +284,25 @@ def main() -> None:
     parser.add_argument("--runs-over", type=int, nargs=2, metavar=("N", "RUNS"),
                         help="fewer runs from N fiches up (e.g. --runs-over 1000 1)")
     parser.add_argument("--formats", default="pdf,docx")
+    parser.add_argument("--shape", nargs="+", default=["standard"], choices=["standard", "varied"],
+                        help="the catalogues: tests/catalogue.py's standard one, or a varied one")
+    parser.add_argument("--compare", metavar="REV", help="also build with the code of git revision REV")
+    parser.add_argument("--archive", action="store_true", help="also build with --archive")
     parser.add_argument("--no-naive", action="store_true", help="skip the single-document baseline")
     parser.add_argument("--work", type=Path, help="where to write catalogues (default: a temp folder)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="recueil-bench-"))
+    baseline = export(args.compare, work) if args.compare else None
     rows = []
-    for n in args.sizes:
-        runs = args.runs_over[1] if args.runs_over and n >= args.runs_over[0] else args.runs
-        rows.append(bench(n, runs, args.formats, not args.no_naive, work))
-        print(json.dumps(rows[-1]), file=sys.stderr)
+    for shape in args.shape:
+        for n in args.sizes:
+            runs = args.runs_over[1] if args.runs_over and n >= args.runs_over[0] else args.runs
+            rows.append(bench(n, runs, args.formats, not args.no_naive, work, shape, baseline, args.archive))
+            print(json.dumps({k: v for k, v in rows[-1].items() if k != "all"}), file=sys.stderr)
+            if args.json:  # as it goes: a long benchmark keeps what it measured
+                args.json.write_text(json.dumps(rows, indent=2) + "\n")
     print(report(rows))
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -109,7 +109,12 @@ class Stages:
 
     def __init__(self, root: Path, out: Path):
         from generator.cache import Cache
-        from generator.context import BuildContext, BuildOptions, FetchRules, build_epoch
+        from generator.context import (
+            BuildContext,
+            BuildOptions,
+            FetchRules,
+            build_epoch,
+        )
         from generator.diagnostics import Report
         from generator.paths import builtin_fonts
         from generator.pool import Pool

@@ -185,10 +185,9 @@ def memory(served: Served, fiches: list[Path], rebuilds: int) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     from browser import CHROMIUM_FLAGS, chromium_path
     from catalogue import make_catalogue
+    from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[500], help="synthetic catalogues (default: 500)")

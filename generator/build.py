@@ -70,8 +70,7 @@ def _booklet(edition, layouts: dict, ctx: BuildContext) -> Callable[[], Rendered
         with held_signals():
             from generator.render import archive
 
-        with ctx.timings("booklet (PDF/A)"):
-            info = archive.render_archive(edition, layout, ctx)
+        info = archive.render_archive(edition, layout, ctx)  # the booklet's steps, timed by it
     else:
         with held_signals():
             from generator.render import booklet

@@ -256,3 +256,42 @@ def _die_with_build(read_end: int) -> None:
         except OSError:
             break
     os._exit(0)
+
+
+def isolated(fn, *args):
+    """fn(*args) in a child of this worker, forked for it: what it allocates goes when it
+    ends. A worker that lays out the contents or the indexes of a catalogue (WeasyPrint's
+    boxes, then QPDF's objects: 50 MiB or more) would otherwise hold that memory for the
+    rest of the build, at the assembly's peak. The child has only the thread that forked
+    it; it sends its result (or its exception) back through a pipe. Outside a worker, or
+    where there is no fork, fn runs here."""
+    import pickle
+
+    if not _in_worker or not hasattr(os, "fork"):
+        return fn(*args)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 0
+        try:
+            os.close(read_end)
+            try:
+                payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as e:  # noqa: BLE001 - handed to the worker, which raises it
+                payload = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as f:
+                f.write(payload)
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        payload = f.read()
+    os.waitpid(pid, 0)
+    if not payload:
+        raise RuntimeError("a forked render ended without a result")  # killed, or out of memory
+    ok, value = pickle.loads(payload)
+    if not ok:
+        raise value
+    return value

@@ -16,6 +16,8 @@ import json
 import shlex
 from pathlib import Path, PurePosixPath
 
+from generator.i18n import _
+
 MANIFEST = "build.json"
 
 
@@ -32,23 +34,28 @@ def unpack(archive: Path, folder: Path) -> list[str]:
     try:
         pdf = pikepdf.open(archive)
     except (pikepdf.PdfError, OSError) as e:
-        raise UnpackError(f"{archive}: not a PDF that can be read ({e})") from None
+        raise UnpackError(_("{file}: not a PDF that can be read ({problem})", file=archive, problem=e)) from None
     with pdf:
         files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
     if not files:
-        raise UnpackError(f"{archive}: it carries no files (is it a booklet built with --archive?)")
+        raise UnpackError(_("{file}: it carries no files (is it a booklet built with --archive?)", file=archive))
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UnpackError(f"{folder}: choose an empty or new folder, so that no file of yours is overwritten")
+        raise UnpackError(_("{folder}: choose an empty or new folder, so that no file of yours is overwritten",
+                            folder=folder))
+    # Every name checked before anything is written: a refused archive leaves no file.
+    targets = {name: folder / _safe(name) if name != MANIFEST else folder / ".recueil-archive" / MANIFEST
+               for name in sorted(files)}
     written = []
-    for name, data in sorted(files.items()):
-        target = folder / _safe(name) if name != MANIFEST else folder / ".recueil-archive" / MANIFEST
+    for name, target in targets.items():
+        data = files[name]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "xb") as f:  # "x": never over a file already there
                 f.write(data)
         except OSError as e:
-            raise UnpackError(f"{folder / name}: cannot be written ({e.strerror or e})") from None
+            raise UnpackError(_("{file}: cannot be written ({problem})", file=folder / name,
+                                 problem=e.strerror or e)) from None
         written.append(name)
     return written
 
@@ -56,7 +63,7 @@ def unpack(archive: Path, folder: Path) -> list[str]:
 def _safe(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
     if not name or path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
-        raise UnpackError(f"{name!r}: not a file name inside the project: refused")
+        raise UnpackError(_("{name}: not a file name inside the project: refused", name=repr(name)))
     return path
 
 

@@ -11,6 +11,11 @@ same bytes. What it holds, on purpose:
   - bodies with headings, lists, a table, footnotes, a quote, links, French punctuation
     (« ? », « ! », « : ») for the typography; some long fiches (3+ pages), many short ones;
   - a small generated image on some fiches.
+
+`shape="varied"` writes a catalogue unlike that one, for the benchmarks: fiches from one
+paragraph to ten pages (most of them short), one to six themes each among twenty, and
+a partners.yaml of 220 partners (aliases for a third of them), each fiche naming one to
+eight.
 """
 
 from __future__ import annotations
@@ -127,10 +132,13 @@ def _png(path: Path, rgb: tuple[int, int, int], w: int = 240, h: int = 120) -> N
                      + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
 
 
-def make_catalogue(root: Path, n: int, seed: int = 0, **publication) -> Path:
+def make_catalogue(root: Path, n: int, seed: int = 0, shape: str = "standard", **publication) -> Path:
     """Write a project of `n` fiches under `root` (created) and return `root`.
+    `shape`: "standard" (the tests' catalogue) or "varied" (see the module doc).
 
     Extra keyword arguments override publication.yaml keys (lang, page_size, ...)."""
+    if shape == "varied":
+        return _varied(Path(root), n, seed, publication)
     rng = random.Random(seed)
     root = Path(root)
     (root / "fiches").mkdir(parents=True, exist_ok=True)
@@ -285,3 +293,92 @@ def _stand_in_edition(root: Path):
     if rest:
         sections.append(Section("Autres fiches" if specs else None, rest))
     return Edition(proj, sections)
+
+
+# --- the varied shape ---------------------------------------------------------------------
+
+MORE_THEMES = THEMES + ["Alimentation", "Sport", "Jeunesse", "Petite enfance", "Vieillissement", "Handicap",
+                        "Accès aux droits", "Illettrisme", "Parentalité", "Égalité femmes-hommes", "Tourisme"]
+KINDS = ["Association", "Centre social", "Maison de quartier", "Collectif", "Régie de quartier", "Fondation",
+         "Coopérative", "Comité", "Union locale", "Réseau"]
+NAMES = ["des Jardins", "de l’Entraide", "du Lien", "des Familles", "de la Solidarité", "des Habitants", "du Partage",
+         "des Quartiers", "de l’Insertion", "des Aînés", "de la Jeunesse", "du Bocage"]
+PLACES = ["de Moulins", "de Vichy", "de Brest", "d’Amiens", "de Lille", "de Rennes", "de Quimper", "d’Aurillac",
+          "de Montluçon", "du Puy", "de Lorient", "de Laval"]
+# Pages a fiche takes, roughly, and how many fiches of a hundred are that long: most are
+# one or two pages, a few run to ten.
+LENGTHS = [(0, 12), (1, 40), (2, 25), (3, 12), (5, 7), (10, 4)]
+
+
+def _registry(rng: random.Random, size: int = 220) -> list[dict]:
+    partners, seen = [], set()
+    while len(partners) < size:
+        name = f"{rng.choice(KINDS)} {rng.choice(NAMES)} {rng.choice(PLACES)}"
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = {"name": name, "type": rng.choice(["Association", "Collectivité", "Établissement public", "Fondation"])}
+        if len(partners) % 3 == 0:
+            entry["aliases"] = ["".join(w[0] for w in name.replace("’", " ").split() if w[0].isupper()) + f" {len(partners)}"]
+        partners.append(entry)
+    return partners
+
+
+def _varied_body(rng: random.Random, i: int, pages: int) -> str:
+    if pages == 0:  # one paragraph, nothing else
+        return _paragraph(rng, rng.randint(2, 5)) + "\n"
+    parts = [_paragraph(rng, 3) + "[^1]", ""]
+    # A section (a heading, two paragraphs of four or five sentences) is about a quarter
+    # of a page; the header, the chapô and the facts card take most of a page's first.
+    for k in range(max(1, pages * 4 - 3)):
+        parts += [f"## Étape {k + 1} : {rng.choice(WORDS)}", "", _paragraph(rng, 5), "", _paragraph(rng, 4), ""]
+        if k % 4 == 1:
+            parts += ["- " + _sentence(rng, 6), "- " + _sentence(rng, 8), "- " + _sentence(rng, 5), ""]
+        if k % 6 == 3:
+            parts += ["| Poste | Montant |", "|:---|---:|"]
+            parts += [f"| {rng.choice(WORDS).capitalize()} | {rng.randint(1, 90)} 000 € |" for _ in range(4)]
+            parts += [""]
+    parts += [f"Voir [le site du projet](https://example.org/projets/{i}).", ""]
+    parts += ["[^1]: " + _sentence(rng, 10) + ".", ""]
+    return "\n".join(parts)
+
+
+def _varied(root: Path, n: int, seed: int, publication: dict) -> Path:
+    rng = random.Random(seed)
+    (root / "fiches").mkdir(parents=True, exist_ok=True)
+    (root / "images").mkdir(exist_ok=True)
+    for k, rgb in enumerate([(40, 90, 140), (150, 60, 50), (60, 120, 70)]):
+        _png(root / "images" / f"photo-{k}.png", rgb)
+    registry = _registry(rng)
+    lengths = [p for p, weight in LENGTHS for _ in range(weight)]
+    ids = []
+    for i in range(n):
+        fid = f"v{i:04d}"
+        ids.append(fid)
+        terr = TERRITORIES[rng.randrange(len(TERRITORIES))]
+        place = terr if isinstance(terr, str) else terr["place"]
+        picked = rng.sample(registry, rng.randint(1, 8))
+        partners = [p["aliases"][0] if p.get("aliases") and rng.random() < 0.3 else p["name"] for p in picked]
+        front = {
+            "title": f"{SUBJECTS[i % len(SUBJECTS)]} à {place} ({i})",
+            "summary": _paragraph(rng, rng.randint(1, 3)),
+            "themes": rng.sample(MORE_THEMES, rng.randint(1, 6)),
+            "territory": terr,
+            "partners": [{"name": partners[0], "role": "Porteur du projet"}] + partners[1:],
+            "key_figures": [{"value": str(rng.randint(12, 950)), "label": "personnes accompagnées"}] if i % 3 else [],
+            "source": f"https://example.org/fiches/{fid}" if i % 4 else None,
+            "image": {"file": f"../images/photo-{i % 3}.png", "alt": "Une photo du projet"} if i % 5 == 2 else None,
+        }
+        front = {k: v for k, v in front.items() if v not in (None, [])}
+        text = ("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+                + _varied_body(rng, i, rng.choice(lengths)))
+        (root / "fiches" / f"{fid}.md").write_text(text, encoding="utf-8")
+    size = max(1, -(-n // len(SECTIONS)))
+    pub = {"title": "Initiatives solidaires, catalogue", "publisher": "Réseau des territoires solidaires",
+           "date": "2025-06", "lang": "fr",
+           "sections": [{"title": t, "fiches": ids[k * size:(k + 1) * size]} for k, t in enumerate(SECTIONS)
+                        if ids[k * size:(k + 1) * size]]}
+    pub.update(publication)
+    (root / "publication.yaml").write_text(yaml.safe_dump(pub, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / "partners.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root

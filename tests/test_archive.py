@@ -1,4 +1,5 @@
-"""The archival edition: what is embedded, how, and that the PDF/A-3 checks pass."""
+"""The archival edition: what is embedded, how, and that the PDF/A-3 and PDF/UA-1 checks
+pass on the archive made of the booklet's parts (no single-document render)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,9 @@ from generator.context import build_epoch
 from generator.diagnostics import Report
 from generator.edition.select import make_edition
 from generator.read import layouts, project
-from generator.render.archive import (
-    PDF_VARIANT,
-    archive_attachments,
-    archive_files,
-    finish_pdfa,
-)
+from generator.render.archive import archive_files, mime_type
+from generator.render.pdfa import make_pdfa3
+from generator.render.tags.ua import finish_document
 from generator.verify.pdf import verify
 
 MANIFEST = b'{"format": 1, "fiches": []}\n'
@@ -71,14 +69,26 @@ def test_drafts_are_never_embedded(sample):
     assert "fiches/brouillon.md" not in [f[0] for f in archive_files(edition, None)]  # ...the archive does not
 
 
-def pdfa_with(attachments) -> bytes:
-    html = "<html lang='fr'><head><title>Archive</title></head><body><p>Voir <a href='https://example.org'>le site</a>.</p></body></html>"
-    raw = weasyprint.HTML(string=html).write_pdf(attachments=attachments, pdf_variant=PDF_VARIANT, pdf_identifier=b"test")
-    return finish_pdfa(raw)
+def pdfa_with(files, stamp: str = "D:20260301000000Z") -> bytes:
+    """A small tagged document finished as the archive is: PDF/UA-1, then PDF/A-3a with
+    `files` (archive_files' tuples) embedded."""
+    html = ("<html lang='fr'><head><title>Archive</title></head><body><h1>Archive</h1>"
+            "<p>Voir <a href='https://example.org'>le site</a>.</p></body></html>")
+    raw = weasyprint.HTML(string=html).write_pdf(pdf_tags=True, pdf_identifier=b"test")
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        tree = finish_document(pdf)
+        make_pdfa3(pdf, [(name, data, rel, desc, mime_type(name)) for name, data, rel, desc in files], stamp)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, min_version="1.7")
+    return tree.append(out.getvalue())
 
 
 def build_date(edition) -> dt.datetime:
     return dt.datetime.fromtimestamp(build_epoch(edition.publication.date), dt.timezone.utc)
+
+
+def stamp(edition) -> str:
+    return build_date(edition).strftime("D:%Y%m%d%H%M%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +96,16 @@ def finished(sample):
     with pytest.MonkeyPatch.context() as mp:  # a build earlier in the run may have set it
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         edition = read(sample)
-        return pdfa_with(archive_attachments(edition, MANIFEST, build_date(edition)))
+        return pdfa_with(archive_files(edition, MANIFEST), stamp(edition))
 
 
 def test_source_date_epoch_dates_the_attachments(sample, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     edition = read(sample)
-    attachment = archive_attachments(edition, None, build_date(edition))[0]
-    assert attachment.created.isoformat() == attachment.modified.isoformat() == "1970-01-02T00:00:00+00:00"
+    assert stamp(edition) == "D:19700102000000Z"
+    with pikepdf.open(io.BytesIO(pdfa_with(archive_files(edition, None), stamp(edition)))) as pdf:
+        params = {str(spec.obj.EF.F.Params.ModDate) for spec in pdf.attachments.values()}
+    assert params == {"D:19700102000000Z"}
 
 
 def test_attachments_carry_mime_relationship_and_fixed_dates(finished):
@@ -126,31 +138,37 @@ def test_embedded_bytes_round_trip(sample, finished):
 def test_preflight_pdfa_and_links_printable(finished, tmp_path):
     path = tmp_path / "a.pdf"
     path.write_bytes(finished)
-    assert verify(path, pdfa=True).problems == []
+    assert verify(path, ua=True, pdfa=True).problems == []
     with pikepdf.open(path) as pdf:
         links = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
         assert links and all(int(a.F) & 4 for a in links)
         meta = pdf.open_metadata()
-        assert meta.get("pdfaid:part") == "3"
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance"), meta.get("pdfuaid:part")) == ("3", "A", "1")
         assert pdf.Root.OutputIntents[0].DestOutputProfile is not None
+        # pdfuaid is no schema PDF/A predefines: the packet describes it.
+        assert b"pdfaExtension:schemas" in pdf.Root.Metadata.read_bytes()
 
 
-def test_finish_pdfa_is_deterministic(sample):
+def test_make_pdfa3_is_deterministic(sample):
     edition = read(sample)
-    when = build_date(edition)
-    assert pdfa_with(archive_attachments(edition, MANIFEST, when)) == pdfa_with(archive_attachments(edition, MANIFEST, when))
+    files = archive_files(edition, MANIFEST)
+    assert pdfa_with(files, stamp(edition)) == pdfa_with(files, stamp(edition))
 
 
-def test_finish_pdfa_makes_links_printable():
-    # A PDF/A-less WeasyPrint output leaves /F unset: finish_pdfa must set the print flag.
-    raw = weasyprint.HTML(string="<a href='https://example.org'>x</a>").write_pdf()
+def test_images_are_not_interpolated(tmp_path):
+    # WeasyPrint writes /Interpolate true on raster images; PDF/A forbids it.
+    png = tmp_path / "x.png"
+    PILImage.new("RGB", (8, 8), (200, 30, 30)).save(png)
+    raw = weasyprint.HTML(string=f"<html lang='fr'><body><img src='{png.as_uri()}' alt='Un carré'></body></html>"
+                          ).write_pdf(pdf_tags=True)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
-        assert not int(pdf.pages[0].obj.Annots[0].get("/F", 0)) & 4
-    with pikepdf.open(io.BytesIO(finish_pdfa(raw))) as pdf:
-        assert int(pdf.pages[0].obj.Annots[0].F) & 4
+        images = [x for x in pdf.pages[0].obj.Resources.XObject.values() if x.Subtype == "/Image"]
+        assert any(bool(x.get("/Interpolate", False)) for x in images)
+        make_pdfa3(pdf, [], "D:20260301000000Z")
+        assert not any(bool(x.get("/Interpolate", False)) for x in images)
 
 
-# --- the whole archival booklet, through render/pdf.py's single-document path ----------
+# --- the whole archival booklet: the booklet's parts, merged and finished as PDF/A -------
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +187,9 @@ def archived(sample, tmp_path_factory):
     return edition, outs
 
 
-def test_archive_booklet_passes_pdfa_checks(archived):
+def test_archive_booklet_passes_pdfa_and_ua_checks(archived):
     path = archived[1][0][0]
-    assert verify(path, pdfa=True).problems == []
+    assert verify(path, ua=True, pdfa=True).problems == []
     with pikepdf.open(path) as pdf:
         meta = pdf.open_metadata()
         assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "A")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import renderer_context
 
+from benchmarks.naive import render_single
 from generator.edition.indexes import build_indexes
 from generator.read.layouts import load_layout
 from generator.render import booklet as pdf
@@ -23,7 +24,7 @@ N = 30
 def render(root: Path, out: Path, single: bool = False, **options):
     edition = load_edition(root)
     layout = load_layout(edition.project, edition.publication.layout)
-    render_fn = pdf.render_booklet_single if single else pdf.render_booklet
+    render_fn = render_single if single else pdf.render_booklet
     with renderer_context(edition, layout, out, **{"jobs": 2, **options}) as ctx:
         info = render_fn(edition, layout, ctx)
     warnings = [d.message for d in ctx.report.warnings]

@@ -39,7 +39,7 @@ def _imported(folder: Path) -> set[str]:
 def _distributions(modules: set[str]) -> set[str]:
     """The installed distributions providing third-party `modules`."""
     providers = metadata.packages_distributions()
-    local = {"generator", "conftest", "tests", "browser", "catalogue"}
+    local = {"generator", "conftest", "tests", "browser", "catalogue", "benchmarks"}
     third_party = {m for m in modules if m not in sys.stdlib_module_names and m not in local}
     missing = sorted(m for m in third_party if m not in providers)
     assert not missing, f"imported but not installed: {missing}"

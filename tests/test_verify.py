@@ -106,3 +106,34 @@ def test_the_command_prints_one_line_per_problem_and_exits_1(tmp_path):
     not_pdf.write_text("hello")
     result = run_recueil("preflight", str(not_pdf))
     assert result.returncode == 1 and result.stdout.startswith(f"{not_pdf}: not a PDF that can be read")
+
+
+def test_tree_consistency_checks(tmp_path):
+    # What the booklet's merged tree must keep right, each broken on purpose.
+    body = ("<h1>T</h1><p><a href='https://example.org'>un lien</a></p>"
+            "<table><thead><tr><th>A</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>")
+    path = pdf(tmp_path, body)
+    assert problems(path) == []
+    with pikepdf.open(path, allow_overwriting_input=True) as doc:
+        elements = []
+        stack = list(doc.Root.StructTreeRoot.K)
+        while stack:
+            e = stack.pop()
+            elements.append(e)
+            k = e.get("/K")
+            stack += [c for c in (list(k) if isinstance(k, pikepdf.Array) else [k])
+                      if isinstance(c, pikepdf.Dictionary) and "/S" in c]
+        by_type = {}
+        for e in elements:
+            by_type.setdefault(str(e.S), []).append(e)
+        h1, p = by_type["/H1"][0], by_type["/P"][0]
+        h1.P = p  # a wrong parent
+        for td in by_type["/TD"]:  # header cells no cell points at, and no scope
+            del td.A["/Headers"]
+        link = by_type["/Link"][0]  # a Link without its annotation
+        link.K = pikepdf.Array([k for k in link.K if not (isinstance(k, pikepdf.Dictionary) and "/Obj" in k)])
+        doc.save(path)
+    found = problems(path)
+    assert "a /H1 element's /P is not the element that holds it" in found
+    assert "a /Table's header cells (/TH) have no /Scope, and no cell names its headers (/Headers)" in found
+    assert "a /Link element holds no link annotation (OBJR)" in found

@@ -89,7 +89,7 @@ def handout_html(fiche: Fiche, edition: Edition, layout, date: str) -> str:
 
 def handout_job(fiche: Fiche, edition: Edition, layout, ctx: BuildContext) -> PdfJob:
     """The render of one handout: its HTML, the edition's fonts, the design tokens and
-    the layout's handout.css, tagged, with an /ID made from the HTML."""
+    the layout's handout.css, PDF/UA-1, with an /ID made from its content."""
     html = handout_html(fiche, edition, layout, ctx.iso_date())
     css_path = layout.file(STYLESHEET)
     # @font-face rules only count when they and the document share a font
@@ -97,8 +97,12 @@ def handout_job(fiche: Fiche, edition: Edition, layout, ctx: BuildContext) -> Pd
     css = (font_faces_css(layout.design) + "\n" + layout.design.variables_css() + "\n"
            + (css_path.read_text(encoding="utf-8") if css_path is not None else ""))
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    # Tagged and finished as PDF/UA-1 in the worker (tags/ua.py): the folio and the
+    # running title become artifacts, so does the QR code (its address is printed beside
+    # it), and a fiche in a language of its own says so on its Art.
+    own = fiche.lang if fiche.lang and fiche.lang != edition.publication.lang else None
     return PdfJob(html, fiche.path.parent.as_uri() + "/", ctx.fetch, stylesheet=css,
-                  pdf_options=(("pdf_identifier", identifier), ("pdf_tags", True)))
+                  pdf_options=(("pdf_identifier", identifier),), tags="document", lang=own)
 
 
 def render_handouts(edition: Edition, layout, ctx: BuildContext) -> list[str]:

@@ -13,6 +13,12 @@ booklet and the last page of the edition stays its back.
 
 Done with pikepdf alone: each source page becomes a Form XObject drawn once on its half
 of a sheet, so the fonts and images of the booklet are kept once, not copied per sheet.
+
+The imposed file is not tagged: a sheet carries two pages out of reading order, halves
+of the booklet's structure would claim content drawn inside forms on other sheets. It
+has no structure tree, no /MarkInfo and makes no PDF/UA claim; the marked content its
+forms keep from the booklet refers to nothing. It is for printing; booklet.pdf is the
+accessible edition.
 """
 
 from __future__ import annotations

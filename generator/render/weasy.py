@@ -31,7 +31,7 @@ from generator.context import FetchRules
 
 # What a render's PDF is written with unless its job says otherwise; part of every key.
 PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
-RENDERER = "weasy 7"  # bump when a render's bytes, or what its entry holds, would change for the same job
+RENDERER = "weasy 8"  # bump when a render's bytes, or what its entry holds, would change for the same job
 
 
 @dataclass
@@ -70,7 +70,14 @@ class PdfJob:
     stylesheet: str = ""  # the CSS every document of its kind shares: parsed once per worker
     faces: tuple[tuple[str, str], ...] = ()  # (font file name, sha256) of the vendored faces
     strip_faces: bool = False  # a booklet part: fonts stripped, joined by booklet/fontmerge.py
-    pdf_options: tuple[tuple[str, object], ...] = ()  # for write_pdf: (("pdf_tags", True),...)
+    pdf_options: tuple[tuple[str, object], ...] = ()  # for write_pdf: (("pdf_identifier", b"..."),...)
+    # Tagged (PDF/UA): "part", a booklet part whose tree the booklet merges (tags/part.py);
+    # "document", a handout finished as PDF/UA-1 on its own (tags/ua.py); "" untagged.
+    tags: str = ""
+    lang: str | None = None  # a "document"'s article language, when not the document's
+    # Rendered in a child of the worker (pool.isolated), which takes its memory with it:
+    # a long document (a catalogue's contents, its indexes).
+    isolated: bool = False
 
 
 # --- cache keys ------------------------------------------------------------------------
@@ -97,9 +104,11 @@ def job_key(job: PdfJob, digest) -> str | None:
         if found is None:
             return None
         files += found
+    from generator.render.tags import VERSION as TAGS
+
     return key(RENDERER, _weasyprint_version(), job.base_url, job.html, job.stylesheet, sorted(files),
                list(job.anchors), str(job.fetch), job.strip_faces, repr(job.pdf_options),
-               sorted(PDF_OPTIONS.items()))
+               sorted(PDF_OPTIONS.items()), job.tags, job.lang, TAGS if job.tags else None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -161,55 +170,101 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
     return _font_config, [_stylesheets[k]]
 
 
-def _images_named_by_content(raw: bytes) -> bytes:
-    """The PDF with each image's resource name made from the image itself.
+def drawing_holders(pdf):
+    """(holder, resources) for every page, form XObject and tiling pattern of `pdf`: what
+    has a content stream, each once. Walking these is much cheaper than walking every
+    object of a tagged render, most of which are structure elements."""
+    import pikepdf
+
+    seen: set = set()
+
+    def visit(holder, resources):
+        yield holder, resources
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        if resources.objgen != (0, 0):
+            if resources.objgen in seen:  # a dictionary the pages share: its forms are done
+                return
+            seen.add(resources.objgen)
+        for key in ("/XObject", "/Pattern"):
+            found = resources.get(key)
+            if not isinstance(found, pikepdf.Dictionary):
+                continue
+            for name in found.keys():
+                x = found[name]
+                if (isinstance(x, pikepdf.Stream) and (key == "/Pattern" or x.get("/Subtype") == pikepdf.Name.Form)
+                        and x.objgen not in seen):
+                    seen.add(x.objgen)
+                    yield from visit(x, x.get("/Resources"))
+
+    for page in pdf.pages:
+        yield from visit(page.obj, page.obj.get("/Resources"))
+
+
+def _name_images_by_content(pdf, holders: list) -> None:
+    """Each image's resource name made from the image itself.
 
     WeasyPrint names an image after its URL, which holds the project's folder: the same
     project built elsewhere (an archivist's clone) would give other bytes. The /ID is
-    made from the content again for the same reason."""
+    made from the content again for the same reason (the save's deterministic_id)."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(raw)) as pdf:
-        renamed: dict[str, str] = {}
-        for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Dictionary) and "/XObject" in obj and isinstance(obj.XObject, pikepdf.Dictionary):
-                xobjects = obj.XObject
-                for name in list(xobjects.keys()):
-                    image = xobjects[name]
-                    if image.get("/Subtype") == pikepdf.Name.Image:
-                        new = renamed.setdefault(name, "/Im" + hashlib.sha256(
-                            image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
-                        if new != name:
-                            xobjects[new] = image
-                            del xobjects[name]
-        if renamed:
-            drawn = [page.obj for page in pdf.pages] + [
-                o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == pikepdf.Name.Form]
-            for holder in drawn:
-                _rename_drawn(pdf, holder, renamed)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+    renamed: dict[str, str] = {}
+    drawing: list = []  # holders that draw a renamed image
+    for holder, resources in holders:
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        for name in list(xobjects.keys()):
+            image = xobjects[name]
+            if image.get("/Subtype") == pikepdf.Name.Image:
+                new = renamed.setdefault(name, "/Im" + hashlib.sha256(
+                    image.read_raw_bytes() + repr(sorted(image.keys())).encode()).hexdigest()[:24])
+                if new != name:
+                    xobjects[new] = image
+                    del xobjects[name]
+        if any(renamed.get(old) in xobjects for old in renamed):
+            drawing.append(holder)
+    for holder in drawing:
+        _rename_drawn(pdf, holder, renamed)
+
+
+_PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.-]+")
 
 
 def _rename_drawn(pdf, holder, renamed: dict[str, str]) -> None:
-    """Rewrite `Do` operands of a page's or form's content after its images were renamed."""
+    """Rewrite `Do` operands of a page's or form's content after its images were renamed:
+    on the bytes (WeasyPrint writes `/name Do`), or through pikepdf's parser when a name
+    holds characters a content stream would escape."""
     import pikepdf
 
-    instructions = pikepdf.parse_content_stream(holder)
-    changed = False
-    for i, ins in enumerate(instructions):
-        if str(ins.operator) == "Do" and str(ins.operands[0]) in renamed:
-            instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name(renamed[str(ins.operands[0])])],
-                                                               ins.operator)
-            changed = True
-    if not changed:
-        return
-    data = pikepdf.unparse_content_stream(instructions)
-    if isinstance(holder, pikepdf.Stream):
-        holder.write(data)
+    if all(_PLAIN_NAME.fullmatch(name) for name in renamed):
+        pattern = re.compile(rb"(?<![A-Za-z0-9_.#-])(" + b"|".join(re.escape(n.encode()) for n in renamed)
+                             + rb")(?=\s+Do\b)")
+        if isinstance(holder, pikepdf.Stream):
+            data = holder.read_bytes()
+        else:
+            contents = holder.get("/Contents")
+            streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+            data = b"\n".join(c.read_bytes() for c in streams)
+        new, count = pattern.subn(lambda m: renamed[m.group(1).decode()].encode(), data)
+        if not count:
+            return
     else:
-        holder.Contents = pdf.make_stream(data)
+        instructions = pikepdf.parse_content_stream(holder)
+        count = 0
+        for i, ins in enumerate(instructions):
+            if str(ins.operator) == "Do" and str(ins.operands[0]) in renamed:
+                instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name(renamed[str(ins.operands[0])])],
+                                                                   ins.operator)
+                count += 1
+        if not count:
+            return
+        new = pikepdf.unparse_content_stream(instructions)
+    if isinstance(holder, pikepdf.Stream):
+        holder.write(new)
+    else:
+        holder.Contents = pdf.make_stream(new)
 
 
 def warm_up() -> None:
@@ -228,6 +283,14 @@ def render(job: PdfJob) -> Rendered:
     """Lay out and write one document; `job.anchors` are the HTML ids whose page is
     wanted. The shared stylesheet is applied after the document's own <style>, which
     holds only what is particular to it."""
+    if job.isolated:
+        from generator.pool import isolated
+
+        return isolated(_render, job)
+    return _render(job)
+
+
+def _render(job: PdfJob) -> Rendered:
     import weasyprint
 
     from generator.render.fetcher import fetcher_for
@@ -244,12 +307,54 @@ def render(job: PdfJob) -> Rendered:
             if name in job.anchors and name not in found:
                 found[name] = number
     # Streams compressed here, in parallel: the booklet copies them as they are.
-    raw = document.write_pdf(**{**PDF_OPTIONS, **dict(job.pdf_options)})
-    if b"/Image" in raw:
-        raw = _images_named_by_content(raw)
-    if job.strip_faces:
-        from generator.render.booklet.fontmerge import strip_fonts
-
-        raw = strip_fonts(raw, dict(job.faces))
-    return Rendered(raw, len(document.pages), found, warnings, [list(r) for r in sorted(fetcher.served.items())],
+    options = {**PDF_OPTIONS, **dict(job.pdf_options)}
+    if job.tags:
+        options["pdf_tags"] = True
+    raw = document.write_pdf(**options)
+    pages = len(document.pages)
+    del document  # its boxes and their tags: the heap given back below holds them
+    if job.tags or job.strip_faces or b"/Image" in raw:
+        raw = _finish(raw, job)
+    # No malloc_trim here: the next render would fault in again, page by page, what it
+    # gave back (some 6 % more time a render, measured); the long documents, whose
+    # memory is worth giving back, are laid out in a child of the worker (isolated).
+    return Rendered(raw, pages, found, warnings, [list(r) for r in sorted(fetcher.served.items())],
                     dict(fetcher.refused))
+
+
+def _finish(raw: bytes, job: PdfJob) -> bytes:
+    """What a render needs besides WeasyPrint's output, in one pikepdf pass (opening and
+    saving a part costs as much as most of the steps): images named by their content,
+    the tags tidied (tags/part.py) or the handout finished as PDF/UA-1 (tags/ua.py), the
+    fonts of a booklet part stripped (booklet/fontmerge.py)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        holders = list(drawing_holders(pdf))
+        if b"/Image" in raw:
+            _name_images_by_content(pdf, holders)
+        tagged = "/StructTreeRoot" in pdf.Root
+        if job.tags == "part" and tagged:
+            from generator.render.tags.part import finish_part
+
+            # IDs prefixed by a digest of the render: unique in any booklet.
+            finish_part(pdf, hashlib.sha256(raw).hexdigest()[:8] + "-")
+        pending = None
+        if job.tags == "document" and tagged:
+            from generator.render.tags.ua import PDF_VERSION, finish_document
+
+            pending = finish_document(pdf, job.lang)
+        if job.strip_faces:
+            from generator.render.booklet.fontmerge import strip_fonts_in
+
+            fonts = [f for _, r in holders if isinstance(r, pikepdf.Dictionary)
+                     for f in (r.get("/Font") or {}).values()]
+            strip_fonts_in(pdf, dict(job.faces), fonts)
+        out = io.BytesIO()
+        if job.tags == "document":  # a file users get: compact, and PDF 1.7 as PDF/UA-1 is
+            pdf.save(out, deterministic_id=True, min_version=PDF_VERSION,
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        else:  # a part: its streams are copied into the booklet, objects one by one
+            pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    # A document's tree is written after it (tags/append.py), as the booklet's is.
+    return out.getvalue() if pending is None else pending.append(out.getvalue())

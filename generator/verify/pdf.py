@@ -9,9 +9,12 @@ PDF back and says, one line per problem, what stands in the way:
            marked-content id claimed by exactly one element of its page and by the
            ParentTree, standard (or role-mapped) element types, headings that start at
            H1 and skip no level, alternative text on figures, header cells in tables,
-           list and table children where they belong, link annotations described and
-           tagged, tab order following the structure, fonts that map to Unicode, the
-           PDF/UA identifier and the title shown in the window;
+           list and table children where they belong, header cells with a scope or
+           cells naming their headers, every element's /P its parent, IDs unique, the
+           ParentTree naming the very element that claims each marked-content id and
+           annotation, link annotations described and tagged (a Link element holding
+           its annotation), tab order following the structure, fonts that map to
+           Unicode, the PDF/UA identifier and the title shown in the window;
   pdfa     PDF/A: its identifier, an output intent with a colour profile, printable
            annotations, embedded files that say what they are and why they are there;
   print    a trim box and a bleed box on every page, the bleed around the trim.
@@ -36,7 +39,7 @@ STANDARD_TYPES = frozenset(
     "Ruby RB RT RP Warichu WT WP Figure Formula Form".split())
 ALLOWED_CHILDREN = {"TR": {"TH", "TD"}, "L": {"LI", "Caption", "L"}, "LI": {"Lbl", "LBody"}}
 _SHOW_TEXT = {"Tj", "TJ", "'", '"'}
-_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "BI"}
+_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "BI", "INLINE IMAGE"}
 
 
 @dataclass
@@ -136,7 +139,7 @@ def _ua(pdf: pikepdf.Pdf, found: Findings) -> None:
     content = _marked_content(pdf, found)
     claimed = _walk_tree(pdf, tree, found)
     _parent_tree(pdf, tree, content, claimed, found)
-    _annotations(pdf, found)
+    _annotations(pdf, found, claimed)
     for number, font in _fonts(pdf):
         if font.get("/Subtype") == Name.Type0 and "/ToUnicode" not in font:
             found.add(_("font {font} (first on page {page}) has no /ToUnicode map", font=font.get('/BaseFont'), page=number))
@@ -182,6 +185,8 @@ def _scan(holder, resources, number: int, marked: bool, mcids: list[int], forms_
                 found.add(_("page {page}: an image is drawn outside tagged content or an artifact", page=number))
         elif not inside and op in _SHOW_TEXT:
             found.add(_("page {page}: text drawn outside tagged content or an artifact", page=number))
+        elif not inside and op in ("BI", "INLINE IMAGE"):
+            found.add(_("page {page}: an image is drawn outside tagged content or an artifact", page=number))
         elif not inside and op in _PAINT:
             found.add(_("page {page}: a path or shading drawn outside tagged content or an artifact", page=number))
 
@@ -190,6 +195,8 @@ def _scan(holder, resources, number: int, marked: bool, mcids: list[int], forms_
 class _Claimed:
     by_page: dict[int, Counter] = field(default_factory=dict)  # page number -> MCID -> elements claiming it
     page_numbers: dict = field(default_factory=dict)  # page objgen -> number
+    owner: dict = field(default_factory=dict)  # (page number, MCID) -> the claiming element's objgen
+    annots: dict = field(default_factory=dict)  # annotation objgen -> the element holding its OBJR
 
 
 def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
@@ -203,17 +210,23 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
             found.add(_("the role map maps {type} to {target}, not to a standard type", type=alias, target=target))
     headings: list[int] = []
     kinds = {"numbered": False, "plain": False}
+    ids: Counter = Counter()
 
     def kind(element) -> str:
         s = str(element.get("/S", "")).lstrip("/")
         return str(role_map.get("/" + s, "/" + s)).lstrip("/") if s not in STANDARD_TYPES else s
 
-    def visit(element, page_number: int | None, depth: int) -> None:
+    def visit(element, page_number: int | None, depth: int, parent) -> None:
         if depth > 200:
             found.add(_("the structure tree is more than 200 levels deep"))
             return
         s = kind(element)
         found.elements[s] += 1
+        holder = element.get("/P")
+        if not isinstance(holder, Dictionary) or holder.objgen != parent.objgen:
+            found.add(_("a /{type} element's /P is not the element that holds it", type=s))
+        if "/ID" in element:
+            ids[str(element.ID)] += 1
         if s not in STANDARD_TYPES:
             found.add(_("element type /{type} is neither standard nor role-mapped", type=s))
         if s == "H":
@@ -235,15 +248,19 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
                     found.add(_("a /{type} element marks content id {id} without a page", type=s, id=kid))
                 else:
                     claimed.by_page[page_number][int(kid)] += 1
+                    claimed.owner[page_number, int(kid)] = element.objgen
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
                 number = pages.get(kid.Pg.objgen) if "/Pg" in kid else page_number
                 if number is not None:
                     claimed.by_page[number][int(kid.MCID)] += 1
+                    claimed.owner[number, int(kid.MCID)] = element.objgen
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
                 child_types.append("OBJR")
+                if isinstance(kid.get("/Obj"), Dictionary):
+                    claimed.annots[kid.Obj.objgen] = element.objgen
             elif isinstance(kid, Dictionary):
                 child_types.append(kind(kid))
-                visit(kid, page_number, depth + 1)
+                visit(kid, page_number, depth + 1, element)
         allowed = ALLOWED_CHILDREN.get(s)
         if allowed is not None:
             wrong = sorted({t for t in child_types if t not in allowed})
@@ -252,11 +269,21 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
                             wrong=", ".join("/" + t for t in wrong), allowed=", ".join("/" + a for a in sorted(allowed))))
         if s == "Table" and not _has(element, "TH", kind):
             found.add(_("a /Table has no header cell (/TH)"))
+        if s == "Table":
+            cells = [(t, _attributes(c)) for t, c in _cells(element, kind)]
+            if (any(t == "TH" and "/Scope" not in a for t, a in cells)
+                    and not any(t == "TD" and len(a.get("/Headers", ())) for t, a in cells)):
+                found.add(_("a /Table's header cells (/TH) have no /Scope, and no cell names its headers (/Headers)"))
+        if s == "Link" and "OBJR" not in child_types:
+            found.add(_("a /Link element holds no link annotation (OBJR)"))
 
     top = tree.get("/K")
     for element in (list(top) if isinstance(top, Array) else [top] if top is not None else []):
         if isinstance(element, Dictionary):
-            visit(element, None, 0)
+            visit(element, None, 0, tree)
+    for name, n in ids.items():
+        if n > 1:
+            found.add(_("the structure element ID {id} is used {n} times", id=name, n=n))
     if kinds["plain"] and kinds["numbered"]:
         found.add(_("the headings mix /H with /H1-/H6"))
     if headings and headings[0] != 1:
@@ -266,6 +293,25 @@ def _walk_tree(pdf: pikepdf.Pdf, tree, found: Findings) -> _Claimed:
             found.add(_("a heading level is skipped: /H{before} then /H{after}", before=before, after=after))
             break
     return claimed
+
+
+def _attributes(element) -> dict:
+    """An element's attributes (/A: one dictionary or an array of them), merged."""
+    a = element.get("/A")
+    return {k: v for d in (list(a) if isinstance(a, Array) else [a]) if isinstance(d, Dictionary)
+            for k, v in d.items()}
+
+
+def _cells(element, kind):
+    """(type, cell) of the TH and TD cells below a table element."""
+    kids = element.get("/K")
+    for kid in (list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []):
+        if isinstance(kid, Dictionary) and kid.get("/Type") not in (Name.MCR, Name.OBJR) and "/S" in kid:
+            t = kind(kid)
+            if t in ("TH", "TD"):
+                yield t, kid
+            elif t != "Table":
+                yield from _cells(kid, kind)
 
 
 def _has(element, wanted: str, kind) -> bool:
@@ -305,13 +351,18 @@ def _parent_tree(pdf: pikepdf.Pdf, tree, content: dict[int, list[int]], claimed:
         for mcid in set(content[number]):
             if mcid >= len(entry) or not isinstance(entry[mcid], Dictionary):
                 found.add(_("page {page}: the ParentTree does not name the element of content id {id}", page=number, id=mcid))
+            elif claimed.owner.get((number, mcid)) not in (None, entry[mcid].objgen):
+                found.add(_("page {page}: the ParentTree names another element than the one claiming content id {id}",
+                            page=number, id=mcid))
 
 
-def _annotations(pdf: pikepdf.Pdf, found: Findings) -> None:
+def _annotations(pdf: pikepdf.Pdf, found: Findings, claimed: _Claimed) -> None:
     tree = pdf.Root.StructTreeRoot
     parents = pikepdf.NumberTree(tree.ParentTree) if "/ParentTree" in tree else None
     for number, page in enumerate(pdf.pages, 1):
-        annots = [a for a in (page.obj.get("/Annots") or []) if a.get("/Subtype") != Name.Popup]
+        # A popup belongs to its parent annotation; a hidden one is not shown or read.
+        annots = [a for a in (page.obj.get("/Annots") or [])
+                  if a.get("/Subtype") != Name.Popup and not int(a.get("/F", 0)) & 2]
         if not annots:
             continue
         if page.obj.get("/Tabs") != Name.S:
@@ -328,6 +379,9 @@ def _annotations(pdf: pikepdf.Pdf, found: Findings) -> None:
                 found.add(_("page {page}: a link annotation is tagged /{type}, not /Link", page=number, type=str(parent.get('/S', '')).lstrip('/')))
             elif not _objr_in(parent, annot):
                 found.add(_("page {page}: the element of a {type} annotation does not reference it (OBJR)", page=number, type=subtype))
+            elif claimed.annots.get(annot.objgen) not in (None, parent.objgen):
+                found.add(_("page {page}: the ParentTree names another element than the one holding a {type} annotation",
+                            page=number, type=subtype))
 
 
 def _objr_in(element, annot) -> bool:

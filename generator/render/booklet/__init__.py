@@ -12,18 +12,23 @@ How (one big WeasyPrint document grows superlinearly in time and memory):
      the indexes' pages, while the page furniture (running heads, folios), in a few
      chunks each starting at its real page number, is rendered beside them. Should the
      contents' length differ from the provisional one, this step runs again;
-  3. assembly.py joins everything: fiche pages over their furniture, one font
-     dictionary and program per face (fontinfo.py), GoTo links, outline, metadata.
+  3. join.py joins everything: fiche pages over their furniture, one font
+     dictionary and program per face (fontmerge.py), GoTo links, outline, metadata,
+     and one structure tree out of the parts' (render/tags/): every part but the
+     furniture is rendered tagged and tidied in its worker, the booklet is PDF/UA-1.
+     What each page is (cover, contents, a fiche, an index, the colophon: `_regions`)
+     comes from the plan and from the anchors of the front and back matter.
 Every render goes through the cache (generator/cache.py): a rebuild renders only what
 changed, and the booklet itself is reused when none of its parts changed.
-`booklet.html` is the same edition as one HTML document with the same numbers printed;
-`render_booklet_single` renders it as one WeasyPrint document (the baseline the
-benchmark compares against, and the PDF/A path, which needs one tagged document).
+`booklet.html` is the same edition as one HTML document with the same numbers printed
+(benchmarks/naive.py renders it as one WeasyPrint document: the baseline the benchmark
+compares against). The archive (render/archive.py) is this booklet, finished as PDF/A-3.
 
 Public:
   BookletInfo
   render_booklet(edition, layout, ctx) -> BookletInfo
-  render_booklet_single(edition, layout, ctx, **write_pdf_options) -> BookletInfo
+  make_booklet(edition, layout, ctx) -> Booklet; write_booklet(booklet, ctx, finish=None)
+    (the two steps of render_booklet, for the archive, which embeds a manifest of the pages)
   booklet_html(edition, layout, ctx) -> tuple[str, BookletInfo]
 """
 
@@ -42,7 +47,13 @@ from generator.model import Edition
 from generator.render import html as H
 from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_metrics
-from generator.render.booklet.join import Metadata, PageSource, assemble_pdf
+from generator.render.booklet.join import (
+    SECTION,
+    Metadata,
+    PageSource,
+    Tagging,
+    assemble_pdf,
+)
 from generator.render.booklet.parts import (
     CONTENT_ONLY_CSS,
     Parts,
@@ -68,9 +79,15 @@ from generator.render.faces import (
     needed_fallback,
     postscript_name,
 )
+from generator.render.tags import VERSION as TAGS_VERSION
+from generator.render.tags.roles import regions_from_anchors
 from generator.render.weasy import PdfJob, Rendered
 
-__all__ = ["BookletInfo", "render_booklet", "render_booklet_single", "booklet_html"]
+__all__ = ["BookletInfo", "Booklet", "render_booklet", "make_booklet", "write_booklet", "booklet_html"]
+
+# Where the front and back matter's parts change role (tags/roles.py's regions): the
+# contents' <nav id="contents"> and the colophon's <section id="colophon">.
+REGION_ANCHORS = ("contents", "colophon")
 
 
 def _faces(design) -> tuple[tuple[str, str], ...]:
@@ -118,8 +135,11 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
     parts = Parts(ctx)
     stages = ctx.timings
 
-    def job(html: str, anchors: tuple[str, ...] = ()) -> PdfJob:
-        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, faces, strip_faces=True)
+    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False) -> PdfJob:
+        # Every part but the furniture is tagged and tidied in its worker (tags/part.py);
+        # the furniture is drawn under the fiche pages as an artifact (join.py).
+        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, faces, strip_faces=True,
+                      tags="part" if tagged else "", isolated=isolated)
 
     faces = _faces(layout.design)
 
@@ -128,7 +148,9 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
         # digits as the real ones, or more); asked for first, so that nothing waits for
         # it once the fiches are laid out.
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {})))))
+        # Only its length is read: untagged, it costs less.
+        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
+                                    tagged=False, isolated=True))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -149,17 +171,21 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
             plan = make_plan(edition, counts, front_pages, b.starts_right)
             back_future = None
             if b.indexes:
-                anchors = tuple(f"index-{k}" for k in b.indexes)
+                anchors = tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS
+                # The indexes and the contents grow with the catalogue: laid out in a
+                # child of their worker, which takes their memory with it.
                 back_future = parts.get(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
-                                                     offset_css(plan.back_start)), anchors))
+                                                     offset_css(plan.back_start)), anchors, isolated=True))
             chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
             furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
-                                                             plan.blank_before)), advance) for c in chunks]
+                                                             plan.blank_before), tagged=False), advance)
+                                 for c in chunks]
             back = back_future.result() if back_future else None
             index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}
             front = parts.get(job(b.part(b.cover_and_contents(plan.pages, index_pages,
-                                                                page_href(plan, index_pages))))).result()
+                                                                page_href(plan, index_pages))),
+                                  REGION_ANCHORS, isolated=True)).result()
             furniture = [f.result() for f in furniture_futures]
             if front.pages == front_pages:
                 break
@@ -252,91 +278,150 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _regions(edition: Edition, m: _Made) -> list[str | None]:
+    """What each booklet page belongs to, in the order of _sources: "cover", "contents",
+    "fiche:ID", "index:KIND", "colophon", None for a blank page (tags/roles.py)."""
+    def part(rendered: Rendered, first: str | None) -> list[str | None]:
+        at = {("index:" + a[6:] if a.startswith("index-") else a): p for a, p in rendered.anchors.items()
+              if a in REGION_ANCHORS or a.startswith("index-")}
+        return regions_from_anchors(rendered.pages, at, first)
+
+    labels = part(m.front, "cover")
+    for f in edition.fiches:
+        if f.id in m.plan.blank_before:
+            labels.append(None)
+        first, last = m.plan.pages[f.id]
+        labels += [f"fiche:{f.id}"] * (last - first + 1)
+    if m.back is not None:
+        labels += part(m.back, None)
+    return labels
+
+
+def _tagging(edition: Edition, m: _Made) -> Tagging:
+    """How join.py tags the booklet: its regions; links described « page 12 : title »
+    (what the contents and the indexes link to starts on that page); the language of a
+    fiche that has its own, on its Art and on the contents line naming it."""
+    pub = edition.publication
+    titles = {m.plan.pages[f.id][0]: f.title for f in edition.fiches}
+    titles.update({page: m.html.indexes[k].title for k, page in m.index_pages.items()})
+    sections = {m.plan.pages[s.fiches[0].id][0]: s.title for s in edition.sections if s.title and s.fiches}
+    colon = "\u00a0: " if pub.lang.split("-")[0] == "fr" else ": "
+
+    def describe(page: int | None, uri: str | None, kind: str | None = None) -> str | None:
+        if page is None:
+            return uri
+        named = sections if kind == SECTION else titles
+        return f"page {page}{colon}{named[page]}" if page in named else f"page {page}"
+
+    own = [f for f in edition.fiches if f.lang and f.lang != pub.lang]
+    return Tagging(_regions(edition, m), describe, {f"fiche:{f.id}": f.lang for f in own},
+                   {m.plan.pages[f.id][0]: f.lang for f in own if m.plan.pages[f.id][0] not in sections})
+
+
 def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
     """Write booklet.pdf and booklet.html into the staging folder; see the module doc."""
+    made = make_booklet(edition, layout, ctx)
+    write_booklet(made, ctx)
+    return made.info()
+
+
+class Booklet:
+    """A booklet laid out (its parts rendered, its plan made), not yet written."""
+
+    def __init__(self, edition: Edition, layout, made: _Made):
+        self.edition, self.layout, self.made = edition, layout, made
+
+    def info(self) -> BookletInfo:
+        m = self.made
+        contents = m.front.anchors.get("contents", 1) + 1
+        return info(self.edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages, contents)
+
+
+def make_booklet(edition: Edition, layout, ctx: BuildContext) -> Booklet:
+    """The booklet's parts rendered and its plan made (what takes the time)."""
+    return Booklet(edition, layout, _make(edition, layout, ctx))
+
+
+def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None) -> None:
+    """Write booklet.html and booklet.pdf (joined, tagged) into the staging folder, in
+    that order. `finish(pdf)` changes the joined booklet before it is saved (the
+    archive's PDF/A-3 finishing, which embeds a manifest of what is staged by then):
+    such a booklet is not cached, since what it embeds changes with every output."""
+    edition, layout, m = booklet.edition, booklet.layout, booklet.made
     stages, cache, epoch = ctx.timings, ctx.cache, ctx.epoch
-    m = _make(edition, layout, ctx)
+    with stages("booklet: html"):
+        html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
+                               m.subsets)
+        ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
     with stages("booklet: assembly"):
         parts, sources = _sources(edition, m)
         pub = edition.publication
         keywords = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
         meta = Metadata(pub.title, pub.publisher, pub.subtitle, keywords, pub.lang, epoch)
-        bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages)
-        # The booklet is a function of its parts, their order and its metadata.
-        booklet_key = key("booklet", [hashlib.sha256(p).hexdigest() for p in parts],
-                          [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta))
-        found = cache.get("booklet", booklet_key)
+        bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages,
+                            booklet.info().contents_pages[0])
+        tagging = _tagging(edition, m)
+        marks = _PrintMarks(edition, layout) if ctx.options.print_edition else None
+        # The booklet is a function of its parts, their order, its metadata, its tags
+        # and its print marks.
+        booklet_key = None if finish is not None else key(
+            "booklet", [hashlib.sha256(p).hexdigest() for p in parts],
+            [(s.part, s.page, s.under) for s in sources], repr(bookmarks), repr(meta), tagging.regions,
+            [tagging.describe(n, None, k) for n in range(1, len(sources) + 1) for k in (None, SECTION)],
+            sorted(tagging.langs.items()), sorted(tagging.link_langs.items()), TAGS_VERSION,
+            marks.key if marks else None)
+        found = cache.get("booklet", booklet_key) if booklet_key else None
         target = ctx.stage.path("booklet.pdf")
         if found is not None:
             target.write_bytes(found[0])
         else:
-            assemble_pdf(parts, sources, _FaceFiles(cache, layout.design), bookmarks, meta, target)
-            if ctx.options.print_edition:
-                _print_marks(target, edition, layout)
-            cache.put("booklet", booklet_key, target.read_bytes())
-    with stages("booklet: html"):
-        html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages, (_iso(epoch), _iso(epoch)),
-                               m.subsets)
-        ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
+            assemble_pdf(parts, sources, _FaceFiles(cache, layout.design), bookmarks, meta, target, tagging,
+                         _then(marks, finish))
+            if booklet_key:
+                cache.put("booklet", booklet_key, target.read_bytes())
     for path, message in m.warnings():
         ctx.warn(message, path)
-    return info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
 
 
-def _print_marks(target: Path, edition: Edition, layout) -> None:
-    """The printer's marks and slug (marks.py), on the joined booklet."""
-    import pikepdf
+class _PrintMarks:
+    """The printer's marks and slug (marks.py), drawn on the joined booklet before it is
+    saved, so that its structure tree, written after it, finds the pages it tags."""
 
-    from generator.render.booklet.marks import add_marks
-    from generator.render.filters import date_label
+    def __init__(self, edition: Edition, layout):
+        from generator.render.filters import date_label
 
-    pub = edition.publication
-    date = date_label(pub.date, pub.lang, layout.labels(pub.lang).get("months") or [])
-    named = " · ".join(x for x in (pub.title, pub.edition, date) if x).replace("\u202f", " ").replace("\u00a0", " ")
-    face = next(f for f in layout.design.faces["heading"] if f.weight == 400 and not f.italic)
-    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        pub = edition.publication
+        date = date_label(pub.date, pub.lang, layout.labels(pub.lang).get("months") or [])
+        self.named = " · ".join(x for x in (pub.title, pub.edition, date) if x).replace(
+            "\u202f", " ").replace("\u00a0", " ")
+        self.face = next(f for f in layout.design.faces["heading"] if f.weight == 400 and not f.italic).path
+        self.key = ("marks", self.named, face_sha256(self.face))
+
+    def __call__(self, pdf) -> None:
+        from generator.render.booklet.marks import add_marks
+
         total = len(pdf.pages)
-        add_marks(pdf, lambda n: f"{named} · {n} / {total}", face.path.read_bytes())
-        pdf.save(target, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        add_marks(pdf, lambda n: f"{self.named} · {n} / {total}", self.face.read_bytes())
+
+
+def _then(*steps):
+    """The given changes to the joined booklet, in order, as one `finish` (or None)."""
+    steps = [s for s in steps if s is not None]
+    if not steps:
+        return None
+
+    def finish(pdf) -> None:
+        for step in steps:
+            step(pdf)
+    return finish
 
 
 def booklet_html(edition: Edition, layout, ctx: BuildContext) -> tuple[str, BookletInfo]:
     """booklet.html as a string, and the pages it prints, without writing a PDF."""
-    m = _make(edition, layout, ctx)
+    booklet = make_booklet(edition, layout, ctx)
+    m = booklet.made
     for path, message in m.warnings():
         ctx.warn(message, path)
     html = m.html.document(m.plan.pages, m.plan.blank_before, m.index_pages,
                            (_iso(ctx.epoch), _iso(ctx.epoch)), m.subsets)
-    return html, info(edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages)
-
-
-def render_booklet_single(edition: Edition, layout, ctx: BuildContext, **write_pdf_options) -> BookletInfo:
-    """booklet.html rendered as one WeasyPrint document (slow on big editions: the
-    baseline the benchmark compares against). `write_pdf_options` go to WeasyPrint's
-    write_pdf. Raises RuntimeError if the single document does not paginate as the plan
-    says."""
-    import weasyprint
-
-    from generator.render.fetcher import fetcher_for
-
-    html, booklet = booklet_html(edition, layout, ctx)
-    ctx.stage.path("booklet.html").write_text(html, encoding="utf-8")
-    warnings: list[str] = []
-    fetcher = fetcher_for(ctx.fetch, warnings.append)
-    document = weasyprint.HTML(string=html, base_url=ctx.out.resolve().as_uri() + "/", url_fetcher=fetcher).render()
-    ctx.read(fetcher.served.items())
-    one = Rendered(b"", 0, warnings=warnings, refused=dict(fetcher.refused))
-    for path, message in attributed(one, [(f.rel, str(H.body_html(f.body))) for f in edition.fiches]):
-        ctx.warn(message, path)
-    found = {}
-    for number, page in enumerate(document.pages, 1):
-        for name in page.anchors:
-            found.setdefault(name, number)
-    for f in edition.fiches:
-        if found.get(H.anchor(f.id)) != booklet.pages[f.id][0]:
-            raise RuntimeError(f"single-document render puts {f.id} on page {found.get(H.anchor(f.id))}, "
-                               f"not {booklet.pages[f.id][0]}")
-    options_ = {"pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(), **write_pdf_options}
-    document.write_pdf(ctx.stage.path("booklet.pdf"), **options_)
-    return booklet
+    return html, booklet.info()

@@ -103,6 +103,8 @@ class BookletHtml:
         """booklet.html: the whole edition, numbers printed, links to anchors, fonts
         inline (`font_data`: face key -> its subset; the faces it holds are inlined)."""
         def href(target: str) -> str:
+            if target.startswith("section:"):
+                target = target[8:]
             return "#" + (target if target.startswith("index-") else H.anchor(target))
 
         parts = self.cover_and_contents(pages, index_pages, href)

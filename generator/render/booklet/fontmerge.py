@@ -69,36 +69,47 @@ def _number(v):
 
 def strip_fonts(raw: bytes, faces: dict[str, str]) -> bytes:
     """`raw` with each Type0 font of a vendored face (`faces`: PostScript name -> sha256
-    of its file) replaced by its description as data. A font is known by the
-    PostScript name its embedded program carries (WeasyPrint names the PDF font after
-    the CSS family, which says less)."""
+    of its file) replaced by its description as data (strip_fonts_in)."""
     with pikepdf.open(io.BytesIO(raw)) as pdf:
-        for obj in pdf.objects:
-            if not isinstance(obj, Dictionary) or obj.get("/Subtype") != Name.Type0 or MARK in obj:
-                continue
-            cid = obj.DescendantFonts[0]
-            fd = cid.get("/FontDescriptor")
-            if fd is None or "/FontFile2" not in fd or cid.get("/Subtype") != Name.CIDFontType2:
-                continue
-            digest = faces.get(_postscript_name(fd.FontFile2.read_bytes()))
-            if digest is None:
-                continue
-            info = {
-                "face": digest,
-                "base": str(obj.BaseFont),
-                "fd": {k: ([_number(v) for v in fd[k]] if isinstance(fd[k], Array) else _number(fd[k]))
-                       for k in _FD_KEYS if k in fd},
-                "w": sorted(_widths(cid.get("/W", [])).items()),
-                "u": sorted(_unicode(obj.get("/ToUnicode")).items()),
-            }
-            for k in list(obj.keys()):
-                del obj[k]
-            obj.Type = Name.Font
-            obj.Subtype = Name.Type0
-            obj[MARK] = String(json.dumps(info, separators=(",", ":"), ensure_ascii=True))
+        strip_fonts_in(pdf, faces)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return out.getvalue()
+
+
+def strip_fonts_in(pdf: pikepdf.Pdf, faces: dict[str, str], fonts=None) -> None:
+    """Each Type0 font of a vendored face (`faces`: PostScript name -> sha256 of its
+    file) replaced, in place, by its description as data. A font is known by the
+    PostScript name its embedded program carries (WeasyPrint names the PDF font after
+    the CSS family, which says less). `fonts`: the font dictionaries to look at (the
+    resources' fonts, which the caller knows), else every object of the file."""
+    done: set = set()
+    for obj in pdf.objects if fonts is None else fonts:
+        if not isinstance(obj, Dictionary) or obj.objgen != (0, 0) and obj.objgen in done:
+            continue
+        done.add(obj.objgen)
+        if obj.get("/Subtype") != Name.Type0 or MARK in obj:
+            continue
+        cid = obj.DescendantFonts[0]
+        fd = cid.get("/FontDescriptor")
+        if fd is None or "/FontFile2" not in fd or cid.get("/Subtype") != Name.CIDFontType2:
+            continue
+        digest = faces.get(_postscript_name(fd.FontFile2.read_bytes()))
+        if digest is None:
+            continue
+        info = {
+            "face": digest,
+            "base": str(obj.BaseFont),
+            "fd": {k: ([_number(v) for v in fd[k]] if isinstance(fd[k], Array) else _number(fd[k]))
+                   for k in _FD_KEYS if k in fd},
+            "w": sorted(_widths(cid.get("/W", [])).items()),
+            "u": sorted(_unicode(obj.get("/ToUnicode")).items()),
+        }
+        for k in list(obj.keys()):
+            del obj[k]
+        obj.Type = Name.Font
+        obj.Subtype = Name.Type0
+        obj[MARK] = String(json.dumps(info, separators=(",", ":"), ensure_ascii=True))
 
 
 def _postscript_name(program: bytes) -> str | None:

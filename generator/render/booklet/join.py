@@ -8,6 +8,8 @@ What it does that a plain concatenation would not:
   - turns the placeholder links of the contents and indexes
     (`https://recueil.invalid/page/N`) into GoTo destinations to physical page N;
   - builds the outline, the document information, XMP metadata and /Lang;
+  - with `Tagging`, merges the parts' structure trees into one (render/tags/tree.py):
+    the furniture drawn as a pagination artifact, links described, PDF/UA-1;
   - saves deterministically: same parts, same bytes, with an /ID derived from content.
 """
 
@@ -19,20 +21,23 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from generator.render.booklet.fontmerge import FontMerger
+from generator.render.tags.content import ARTIFACT_PAGINATION
 
 PAGE_LINK = "https://recueil.invalid/page/"
-_PAGE_LINK = re.compile(re.escape(PAGE_LINK) + r"(\d+)$")
+_PAGE_LINK = re.compile(re.escape(PAGE_LINK) + r"(\d+)(?:#(\w+))?$")
+SECTION = "section"  # a link to a page that names the section starting there
 
 
-def page_link(page: int) -> str:
-    """The placeholder URL a part uses for a link to physical page `page`."""
-    return f"{PAGE_LINK}{page}"
+def page_link(page: int, kind: str | None = None) -> str:
+    """The placeholder URL a part uses for a link to physical page `page`; `kind` says
+    what the link names there when it is not what starts on the page (a SECTION)."""
+    return f"{PAGE_LINK}{page}" + (f"#{kind}" if kind else "")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,23 @@ class Metadata:
     epoch: int  # creation and modification date, seconds since 1970 (UTC)
 
 
+@dataclass
+class Tagging:
+    """How to tag the booklet made of tagged parts (render/tags/): what each page belongs
+    to (tags/roles.py's regions), the /Contents of a link (tags/tree.Describe), the language of a region that has its own (« fiche:ID » -> « en ») and of
+    a link to a page (a contents line naming that fiche)."""
+
+    regions: list[str | None]
+    describe: Callable[[int | None, str | None, str | None], str | None]
+    langs: dict[str, str] = field(default_factory=dict)
+    link_langs: dict[int, str] = field(default_factory=dict)  # a contents line's target page -> its language
+
+    def link_lang(self, on: int, target: int) -> str | None:
+        """The language of a link on page `on` (0-based) to page `target`: a contents line
+        names the fiche there, in the fiche's language; an index's page number has none."""
+        return self.link_langs.get(target) if self.regions[on] == "contents" else None
+
+
 class FaceFiles(Protocol):
     """The vendored faces the parts name by sha256 (see fontmerge.py)."""
 
@@ -73,32 +95,65 @@ class FaceFiles(Protocol):
 
 
 def assemble_pdf(parts: list[bytes], pages: list[PageSource], faces: FaceFiles,
-                 outline: list[Bookmark], meta: Metadata, target: Path | io.BytesIO) -> None:
+                 outline: list[Bookmark], meta: Metadata, target: Path | io.BytesIO,
+                 tagging: Tagging | None = None, finish: Callable[[pikepdf.Pdf], None] | None = None) -> None:
+    """Join the parts into `target`; `finish(pdf)`, when given, last changes the booklet
+    before it is saved (the archive's PDF/A-3 finishing)."""
+    from generator.render.tags.roles import BOOKLET_ROLES
+    from generator.render.tags.tree import TreeMerge
+    from generator.render.tags.ua import PDF_VERSION, mark_ua
+
     sources = [pikepdf.open(io.BytesIO(b)) for b in parts]
     try:
         out = pikepdf.new()
         for ps in pages:
             out.pages.append(sources[ps.part].pages[ps.page])
+        # After the pages: the copied tree then points at the booklet's pages.
+        tree = TreeMerge(out, sources, pages) if tagging else None
         # Indexing out.pages costs a walk of the page tree (~60 µs at 1300 pages): the
         # pages are walked once here, and in _resolve_links.
         for page, ps in zip(out.pages, pages):
             if ps.under is not None:
-                _underlay(out, page, sources, ps.under)
+                _underlay(out, page, sources, ps.under, tagged=tree is not None)
         fonts = FontMerger(faces)
         fonts.collect(out)
         fonts.write(out, faces.cut(fonts.glyphs()))
         _share_images(out)
         _resolve_links(out)
+        pending = None
+        if tree is not None:
+            pending = tree.finish(tagging.regions, tagging.describe, BOOKLET_ROLES, tagging.langs,
+                                  tagging.link_lang)
         _outline(out, outline)
         _metadata(out, meta)
-        out.save(target, deterministic_id=True, compress_streams=True,
+        if tree is not None:
+            mark_ua(out, meta.title)
+        if finish is not None:
+            finish(out)
+        in_memory = isinstance(target, io.BytesIO)
+        saved = io.BytesIO() if in_memory else target
+        out.save(saved, deterministic_id=True, compress_streams=True, min_version=PDF_VERSION if tree else "",
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=False)
+        out.close()
     finally:
         for s in sources:
             s.close()
+    if pending is None:
+        if in_memory:
+            target.write(saved.getvalue())
+        return
+    # The parts are closed and their memory given back before the tree is written
+    # after the booklet (tags/append.py).
+    from generator.memory import release
+
+    release()
+    if in_memory:
+        target.write(pending.append(saved.getvalue()))
+    else:
+        pending.append_to(Path(target))
 
 
-def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int]) -> None:
+def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, int], tagged: bool = False) -> None:
     src = sources[under[0]]
     fpage = src.pages[under[1]]
     contents = fpage.obj.Contents
@@ -122,7 +177,10 @@ def _underlay(out: pikepdf.Pdf, page: pikepdf.Page, sources, under: tuple[int, i
     xobjects[Name("/RecueilFurniture")] = local
     resources[Name.XObject] = xobjects
     page.obj.Resources = resources
-    page.contents_add(pikepdf.Stream(out, b"q /RecueilFurniture Do Q\n"), prepend=True)
+    draw = b"q /RecueilFurniture Do Q"
+    if tagged:  # running heads, folio, crop marks: pagination artifacts, whatever the form holds
+        draw = ARTIFACT_PAGINATION[0] + draw + ARTIFACT_PAGINATION[1]
+    page.contents_add(pikepdf.Stream(out, draw + b"\n"), prepend=True)
 
 
 def _image_key(image: pikepdf.Object, memo: dict) -> str:
@@ -161,6 +219,9 @@ def _share_images(out: pikepdf.Pdf) -> None:
 
 
 def _resolve_links(out: pikepdf.Pdf) -> None:
+    """Placeholder links become GoTo destinations (those to a page that does not exist
+    are dropped); a link that names a section keeps that in its /Contents, which the
+    structure tree's numbering turns into its description (tags/tree.py)."""
     targets = [page.obj for page in out.pages]
     count = len(targets)
     for page in out.pages:
@@ -177,6 +238,11 @@ def _resolve_links(out: pikepdf.Pdf) -> None:
                     if 1 <= number <= count:
                         del annot["/A"]
                         annot.Dest = Array([targets[number - 1], Name.Fit])
+                        # The placeholder is no description; what the link names is.
+                        if m.group(2):
+                            annot.Contents = String(m.group(2))
+                        elif "/Contents" in annot:
+                            del annot["/Contents"]
                         kept.append(annot)
                     continue  # a link to a page that does not exist: dropped
             elif action is not None and action.get("/S") == Name.GoTo:

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from generator.model import Edition
-from generator.render.booklet.join import Bookmark, page_link
+from generator.render.booklet.join import SECTION, Bookmark, page_link
 
 
 @dataclass
@@ -46,6 +46,8 @@ def page_href(plan: Plan, index_pages: dict[str, int]):
     def href(target: str) -> str:
         if target.startswith("index-"):
             return page_link(index_pages.get(target[6:], plan.back_start))
+        if target.startswith("section:"):  # a section's line: to its first fiche, named apart
+            return page_link(plan.pages[target[8:]][0], SECTION)
         return page_link(plan.pages[target][0])
     return href
 
@@ -96,8 +98,11 @@ def chunk_first_page(chunk, plan: Plan) -> int:
     return plan.pages[chunk[0].id][0] - (1 if chunk[0].id in plan.blank_before else 0)
 
 
-def outline(edition: Edition, labels: dict, indexes: dict, plan: Plan, index_pages: dict[str, int]) -> list[Bookmark]:
-    items = [Bookmark(labels.get("contents", "Contents"), 2)]
+def outline(edition: Edition, labels: dict, indexes: dict, plan: Plan, index_pages: dict[str, int],
+            contents_page: int = 2) -> list[Bookmark]:
+    # The contents is page 2, or 3 when the colophon takes the back of the cover (an
+    # edition without indexes): the page its anchor landed on.
+    items = [Bookmark(labels.get("contents", "Contents"), contents_page)]
     for section in edition.sections:
         marks = [Bookmark(f.title, plan.pages[f.id][0]) for f in section.fiches]
         if section.title and marks:
@@ -108,12 +113,13 @@ def outline(edition: Edition, labels: dict, indexes: dict, plan: Plan, index_pag
     return items
 
 
-def info(edition: Edition, plan: Plan, front_pages: int, back_pages: int, index_pages) -> BookletInfo:
+def info(edition: Edition, plan: Plan, front_pages: int, back_pages: int, index_pages,
+         contents_first: int = 2) -> BookletInfo:
     return BookletInfo(
         pages=dict(plan.pages),
         page_count=plan.back_start - 1 + back_pages,
         sections=[(s.title, plan.pages[s.fiches[0].id][0]) for s in edition.sections if s.fiches],
         index_pages=dict(index_pages),
-        contents_pages=(2, front_pages),
+        contents_pages=(contents_first, front_pages),
         blank_pages=sorted(plan.pages[f][0] - 1 for f in plan.blank_before),
     )

@@ -10,6 +10,7 @@ one thing in a .docx that reaches outside it.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -225,9 +226,12 @@ class BodyWriter:
         return f'<w:r>{props}<w:footnoteReference w:id="{nid}"/></w:r>'
 
     # images -----------------------------------------------------------------------
-    def image(self, path: Path | None, alt: str | None, fmt: Fmt = Fmt(), fill: bool = False) -> str:
+    def image(self, path: Path | None, alt: str | None, fmt: Fmt = Fmt(), fill: bool = False,
+              decorative: bool = False) -> str:
         """An inline picture at its own size, never wider than the text; `fill` (the
-        fiche's photo, as on the printed fiche) takes the text's whole width."""
+        fiche's photo, as on the printed fiche) takes the text's whole width. Its
+        description (`descr`, what Word's accessibility checker asks for) is `alt`; a
+        `decorative` one has none and says so, as Word's « Mark as decorative » does."""
         found = self._load_image(Path(path)) if path else None
         if found is None:  # no local image (remote, unreadable): its words stand in
             return run(alt or "", rpr(fmt.with_(em=True), self.styles))
@@ -241,10 +245,11 @@ class BodyWriter:
         return (
             '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
             f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
-            f'<wp:docPr id="{n}" name="Image {n}" descr="{esc(alt)}"/>'
+            f'<wp:docPr id="{n}" name="Image {n}" descr="{"" if decorative else esc(alt)}"{_DECORATIVE if decorative else "/>"}'
             '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
             '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-            f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="Image {n}" descr="{esc(alt)}"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="Image {n}" descr="{"" if decorative else esc(alt)}"/>'
+            '<pic:cNvPicPr/></pic:nvPicPr>'
             f'<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
             f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
             '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>'
@@ -282,6 +287,23 @@ class BodyWriter:
         self.media.append(part(f"word/media/image{n}.{ext}", data))
         self.rels.append((rid, "image", f"media/image{n}.{ext}", False))
         return rid, cx, cy
+
+
+# Word's « Mark as decorative » (Office 2019+): a drawing a screen reader skips.
+_DECORATIVE = ('><a:extLst><a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+               '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+               "</a:ext></a:extLst></wp:docPr>")
+_RPR_END = re.compile(r"</w:rPr>")
+_BARE_RUN = re.compile(r"<w:r>(?!<w:rPr>)")
+
+
+def in_language(xml: str, tag: str) -> str:
+    """WordprocessingML whose every run is in the language `tag` (« en-GB »): w:lang
+    on each run's properties, which Word's proofing and hyphenation follow. w:lang is
+    the last property Recueil writes in a w:rPr (EG_RPrBase's order)."""
+    lang = f'<w:lang w:val="{esc(tag)}"/>'
+    xml = _RPR_END.sub(lang + "</w:rPr>", xml)
+    return _BARE_RUN.sub(f"<w:r><w:rPr>{lang}</w:rPr>", xml)
 
 
 def _lead(content: str, runs: str, style: str | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from generator.model import Fiche, Publication
-from generator.render.word.body import EMU_PER_TWIP, BodyWriter, Ctx
+from generator.render.word.body import EMU_PER_TWIP, BodyWriter, Ctx, in_language
 from generator.render.word.fonts import EmbeddedFonts, font_table
 from generator.render.word.package import (
     Part,
@@ -115,7 +115,8 @@ def fiche_package(fiche: Fiche, pub: Publication, reference: Reference, shared: 
     xml = fiche_xml(fiche, body, shared)
     core = core_properties(
         title=fiche.title, subject=fiche.summary, keywords=", ".join(fiche.themes + fiche.keywords),
-        creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
+        creator=pub.publisher or pub.title, language=own_language(fiche, shared) or shared.language,
+        date=shared.date)
     return document_package(xml, body, reference, shared, core)
 
 
@@ -125,10 +126,20 @@ def fiche_xml(fiche: Fiche, body: BodyWriter, shared: SharedParts, *, first_ppr:
     title a style and outline level of its own and a bookmark for the contents."""
     s = shared.styles
     body.use_notes(fiche.body.attrs.get("footnotes", []))
-    xml = [_front(fiche, body, shared, first_ppr, title_style, title_outline, bookmark)]
-    xml.append(body.blocks(fiche.body.children, Ctx(s["body"])))
-    xml.append(_back(fiche, body, shared))
-    return "".join(xml)
+    notes_before = len(body.footnotes)
+    own = own_language(fiche, shared)
+    xml = _front(fiche, body, shared, first_ppr, title_style, title_outline, bookmark)
+    xml += body.blocks(fiche.body.children, Ctx(s["body"]))
+    if own:  # the fiche's own words in its language; the edition's labels stay in the edition's
+        xml = in_language(xml, own)
+        body.footnotes[notes_before:] = [in_language(n, own) for n in body.footnotes[notes_before:]]
+    return xml + _back(fiche, body, shared)
+
+
+def own_language(fiche: Fiche, shared: SharedParts) -> str | None:
+    """The Word language tag of a fiche written in another language than the edition's."""
+    tag = language_tag(fiche.lang) if fiche.lang else None
+    return tag if tag and tag != shared.language else None
 
 
 def document_package(xml: str, body: BodyWriter, reference: Reference, shared: SharedParts, core: bytes,
@@ -187,7 +198,7 @@ def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, 
         out.append(paragraph(run(fiche.summary), s["chapo"]))
     if fiche.image:
         img = fiche.image
-        out.append(paragraph(body.image(img.path, img.alt, fill=True), s["figure"]))
+        out.append(paragraph(body.image(img.path, img.alt, fill=True, decorative=img.decorative), s["figure"]))
         caption = run(img.caption or "")
         if img.credit:
             credit_style = s["credit"]
