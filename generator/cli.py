@@ -1,4 +1,5 @@
-"""The command line: `recueil build | check | list | new`, also `python -m generator`.
+"""The command line: `recueil build | check | list | serve | new | unpack | preflight`, also
+`python -m generator`. Messages in French or English (i18n.py: --lang, RECUEIL_LANG).
 
 Exit status: 0 fine (warnings allowed), 1 the input has errors or the output cannot be
 written (a read-only or full disk, a missing permission: the path and the reason in one

@@ -1,9 +1,10 @@
-"""What the keys of a fiche, publication.yaml and partners.yaml may hold.
+"""What the keys of publication.yaml and partners.yaml may hold, and the checks every
+file shares (a fiche's own keys are declared in fields.py).
 
 `Checker` reads a loaded YAML `Doc` and reports every problem with the line of the key or
-item at fault; the `fiche_fields`, `publication_fields` and `partner_entries` functions
-return plain, checked values for the readers to build the model from. Nothing here
-raises on bad input: a wrong value is reported and left out.
+item at fault; `publication_fields` and `partner_entries` return plain, checked values
+for the readers to build the model from. Nothing here raises on bad input: a wrong value
+is reported and left out.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ How (one big WeasyPrint document grows superlinearly in time and memory):
      and one structure tree out of the parts' (render/tags/): every part but the
      furniture is rendered tagged and tidied in its worker, the booklet is PDF/UA-1.
      What each page is (cover, contents, a fiche, an index, the colophon: `_regions`)
-     comes from the plan and from the anchors of the front and back matter.
+     comes from the plan and from the anchors of the front and back matter. The
+     printer's edition (--print) gets its marks and slug (marks.py) on the joined
+     pages, before the tree, written after them, refers to those pages.
 Every render goes through the cache (generator/cache.py): a rebuild renders only what
 changed, and the booklet itself is reused when none of its parts changed.
 `booklet.html` is the same edition as one HTML document with the same numbers printed
