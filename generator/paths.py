@@ -24,3 +24,9 @@ def builtin_layouts() -> Path:
 
 def builtin_fonts() -> Path:
     return _data("fonts")
+
+
+def is_builtin(path: Path) -> bool:
+    """Whether `path` is one of Recueil's own layout or font files (a checkout's too)."""
+    real = Path(path).resolve()
+    return any(real.is_relative_to(d.resolve()) for d in (builtin_layouts(), builtin_fonts()))

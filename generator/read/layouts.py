@@ -36,7 +36,7 @@ from generator import design as tokens
 from generator.diagnostics import InputError, Report
 from generator.i18n import _
 from generator.model import Project
-from generator.paths import builtin_fonts, builtin_layouts
+from generator.paths import builtin_fonts, builtin_layouts, is_builtin
 from generator.render.filters import register
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -60,6 +60,21 @@ class Layout:
             if candidate.is_file():
                 return candidate
         return None
+
+    def project_files(self, root: Path) -> list[tuple[str, Path]]:
+        """The files of this layout that are the project's own (its templates,
+        stylesheets, settings, typefaces), as (path relative to `root`, file): what an
+        archive carries and build.json checksums. Recueil's own files are left out,
+        even when the project is Recueil's checkout: its version names them."""
+        found = [p for d in self.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]
+        if self.design is not None:
+            found += [face.path for face in self.design.all_faces()]
+        out, base = [], Path(root).resolve()
+        for path in found:
+            real = Path(path).resolve()
+            if real.is_relative_to(base) and not is_builtin(real):
+                out.append((real.relative_to(base).as_posix(), real))
+        return out
 
     def labels(self, lang: str) -> dict[str, str]:
         """The printed words (« Sommaire », « Index des thèmes »...) in `lang`, falling

@@ -80,14 +80,9 @@ def archive_files(edition: Edition, manifest_bytes: bytes | None, layouts=()) ->
                 # The reader checked the path lies inside the project; read it now, once.
                 files[rel] = (Path(image).read_bytes(), "Source", f"Image used by the fiche {fiche.id}")
     for layout in layouts:
-        owned = [p for d in layout.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]
-        for path in owned + [face.path for face in layout.design.all_faces()]:
-            try:
-                rel = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
-            except ValueError:
-                continue  # Recueil's own
+        for rel, path in layout.project_files(root):
             if rel not in files:
-                files[rel] = (Path(path).read_bytes(), "Source", f"Part of the layout « {layout.name} »")
+                files[rel] = (path.read_bytes(), "Source", f"Part of the layout « {layout.name} »")
     ordered = [(name, *files[name]) for name in sorted(files)]
     if manifest_bytes is not None:
         ordered.append(("build.json", manifest_bytes, "Data",

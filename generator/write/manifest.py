@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import generator
+from generator.paths import is_builtin
 
 if TYPE_CHECKING:  # output imports sha256_file from here
     from generator.model import Edition
@@ -126,18 +127,18 @@ def build_record(edition: Edition, options, layouts, reads: dict | None = None) 
     root = Path(edition.project.root)
     files = [root / "publication.yaml", root / "partners.yaml", *(f.path for f in edition.fiches)]
     files += [image for f in edition.fiches for image in f.images()]
-    for layout in layouts:
-        files += [p for d in layout.dirs for p in sorted(Path(d).rglob("*")) if p.is_file()]
-        files += [face.path for face in layout.design.all_faces()]
-    files += [Path(p) for p in (reads or {})]
+    files += [Path(p) for p in (reads or {}) if not is_builtin(Path(p))]
     inputs = {}
     for path in files:
         try:
             rel = Path(path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
-            continue  # Recueil's own layouts and fonts
+            continue  # read from Recueil's own folders
         if rel not in inputs and Path(path).is_file():
             inputs[rel] = sha256_file(Path(path))
+    for layout in layouts:
+        for rel, path in layout.project_files(root):
+            inputs.setdefault(rel, sha256_file(path))
     chosen = {
         "formats": list(options.formats), "layout": options.layout, "select": [f"{k}={v}" for k, v in options.selects],
         "title": options.title, "subtitle": options.subtitle, "drafts": options.drafts,
