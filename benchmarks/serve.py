@@ -36,19 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-
-def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
-    return found
+from generator.pool import process_tree  # noqa: E402  (after the path it comes from)
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -112,7 +100,7 @@ class Served:
         self.page.wait_for_selector('#etat[data-phase="ready"]', timeout=timeout * 1000)
 
     def pids(self) -> list[int]:
-        return _tree(self.process.pid)
+        return process_tree(self.process.pid)
 
     def stop(self) -> None:
         try:

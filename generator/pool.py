@@ -295,3 +295,23 @@ def isolated(fn, *args):
     if not ok:
         raise value
     return value
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants, parents first, from /proc/PID/task/*/children (Linux):
+    what stopping a build for good, or measuring one, must reach."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+            except (OSError, ValueError):
+                continue
+    return found

@@ -31,6 +31,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.pool import process_tree
+
 STOP = signal.SIGUSR1
 KILL_AFTER = 30.0  # seconds a child asked to stop gets before it is killed, workers included
 
@@ -199,18 +201,8 @@ class Builder:
 
 
 def _kill_tree(pid: int) -> None:
-    """SIGKILL a process and its descendants (from /proc: the build's workers)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
-    for p in found:
+    """SIGKILL a process and its descendants (the build's workers)."""
+    for p in process_tree(pid):
         try:
             os.kill(p, signal.SIGKILL)
         except ProcessLookupError:

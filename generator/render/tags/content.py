@@ -112,16 +112,20 @@ def marked_texts(page: pikepdf.Object, wanted: set[int]) -> dict[int, str | None
         elif stack and stack[-1] in wanted:
             if font not in maps:
                 maps[font] = _unicode_map(fonts.get(font))
-            cmap, n = maps[font], stack[-1]
-            raw = bytes.fromhex(codes.decode())
-            if cmap is None or texts.get(n, "") is None:
-                texts[n] = None
-            else:
-                texts[n] = texts.get(n, "") + "".join(
-                    cmap.get(int.from_bytes(raw[i:i + 2], "big"), "\ufffd") for i in range(0, len(raw) - 1, 2))
+            _add_text(texts, stack[-1], maps[font], bytes.fromhex(codes.decode()))
     for n in wanted:
         texts.setdefault(n, "")  # marked content that prints no text: nothing to read
     return texts
+
+
+def _add_text(texts: dict[int, str | None], mcid: int, cmap: dict[int, str] | None, codes: bytes) -> None:
+    """Two-byte glyph codes shown in marked content `mcid`, as text; None for good once
+    a font has no map back to Unicode."""
+    if cmap is None or texts.get(mcid, "") is None:
+        texts[mcid] = None
+    else:
+        texts[mcid] = texts.get(mcid, "") + "".join(
+            cmap.get(int.from_bytes(codes[i:i + 2], "big"), "\ufffd") for i in range(0, len(codes) - 1, 2))
 
 
 def _parsed_marked_texts(page: pikepdf.Object, wanted: set[int]) -> dict[int, str | None]:
@@ -143,13 +147,8 @@ def _parsed_marked_texts(page: pikepdf.Object, wanted: set[int]) -> dict[int, st
         elif op in ("Tj", "TJ") and stack and stack[-1] in wanted:
             if font not in maps:
                 maps[font] = _unicode_map(fonts.get(font))
-            cmap, mcid = maps[font], stack[-1]
             data = b"".join(bytes(x) for x in (args[0] if op == "TJ" else [args[0]]) if isinstance(x, pikepdf.String))
-            if cmap is None or texts.get(mcid, "") is None:
-                texts[mcid] = None
-            else:
-                texts[mcid] = texts.get(mcid, "") + "".join(
-                    cmap.get(int.from_bytes(data[i:i + 2], "big"), "\ufffd") for i in range(0, len(data) - 1, 2))
+            _add_text(texts, stack[-1], maps[font], data)
     for mcid in wanted:
         texts.setdefault(mcid, "")  # marked content that prints no text: nothing to read
     return texts
