@@ -51,15 +51,33 @@ def _pss(pid: int) -> int:
     return 0
 
 
+# Not generator.pool.process_tree: a child of this benchmark imports the Recueil it
+# measures, which may be an older revision (--compare), so this file imports none.
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def tree_rss(pid: int) -> int:
     """Memory of `pid` and all its descendants (PSS, shared pages counted once), from
     /proc. Children come from /proc/PID/task/*/children, not from a scan of every
     process: the sampler runs beside the build and must cost it next to nothing."""
-    from generator.pool import (
-        process_tree,  # not at the top: a child imports the Recueil it measures
-    )
-
-    return sum(_pss(p) for p in process_tree(pid))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _pss(p)
+        todo += _children(p)
+    return total
 
 
 class Sampler:
