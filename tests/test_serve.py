@@ -256,6 +256,59 @@ def test_a_missing_folder_is_an_error(tmp_path):
     assert result.returncode == 1 and "no such folder" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.fixture
+def french(monkeypatch):
+    """Recueil's messages in French for one test, as RECUEIL_LANG=fr asks (the others read
+    them in English: conftest)."""
+    from generator import i18n
+
+    monkeypatch.setenv("RECUEIL_LANG", "fr")
+    i18n.use(i18n.choose())
+    try:
+        yield
+    finally:
+        i18n.use("en")
+
+
+def test_the_terminal_lines_are_in_the_language_asked_for(french, tmp_path):
+    import io
+
+    from generator import i18n
+    from generator.serve.session import Log, _booklet_line
+
+    nbsp = "\u00a0"
+    stream = io.StringIO()
+    log = Log(stream)
+    log(_booklet_line(False, 1.54, 12, 2))
+    log(_booklet_line(True, 0.0, None, 1))
+    lines = stream.getvalue().splitlines()
+    assert all(re.match(r"\d\d:\d\d:\d\d  ", line) for line in lines), lines  # the time as it was
+    assert [line[10:] for line in lines] == [f"livret généré en 1,5 s, 12 pages (2 avertissements{nbsp}: voir la page)",
+                                             f"livret à jour (1 avertissement{nbsp}: voir la page)"]
+    # The command line's own lines, the folder's path as it was given.
+    missing = tmp_path / "nulle-part"
+    result = subprocess.run([sys.executable, "-m", "generator", "serve", str(missing), "--port", "0"],
+                            capture_output=True, text=True, timeout=TIMEOUT,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "RECUEIL_LANG": "fr"})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"{missing}: erreur: dossier introuvable{nbsp}: indiquez le dossier qui "
+                                          "contient publication.yaml et fiches/"], result.stderr
+    i18n.use("en")
+    assert _booklet_line(False, 1.54, 12, 2) == "booklet built in 1.5 s, 12 pages (2 warnings: see the page)"
+
+
+def test_a_builds_messages_are_in_the_language_of_the_server(french, tmp_path):
+    """The builds' fork server starts before the language is chosen: each build is told."""
+    from generator.build import BuildOptions
+    from generator.serve.builder import Builder
+
+    root = write_project(tmp_path / "p", {"a": {**minimal_front(), "themes": 3}})
+    outcome = Builder().run(root, BuildOptions(out=root / "output"), lambda stage: None)
+    assert outcome.kind == "failed", outcome
+    assert [(d.path, d.message) for d in outcome.items] == [
+        ("fiches/a.md", "'themes' doit être une liste (un élément par ligne, commençant par '- '), pas un nombre")]
+
+
 def test_ctrl_c_stops_cleanly(served):
     served.wait_ready()
     pgid = served.process.pid

@@ -31,6 +31,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from generator.i18n import _
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 _PREVIEW_NAME = re.compile(r"^fiche-\d+-\d+\.png$")
@@ -91,7 +93,8 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
 
     root = Path(root)
     if not root.is_dir():
-        print(f"{root}: error: no such folder: give the folder that holds publication.yaml and fiches/", file=sys.stderr)
+        print(f"{root}: {_('error')}: " + _("no such folder: give the folder that holds publication.yaml and fiches/"),
+              file=sys.stderr)
         return EXIT_INPUT
     folder = Path(tempfile.mkdtemp(prefix="recueil-apercu-"))
     state = State()
@@ -104,7 +107,7 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         try:
             server = Server(host, port, app)
         except PortInUse as e:
-            print(f"recueil serve: error: {e}", file=sys.stderr)
+            print(_("recueil serve: error: {problem}", problem=e), file=sys.stderr)
             return EXIT_USAGE
         session.start()  # before any thread: it starts the preview process and the builds' fork server
         caught = _catch_signals(session)
@@ -112,16 +115,17 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
         try:
             watcher.start()
         except OSError as e:
-            print(f"recueil serve: error: cannot watch {root} ({e.strerror or e}): on Linux, raise "
-                  "fs.inotify.max_user_watches", file=sys.stderr)
+            print(_("recueil serve: error: cannot watch {folder} ({reason}): on Linux, raise "
+                    "fs.inotify.max_user_watches", folder=root, reason=e.strerror or e), file=sys.stderr)
             return EXIT_INPUT
         thread = threading.Thread(target=server.serve, name="recueil-http", daemon=True)
         thread.start()
         address = _address(host, server.port)
         if not is_loopback(host):
-            print(f"recueil serve: warning: listening on {host}: other machines on the network can see "
-                  "this preview and download its outputs", file=sys.stderr)
-        print(f"recueil serve: previewing {root.resolve()} at {address} (Ctrl-C to stop)", flush=True)
+            print(_("recueil serve: warning: listening on {host}: other machines on the network can see "
+                    "this preview and download its outputs", host=host), file=sys.stderr)
+        print(_("recueil serve: previewing {folder} at {address} (Ctrl-C to stop)", folder=root.resolve(),
+                address=address), flush=True)
         if open_browser:
             _open(address)
         session.run()
@@ -145,7 +149,7 @@ def serve(root: Path, options, host: str = "127.0.0.1", port: int = 8000, open_b
             for sig, handler in caught.items():
                 signal.signal(sig, handler)
     if code == EXIT_INTERRUPTED:
-        print("recueil serve: stopped; output/ holds the last complete build", file=sys.stderr)
+        print(_("recueil serve: stopped; output/ holds the last complete build"), file=sys.stderr)
     return code
 
 
@@ -162,7 +166,7 @@ def _catch_signals(session) -> dict:
 def _open(address: str) -> None:
     """Open the page in the user's browser, if this machine has a screen to show it on."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        print("recueil serve: --open: no graphical session here; open the address in a browser", file=sys.stderr)
+        print(_("recueil serve: --open: no graphical session here; open the address in a browser"), file=sys.stderr)
         return
     import webbrowser
 
@@ -172,15 +176,17 @@ def _open(address: str) -> None:
 def run(args, parser: argparse.ArgumentParser) -> int:
     """The `recueil serve` command, from its parsed arguments."""
     from generator.build import BuildOptions
+    from generator.context import SELECT_KEYS
 
     selects = []
     for item in args.select:
         key, eq, value = item.partition("=")
         key = key.strip().lower()
         if not eq or not value.strip():
-            parser.error(f"--select {item}: write KEY=VALUE, e.g. --select theme=Insertion")
-        if key not in ("theme", "territory", "region", "partner", "id"):
-            parser.error(f"--select {item}: unknown key '{key}'; use one of theme, territory, region, partner, id")
+            parser.error(_("--select {item}: write KEY=VALUE, e.g. --select theme=Insertion", item=item))
+        if key not in SELECT_KEYS:
+            parser.error(_("--select {item}: unknown key '{key}'; use one of {keys}", item=item, key=key,
+                           keys=", ".join(SELECT_KEYS)))
         selects.append((key, value.strip()))
     root = Path(args.dir)
     options = BuildOptions(out=root / "output", layout=args.layout, selects=selects, drafts=args.drafts)

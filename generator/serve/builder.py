@@ -31,6 +31,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import i18n
+from generator.i18n import _
 from generator.pool import process_tree
 
 STOP = signal.SIGUSR1
@@ -59,8 +61,11 @@ def _quiet() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _child(conn, root: Path, options) -> None:
+def _child(conn, root: Path, options, lang: str = "en") -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: the terminal's Ctrl-C is for the server
+    # The fork server started before the command line chose the language: the build's
+    # messages (and its workers', forked from it) in the server's.
+    i18n.use(lang)
     # A child of the fork server has it as its default way to start processes: the
     # build's workers are forked from the build itself, as under `recueil build`.
     multiprocessing.set_start_method("fork", force=True)
@@ -150,7 +155,7 @@ class Builder:
             self.start()
         ctx = self._context
         receive, send = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, args=(send, root, options), name="recueil-build")
+        process = ctx.Process(target=_child, args=(send, root, options, i18n.current()), name="recueil-build")
         with self._lock:
             if self._stop_asked:
                 return Outcome("interrupted")
@@ -159,7 +164,7 @@ class Builder:
         if self._stop_asked:  # asked while it started, before it could be told
             self.stop()
         send.close()
-        outcome = Outcome("crashed", message="the build stopped without a word (killed?)")
+        outcome = Outcome("crashed", message=_("the build stopped without a word (killed?)"))
         try:
             while True:
                 try:
@@ -180,7 +185,7 @@ class Builder:
                     self._timer.cancel()
                     self._timer = None
         if outcome.kind == "crashed" and process.exitcode:
-            outcome.message = f"the build stopped with status {process.exitcode}"
+            outcome.message = _("the build stopped with status {status}", status=process.exitcode)
         return outcome
 
     def stop(self) -> None:

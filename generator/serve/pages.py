@@ -27,6 +27,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.i18n import _
+
 FICHE_SCALE = 1.5  # 893 px for an A4 page: sharp on a screen that doubles pixels
 SIZES = {"g": 1.5, "p": 0.5}  # the booklet's pages, large (a fiche) and small (thumbnails)
 
@@ -136,7 +138,7 @@ class PreviewProcess:
                 return self._conn.recv()
             except (EOFError, OSError) as e:
                 self._process = None
-                return {"error": f"the preview process stopped ({e or type(e).__name__})"}
+                return {"error": _("the preview process stopped ({reason})", reason=e or type(e).__name__)}
 
     def stop(self) -> None:
         process, conn = self._process, self._conn

@@ -35,6 +35,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from generator.i18n import _
+
 PAGE_DIR = Path(__file__).resolve().parent / "page"
 ASSETS = {"page.css": "text/css; charset=utf-8", "page.js": "text/javascript; charset=utf-8",
           "icone.svg": "image/svg+xml"}
@@ -142,11 +144,11 @@ class Server(ThreadingHTTPServer):
             super().__init__((host, port), Handler)
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
-                raise PortInUse(f"port {port} is in use (try --port {port + 1})") from None
+                raise PortInUse(_("port {port} is in use (try --port {next})", port=port, next=port + 1)) from None
             if e.errno == errno.EACCES:
-                raise PortInUse(f"port {port} needs administrator rights (try --port 8000)") from None
+                raise PortInUse(_("port {port} needs administrator rights (try --port 8000)", port=port)) from None
             if e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(e, socket.gaierror):
-                raise PortInUse(f"cannot listen on {host}: no such address on this machine") from None
+                raise PortInUse(_("cannot listen on {host}: no such address on this machine", host=host)) from None
             raise
         self.port = self.server_address[1]
         self.hosts = allowed_hosts(host, self.port)
@@ -158,7 +160,7 @@ class Server(ThreadingHTTPServer):
             selector.register(self, selectors.EVENT_READ)
             selector.register(self._wake_r, selectors.EVENT_READ)
             while True:
-                for key, _ in selector.select():
+                for key, _mask in selector.select():
                     if key.fileobj == self._wake_r:
                         return
                     self._handle_request_noblock()
@@ -187,7 +189,7 @@ class Server(ThreadingHTTPServer):
         if header in self.hosts:
             return True
         if self.open_to_all:  # --host 0.0.0.0: any address of this machine, by number
-            name, _, port = header.rpartition(":")
+            name, _colon, port = header.rpartition(":")
             if port == str(self.port):
                 try:
                     ipaddress.ip_address(name.strip("[]"))

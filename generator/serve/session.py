@@ -35,6 +35,7 @@ from pathlib import Path
 
 from generator.build import BuildOptions
 from generator.diagnostics import InputError, Report
+from generator.i18n import _, n_, p_
 from generator.serve import strings
 from generator.serve.builder import Builder
 from generator.serve.pages import BookletPages, Job, PreviewProcess
@@ -169,7 +170,7 @@ class Session:
         from generator.read.matching import fold
 
         try:  # the reader's own steps; should they change, previews wait for a good build
-            publication, _ = reader._read_publication(self.root, Report())
+            publication = reader._read_publication(self.root, Report())[0]
             partners, partners_raw = reader._read_partners(self.root, Report())
         except (AttributeError, TypeError, ValueError):
             return None
@@ -220,10 +221,11 @@ class Session:
         elif outcome.kind in ("bug", "crashed", "interrupted"):
             if outcome.trace and os.environ.get("RECUEIL_DEBUG"):
                 print(outcome.trace, file=sys.stderr)
-            self.log(f"internal error ({outcome.message or outcome.kind}): a bug in Recueil, not in your fiches; "
-                     "run again with RECUEIL_DEBUG=1 for the details")
-            report.error("", None, f"Recueil failed on this build ({outcome.message or outcome.kind}): this is a bug "
-                                   "in Recueil, not in your fiches; the terminal says more")
+            problem = outcome.message or (_("the build was interrupted") if outcome.kind == "interrupted"
+                                          else outcome.kind)
+            self.log(_internal_error(problem))
+            report.error("", None, _("Recueil failed on this build ({problem}): this is a bug in Recueil, not in "
+                                     "your fiches; the terminal says more", problem=problem))
         result = {"edition": outcome.edition, "up_to_date": outcome.up_to_date}
         seconds = time.monotonic() - started
         if failed:
@@ -231,8 +233,12 @@ class Session:
             errors = report.errors
             with self._lock:
                 told, self._told = self._told, set()
-            self.log(f"the booklet was not rebuilt: {len(errors)} error{'s' * (len(errors) != 1)}"
-                     + (" (shown above)" if errors and all(str(d) in told for d in errors) else ""))
+            if errors and all(str(d) in told for d in errors):
+                self.log(n_("the booklet was not rebuilt: {n} error (shown above)",
+                            "the booklet was not rebuilt: {n} errors (shown above)", len(errors)))
+            else:
+                self.log(n_("the booklet was not rebuilt: {n} error", "the booklet was not rebuilt: {n} errors",
+                            len(errors)))
             for d in errors:
                 if str(d) not in told:
                     self.log(f"  {d}")
@@ -245,9 +251,8 @@ class Session:
         stale = self.state.build_ended(generation, report.items, failed=False, booklet=booklet, outputs=outputs)
         self._discard(stale)
         warnings = len(report.warnings)
-        what = "up to date" if result.get("up_to_date") else f"built in {seconds:.1f} s"
-        pages = f", {booklet.page_count} pages" if booklet else ""
-        self.log(f"booklet {what}{pages}" + (f" ({warnings} warning{'s' * (warnings != 1)}: see the page)" if warnings else ""))
+        self.log(_booklet_line(bool(result.get("up_to_date")), seconds, booklet.page_count if booklet else None,
+                               warnings))
 
     def _read_outputs(self, generation: int) -> tuple[Booklet | None, set[str] | None]:
         out = Path(self.options.out)
@@ -284,12 +289,12 @@ class Session:
     def _preview(self, generation: int, batch: dict) -> None:
         from generator.read.fiche import read_fiche
 
-        saved = [rel for rel, (kind, _) in batch.items() if kind == "fiche"]
+        saved = [rel for rel, (kind, _gen) in batch.items() if kind == "fiche"]
         target = next((rel for rel in reversed(saved) if (self.root / rel).is_file()), None)
         if target is None:
             if saved:
                 return  # fiches deleted or renamed away: the build says what became of them
-            warm = [rel for rel, (kind, _) in batch.items() if kind == "warm-up"]
+            warm = [rel for rel, (kind, _gen) in batch.items() if kind == "warm-up"]
             target = self.state.current or (warm[-1] if warm else self._first_fiche())
             if target is None or not (self.root / target).is_file():
                 return
@@ -298,7 +303,7 @@ class Session:
         context = self.context
         if context is None:
             return  # the project never read well yet: the build lists why
-        if any(kind == "layout" for kind, _ in batch.values()):
+        if any(kind == "layout" for kind, _gen in batch.values()):
             context = self._with_layout(context)
             if context is None:
                 return
@@ -311,7 +316,8 @@ class Session:
         fiche, draft = read_fiche(self.root / target, target, context.reading, report)
         if fiche is None:
             self.state.fiche_broken(target, generation, report.items)
-            self.log(f"{target}: not laid out, {len(report.errors)} error{'s' * (len(report.errors) != 1)}")
+            self.log(n_("{path}: not laid out, {n} error", "{path}: not laid out, {n} errors", len(report.errors),
+                        path=target))
             for d in report.errors:
                 self.log(f"  {d}")
             with self._lock:
@@ -324,7 +330,7 @@ class Session:
                   context.fetch, str(self.folder), f"fiche-{next(self._names)}")
         result = self.previewer.render(job)
         if "error" in result:
-            report.error(target, None, f"the preview could not be laid out ({result['error']})")
+            report.error(target, None, _("the preview could not be laid out ({problem})", problem=result["error"]))
             self.state.fiche_broken(target, generation, report.items)
             self.log(f"{target}: {report.errors[-1].message}")
             return
@@ -333,8 +339,8 @@ class Session:
         preview = Preview(generation, fiche.id, target, fiche.title, [tuple(p) for p in result["pages"]],
                           draft=draft and not self.options.drafts, in_edition=in_edition)
         self._discard(self.state.fiche_previewed(preview, report.items))
-        self.log(f"{target}: {len(preview.pages)} page{'s' * (len(preview.pages) != 1)} in "
-                 f"{time.monotonic() - started:.2f} s")
+        self.log(n_("{path}: {n} page in {seconds} s", "{path}: {n} pages in {seconds} s", len(preview.pages),
+                    path=target, seconds=_decimal(time.monotonic() - started, 2)))
 
     def _with_layout(self, context: Context) -> Context | None:
         laid_out = _laid_out(context.edition, self.options)
@@ -358,7 +364,7 @@ class Session:
         now = time.monotonic()
         with self._lock:
             for preview in previews:
-                for name, _, _ in preview.pages:
+                for name, _width, _height in preview.pages:
                     self.retired.setdefault(name, now)
             for name, since in list(self.retired.items()):
                 if since < now - RETIRED_KEPT:
@@ -369,8 +375,35 @@ class Session:
     def internal_error(self, error: BaseException) -> None:
         if os.environ.get("RECUEIL_DEBUG"):
             traceback.print_exception(error)
-        self.log(f"internal error ({type(error).__name__}: {str(error)[:200]}): a bug in Recueil, "
-                 "not in your fiches; run again with RECUEIL_DEBUG=1 for the details")
+        self.log(_internal_error(f"{type(error).__name__}: {str(error)[:200]}"))
+
+
+def _internal_error(problem: str) -> str:
+    """The terminal's line for a bug of Recueil's own (`problem`: what went wrong)."""
+    return _("internal error ({problem}): a bug in Recueil, not in your fiches; run again with RECUEIL_DEBUG=1 "
+             "for the details", problem=problem)
+
+
+def _decimal(value: float, digits: int) -> str:
+    """`value` with `digits` decimals, written as the language writes them (1.5, 1,5)."""
+    # Translators: the decimal separator of the language: « , » in French.
+    return f"{value:.{digits}f}".replace(".", p_("decimal separator", "."))
+
+
+def _booklet_line(up_to_date: bool, seconds: float, pages: int | None, warnings: int) -> str:
+    """The terminal's line for a build that went well: up to date or built in how long,
+    the booklet's pages when there is a booklet, and how many warnings the page lists."""
+    if pages is None:
+        line = _("booklet up to date") if up_to_date else _("booklet built in {seconds} s",
+                                                             seconds=_decimal(seconds, 1))
+    elif up_to_date:
+        line = n_("booklet up to date, {n} page", "booklet up to date, {n} pages", pages)
+    else:
+        line = n_("booklet built in {seconds} s, {n} page", "booklet built in {seconds} s, {n} pages", pages,
+                  seconds=_decimal(seconds, 1))
+    if warnings:
+        line += " " + n_("({n} warning: see the page)", "({n} warnings: see the page)", warnings)
+    return line
 
 
 def release_memory() -> None:
