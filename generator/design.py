@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from generator import colours
+from generator.colours import mix, rgb
 from generator.i18n import _
 
 # --- the tokens ----------------------------------------------------------------------------
@@ -50,7 +52,7 @@ TOKENS: tuple[Token, ...] = (
     Token("text_soft", "colour", "#4a4a4a", "PDF, Word", "subtitles and quotations"),
     Token("muted", "colour", "#6b665e", "PDF, Word", "the place line above a title, partner types, colophon labels"),
     Token("caption", "colour", "#555555", "PDF, Word", "captions and key-figure labels"),
-    Token("faint", "colour", "#888888", "PDF, Word", "image credits"),
+    Token("faint", "colour", "#737373", "PDF, Word", "image credits"),
     Token("furniture", "colour", "#5a5a5a", "PDF, Word", "running heads and Word's page header"),
     Token("rule", "colour", "#d8d3c9", "PDF, Word", "table rules and hairlines"),
     Token("rule_strong", "colour", "#b9b4aa", "PDF, Word", "the footnote rule, section breaks (---)"),
@@ -296,6 +298,16 @@ class Design:
                           for r, fs in self.faces.items()}}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
+    # Colours that carry text (colours.py): a theme's or the accent's, darkened just
+    # enough to read on the paper and on the facts card, and the ink that reads on it.
+    def text_colour(self, colour: str) -> str:
+        ground = min(self.values["paper"], self.values["background"], key=colours.luminance)
+        return colours.readable(colour, ground)
+
+    @staticmethod
+    def ink_on(colour: str) -> str:
+        return colours.ink_on(colour)
+
     # CSS
     def font_faces_css(self, url_for_face, faces: list[Face] | None = None) -> str:
         rules = []
@@ -312,6 +324,7 @@ class Design:
         cover = v["cover_background"] or v["accent"]
         props = {
             **{f"--{t.name.replace('_', '-')}": v[t.name] for t in TOKENS if t.kind == "colour"},
+            "--accent-text": self.text_colour(v["accent"]),
             "--cover-background": cover,
             "--cover-rule": mix(v["cover_text"], cover, 0.55),
             "--cover-soft": mix(v["cover_text"], cover, 0.84),
@@ -336,21 +349,8 @@ class Design:
         return self.font_faces_css(url_for_face, faces) + "\n" + self.variables_css() + "\n"
 
 
-def mix(a: str, b: str, share: float) -> str:
-    """The colour `a` laid at opacity `share` over `b`, as #rrggbb."""
-    ca, cb = _rgb(a), _rgb(b)
-    return "#" + "".join(f"{round(x * share + y * (1 - share)):02x}" for x, y in zip(ca, cb))
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    c = colour.lstrip("#")
-    if len(c) == 3:
-        c = "".join(ch * 2 for ch in c)
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
 def _hex6(colour: str) -> str:
-    return "#%02x%02x%02x" % _rgb(colour)
+    return "#%02x%02x%02x" % rgb(colour)
 
 
 @lru_cache(maxsize=64)

@@ -190,3 +190,15 @@ def test_key_figures_sit_beside_the_chapo_and_contact_level_with_source(laid_out
             assert abs(tops["contact"] - tops["source"]) < 1, tops
             level += 1
     assert level
+
+
+def test_every_colour_that_carries_text_reads_at_aa(built, page):
+    """The palette's light colours (an ochre gives 2.9:1 on white) are darkened where
+    they are text, and a chip's text is the ink that reads on its colour: axe-core's
+    contrast rule, in a browser, on booklet.html (the same CSS as the PDF)."""
+    from browser import audit
+
+    page.goto((built["root"] / "output" / "booklet.html").as_uri())
+    chips = page.evaluate("[...document.querySelectorAll('.chip')].map(c => getComputedStyle(c).backgroundColor)")
+    assert "rgb(196, 138, 18)" in chips, "the catalogue shows the palette's ochre"
+    assert [v for v in audit(page) if v["id"] == "color-contrast"] == []

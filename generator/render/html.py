@@ -418,6 +418,9 @@ def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body
         css=Markup(css),  # layout CSS and our generated @font-face rules: not fiche text
         stylesheet_href=stylesheet_href,
         theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
+        # (class, colour, as text, ink on it): what a theme's colour becomes where it carries text
+        theme_styles=[(ctx.theme_class[t], c, _design(ctx.layout).text_colour(c), _design(ctx.layout).ink_on(c))
+                      for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
         accent=_design(ctx.layout).values["accent"],
         cover_background=_design(ctx.layout).values["cover_background"] or _design(ctx.layout).values["accent"],
         body_class=body_class,

@@ -24,8 +24,7 @@ import io
 import warnings
 from pathlib import Path
 
-from generator.design import mix
-from generator.render.web import colours
+from generator import colours
 
 try:  # WOFF2 needs brotli; without it the site serves TrueType
     import brotli as _brotli
@@ -163,7 +162,7 @@ def tokens_css(design, site_faces: list, theme_colours: dict[str, str], theme_cl
         f"  --rule: {design.colour('rule')};",
         f"  --rule-strong: {design.colour('rule_strong')};",
         f"  --field-border: {colours.readable(design.colour('rule_strong'), paper, 3.0)};",
-        f"  --highlight: {mix(design.colour('accent'), paper, 0.15)};",
+        f"  --highlight: {colours.mix(design.colour('accent'), paper, 0.15)};",
         f"  --print-ink: {colours.ink_on(paper)};",
         f"  --base-size: {design.values['base_size']};",
         f"  --accent: {accent};",

@@ -1,11 +1,11 @@
 """Colours that stay legible: WCAG 2.2 contrast ratios, and the layout's colours
-adjusted to reach AA where the print colours alone would not.
+adjusted to reach AA where they alone would not.
 
-A print layout picks its accent and theme colours for paper; on a screen the same colour
-may be too light for text on white (an ochre such as #c48a12 gives 2.9:1). The web
-edition keeps each colour where it is decoration (a rule, a dot, a band) and, where it
-carries text, uses the colour darkened just enough (links, headings) or the ink, black
-or white, that reads best on it (a chip, the banner).
+A brand picks its accent and theme colours for their look; as text, the same colour may
+be too light (an ochre such as #c48a12 gives 2.9:1 on white). Every output keeps each
+colour where it is decoration (a rule, a dot, a band) and, where it carries text, uses
+the colour darkened just enough (headings, links) or the ink, black or white, that reads
+best on it (a chip, the banner).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ INK = "#1a1a1a"  # the dark text of the site
 PAPER = "#ffffff"
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
+def rgb(colour: str) -> tuple[int, int, int]:
     c = colour.lstrip("#")
     if len(c) == 3:
         c = "".join(ch * 2 for ch in c)
@@ -32,7 +32,7 @@ def luminance(colour: str) -> float:
     def channel(v: int) -> float:
         s = v / 255
         return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-    r, g, b = (channel(v) for v in _rgb(colour))
+    r, g, b = (channel(v) for v in rgb(colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -54,9 +54,9 @@ def readable(colour: str, background: str = PAPER, ratio: float = SAFE) -> str:
     """`colour` itself when it reaches `ratio` on `background`, else the same hue
     mixed with black (or white, on a dark background) just enough to reach it."""
     if contrast(colour, background) >= ratio:
-        return _hex(_rgb(colour))
+        return _hex(rgb(colour))
     toward = (0, 0, 0) if luminance(background) > 0.18 else (255, 255, 255)
-    base = _rgb(colour)
+    base = rgb(colour)
     lo, hi = 0.0, 1.0  # how much of `toward` to mix in: the least that is enough
     for _ in range(20):
         mid = (lo + hi) / 2
@@ -66,3 +66,9 @@ def readable(colour: str, background: str = PAPER, ratio: float = SAFE) -> str:
         else:
             lo = mid
     return _hex(tuple(b + (t - b) * hi for b, t in zip(base, toward)))
+
+
+def mix(a: str, b: str, share: float) -> str:
+    """The colour `a` laid at opacity `share` over `b`, as #rrggbb."""
+    ca, cb = rgb(a), rgb(b)
+    return "#" + "".join(f"{round(x * share + y * (1 - share)):02x}" for x, y in zip(ca, cb))
