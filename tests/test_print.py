@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pikepdf
@@ -89,3 +90,18 @@ def test_the_slug_names_the_edition_date_and_page(booklet):
     with pikepdf.open(booklet) as pdf:
         total = len(pdf.pages)
     assert f"Recueil à imprimer · 1er mars 2026 · 3 / {total}" in text.replace("\u00a0", " ")
+
+
+def test_the_slug_keeps_clear_of_the_crop_marks(booklet):
+    """The slug starts right of the vertical crop mark at the trim's left edge, which
+    runs 6 mm down from the bleed: a line through its first letter reads as a defect."""
+    with pikepdf.open(booklet) as pdf:
+        page = pdf.pages[2]
+        media = [float(v) for v in page.mediabox]
+        trim = [float(v) for v in page.obj.TrimBox]
+    box = subprocess.run(["pdftotext", "-bbox", "-f", "3", "-l", "3", str(booklet), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    first = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Recueil</word>', box)
+    assert first, "the slug's first word"
+    x = float(first.group(1)) + media[0]  # pdftotext counts from the sheet's corner
+    assert x > trim[0] + 2 / 25.4 * 72

@@ -67,9 +67,9 @@ def _drawing(trim: list[float], bleed: list[float], slug: bytes) -> bytes:
     out = GAP + RADIUS + 1 * MM
     for cx, cy in ((mid_x, by1 + out), (bx0 - out, mid_y), (bx1 + out, mid_y)):  # registration targets
         ops.append(_target(cx, cy))
-    if slug:  # under the bottom edge, outside the bleed, left-aligned on the trim
-        ops.append(b"BT /RecueilSlug %d Tf %.3f %.3f Td <%s> Tj ET" % (SLUG_SIZE, tx0, by0 - GAP - SLUG_SIZE - 1 * MM,
-                                                                     slug))
+    if slug:  # under the bottom edge, outside the bleed, clear of the crop mark at the trim's corner
+        ops.append(b"BT /RecueilSlug %d Tf %.3f %.3f Td <%s> Tj ET" % (SLUG_SIZE, tx0 + 3 * MM,
+                                                                     by0 - GAP - SLUG_SIZE - 1 * MM, slug))
     ops.append(b"EMC Q")
     return b"\n".join(ops) + b"\n"
 
