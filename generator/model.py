@@ -22,6 +22,12 @@ class Territory:
         """The place as printed: « Moulins (Allier) »."""
         return f"{self.place} ({self.department})" if self.department else self.place
 
+    @property
+    def region_shown(self) -> str | None:
+        """The region to print after the place, unless it only repeats it (Guyane,
+        a region of one department, is not « Guyane · Guyane »)."""
+        return self.region if self.region and self.region not in (self.place, self.label()) else None
+
 
 @dataclass(frozen=True)
 class Partner:

@@ -26,6 +26,7 @@ from lxml import etree
 
 from generator.diagnostics import InputError, Report
 from generator.edition.select import make_edition
+from generator.model import Territory
 from generator.read import project
 from generator.read.markdown import Node
 from generator.render import word as docx
@@ -616,3 +617,20 @@ def test_libreoffice_opens_it_and_uses_the_embedded_fonts(built, tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "Une épicerie solidaire" in text and "page 1 / " in text
+
+
+def test_a_compound_place_name_never_breaks_and_a_region_is_not_repeated(built):
+    """« Clichy-sous-Bois » in a title keeps its hyphens with Word's no-break hyphen
+    (Word has no CSS), and a region that only repeats the place is printed once."""
+    edition = built["edition"]
+    fiche = dataclasses.replace(edition.fiches[0], title="Le projet social de Clichy-sous-Bois",
+                                territory=Territory("Guyane", None, "Guyane"))
+    reference, fonts = docx.prepare_docx(edition, StandInLayout())
+    data = docx.render_fiche_docx(fiche, edition, reference, fonts)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert ('Clichy</w:t><w:noBreakHyphen/><w:t xml:space="preserve">sous</w:t><w:noBreakHyphen/>'
+            '<w:t xml:space="preserve">Bois') in xml
+    document = python_docx.Document(io.BytesIO(data))
+    place = next(p.text for p in document.paragraphs if "Guyane" in p.text)
+    assert place.count("Guyane") == 1, place

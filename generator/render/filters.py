@@ -64,3 +64,16 @@ def unbroken_names(text: str | None) -> Markup:
         pos = m.end()
     out.append(escape(text[pos:]))
     return Markup("").join(out)
+
+
+NB_HYPHEN = "\u2011"
+
+
+def unbroken_text(text: str | None) -> str:
+    """`text` as plain text kept as `unbroken_names` keeps it: the hyphens of compound
+    proper names non-breaking (U+2011, Word's own no-break hyphen), a one-letter word
+    bound to the next. For the Word files, which have no CSS."""
+    if not text:
+        return ""
+    text = _LONE_LETTER.sub("\\1\u00a0", text)
+    return _COMPOUND.sub(lambda m: m.group().replace("-", NB_HYPHEN), text)

@@ -28,6 +28,7 @@ import jinja2
 from generator.edition.indexes import KINDS, Index, build_indexes
 from generator.model import Edition, Fiche, Publication
 from generator.render import html as H
+from generator.render.filters import date_label, register
 
 INDEX_PAGES = {"partners": "index-partners.html", "themes": "index-themes.html",
                "territories": "index-territories.html"}
@@ -154,33 +155,18 @@ def plan_site(edition: Edition, layout, web_layout, *, pictures: dict[str, Pictu
         pictures=dict(pictures or {}),
         pages={fid: first for fid, (first, _) in (pages or {}).items()},
         downloads=frozenset(downloads),
-        date=date_words(pub.date, labels.get("months"), lang),
+        date=date_label(pub.date, lang, labels.get("months") or []),
     )
     return site, indexes
-
-
-def date_words(date: str | None, months, lang: str) -> str | None:
-    """« 2025 », « mars 2025 », « 1er mars 2025 » (as the booklet's cover prints it)."""
-    if not date:
-        return None
-    parts = str(date).split("-")
-    if len(parts) == 1 or not months:
-        return str(date)
-    month = months[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    day = int(parts[2])
-    if lang.startswith("en"):
-        return f"{month} {day}, {parts[0]}"
-    return f"{'1er' if day == 1 and lang.startswith('fr') else day} {month} {parts[0]}"
 
 
 # templates ----------------------------------------------------------------------------
 
 @lru_cache(maxsize=8)
-def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+def environment(dirs: tuple[str, ...], lang: str, months: tuple[str, ...]) -> jinja2.Environment:
     """The web layout's templates, configured as layouts.load_layout does (autoescape,
-    strict undefined), made once per process from the layout's folders."""
+    strict undefined, the filters every layout has), made once per process from the
+    layout's folders."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(dirs)),
         autoescape=True,
@@ -191,11 +177,12 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
     )
     env.filters["safe_href"] = safe_href
     env.filters["url"] = lambda text: urllib.parse.quote(str(text), safe="")
+    register(env, lang, list(months))
     return env
 
 
 def _render(site: Site, template: str, root: str, **values) -> bytes:
-    html = environment(site.dirs).get_template(template).render(
+    html = environment(site.dirs, site.lang, tuple(site.labels.get("months") or ())).get_template(template).render(
         site=site, pub=site.pub, labels=site.labels, lang=site.lang, root=root, **values)
     return html.encode("utf-8")
 
@@ -250,7 +237,7 @@ def fiche_page(site: Site, fiche: Fiche) -> bytes:
         section_href=f"{root}{HOME}#section-{number}" if section else None,
         theme=site.theme_class.get(fiche.themes[0], "") if fiche.themes else "",
         themes=themes,
-        territory={"label": t.label(), "region": _region(t),
+        territory={"label": t.label(), "region": t.region_shown,
                    "href": _entry_href(site, "territories", t.label(), root)},
         partners=partners,
         contact={"name": contact.name, "organisation": contact.organisation, "email": contact.email,
@@ -266,11 +253,6 @@ def fiche_page(site: Site, fiche: Fiche) -> bytes:
     )
 
 
-def _region(t) -> str | None:
-    """The region to print after a place, unless it only repeats it (« Guyane · Guyane »)."""
-    return t.region if t.region and t.region not in (t.place, t.label()) else None
-
-
 def _card(site: Site, fiche: Fiche) -> dict:
     """A fiche on the home page, with the keys the filter matches it by."""
     t = fiche.territory
@@ -280,7 +262,7 @@ def _card(site: Site, fiche: Fiche) -> dict:
         "href": page_of(fiche.id),
         "theme": site.theme_class.get(fiche.themes[0], "") if fiche.themes else "",
         "themes": [{"label": th, "class": site.theme_class.get(th, "")} for th in fiche.themes],
-        "place": t.label() + (f" · {_region(t)}" if _region(t) else ""),
+        "place": t.label() + (f" · {t.region_shown}" if t.region_shown else ""),
         "match": {
             "theme": " ".join(dict.fromkeys(keys["themes"][th] for th in fiche.themes)),
             "territory": " ".join(k for k in (keys["territories"][t.label()], site.regions.get(t.region or "")) if k),

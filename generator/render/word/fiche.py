@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from generator.model import Fiche, Publication
+from generator.render.filters import unbroken_text
 from generator.render.word.body import EMU_PER_TWIP, BodyWriter, Ctx, in_language
 from generator.render.word.fonts import EmbeddedFonts, font_table
 from generator.render.word.package import (
@@ -183,12 +184,12 @@ def _front(fiche: Fiche, body: BodyWriter, shared: SharedParts, first_ppr: str, 
     s = shared.styles
     # As on the printed fiche: where, then what, then the title.
     t = fiche.territory
-    place = " · ".join(x for x in (t.label(), t.region) if x)
-    title = run(fiche.title)
+    place = " · ".join(x for x in (t.label(), t.region_shown) if x)
+    title = run(unbroken_text(fiche.title))
     if bookmark:
         title = f'<w:bookmarkStart w:id="{bookmark[0]}" w:name="{bookmark[1]}"/>{title}<w:bookmarkEnd w:id="{bookmark[0]}"/>'
     outline = f'<w:outlineLvl w:val="{title_outline}"/>' if title_outline is not None else ""
-    out = [paragraph(run(" — ".join(x for x in (place, ", ".join(fiche.themes)) if x)), s["meta"], first_ppr),
+    out = [paragraph(run(unbroken_text(" — ".join(x for x in (place, ", ".join(fiche.themes)) if x))), s["meta"], first_ppr),
            paragraph(title, title_style or s["title"], outline)]
     if fiche.subtitle:
         out.append(paragraph(run(fiche.subtitle), s["subtitle"]))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from generator.render.filters import NB_HYPHEN
+
 _FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -100,7 +102,8 @@ FALLBACK: dict[int, str] = {}
 
 
 def run(text: str, props: str = "") -> str:
-    """A run of text; tabs and line ends become Word's own tab and break."""
+    """A run of text; tabs, line ends and U+2011 become Word's own tab, break and
+    no-break hyphen."""
     text = clean(text)
     if not text:
         return ""
@@ -144,8 +147,11 @@ def _run(text: str, props: str) -> str:
         for j, chunk in enumerate(line.split("\t")):
             if j:
                 pieces.append("<w:tab/>")
-            if chunk:
-                pieces.append(f'<w:t xml:space="preserve">{_escape(chunk)}</w:t>')
+            for k, piece in enumerate(chunk.split(NB_HYPHEN)):
+                if k:
+                    pieces.append("<w:noBreakHyphen/>")
+                if piece:
+                    pieces.append(f'<w:t xml:space="preserve">{_escape(piece)}</w:t>')
     return f"<w:r>{props}{''.join(pieces)}</w:r>"
 
 
