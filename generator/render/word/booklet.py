@@ -10,6 +10,7 @@ update fields on opening, as Pandoc does (LibreOffice: Tools > Update > Update A
 
 from __future__ import annotations
 
+from generator.edition.indexes import collation_key
 from generator.model import Edition
 from generator.render.word.body import BodyWriter
 from generator.render.word.fiche import SharedParts, document_package, fiche_xml
@@ -54,7 +55,7 @@ def booklet_package(edition: Edition, reference: Reference, shared: SharedParts,
     label = contents_label or CONTENTS.get(lang, CONTENTS["en"])
     xml = (_title_page(edition, shared) + _contents(label, entries, titled, shared, reference.list_separator)
            + "".join(chapters))
-    themes = sorted({t for f in edition.fiches for t in f.themes}, key=str.casefold)
+    themes = sorted({t for f in edition.fiches for t in f.themes}, key=collation_key)
     core = core_properties(title=pub.title, subject=pub.subtitle or "", keywords=", ".join(themes),
                            creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
     # The title page carries no running header or folio.
