@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from generator import __version__, i18n
-from generator.context import FORMATS, SELECT_KEYS
+from generator.context import FORMATS, SELECT_KEYS, parse_selects
 from generator.diagnostics import print_report
 from generator.i18n import _, n_
 
@@ -482,16 +482,7 @@ def cmd_build(args, parser) -> int:
     if unknown or not formats:
         parser.error(_("--format: unknown format '{format}'; choose among {formats}, comma-separated",
                        format=",".join(unknown), formats=", ".join(FORMATS)))
-    selects = []
-    for item in args.select:
-        key, eq, value = item.partition("=")
-        key = key.strip().lower()
-        if not eq or not value.strip():
-            parser.error(_("--select {item}: write KEY=VALUE, e.g. --select theme=Insertion", item=item))
-        if key not in SELECT_KEYS:
-            parser.error(_("--select {item}: unknown key '{key}'; use one of {keys}", item=item, key=key,
-                           keys=", ".join(SELECT_KEYS)))
-        selects.append((key, value.strip()))
+    selects = parse_selects(args.select, parser.error)
     root = Path(args.dir)
     options = BuildOptions(
         out=Path(args.out) if args.out else root / "output",

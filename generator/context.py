@@ -30,6 +30,24 @@ REMOTE_MAX_BYTES = 50_000_000
 SELECT_KEYS = ("theme", "territory", "region", "partner", "id")  # what `--select KEY=VALUE` matches
 
 
+def parse_selects(items: list[str], error) -> list[tuple[str, str]]:
+    """`--select KEY=VALUE` options as (key, value) pairs; `error(message)` for a bad one
+    (argparse's parser.error: one line, exit 2)."""
+    from generator.i18n import _
+
+    selects = []
+    for item in items:
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq or not value.strip():
+            error(_("--select {item}: write KEY=VALUE, e.g. --select theme=Insertion", item=item))
+        if key not in SELECT_KEYS:
+            error(_("--select {item}: unknown key '{key}'; use one of {keys}", item=item, key=key,
+                    keys=", ".join(SELECT_KEYS)))
+        selects.append((key, value.strip()))
+    return selects
+
+
 def format_of(rel: str) -> str | None:
     """The `--format` that makes the output `rel` (a path in OUT), or None."""
     if rel.startswith("web/"):

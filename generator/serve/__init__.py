@@ -176,18 +176,9 @@ def _open(address: str) -> None:
 def run(args, parser: argparse.ArgumentParser) -> int:
     """The `recueil serve` command, from its parsed arguments."""
     from generator.build import BuildOptions
-    from generator.context import SELECT_KEYS
+    from generator.context import parse_selects
 
-    selects = []
-    for item in args.select:
-        key, eq, value = item.partition("=")
-        key = key.strip().lower()
-        if not eq or not value.strip():
-            parser.error(_("--select {item}: write KEY=VALUE, e.g. --select theme=Insertion", item=item))
-        if key not in SELECT_KEYS:
-            parser.error(_("--select {item}: unknown key '{key}'; use one of {keys}", item=item, key=key,
-                           keys=", ".join(SELECT_KEYS)))
-        selects.append((key, value.strip()))
+    selects = parse_selects(args.select, parser.error)
     root = Path(args.dir)
     options = BuildOptions(out=root / "output", layout=args.layout, selects=selects, drafts=args.drafts)
     return serve(root, options, host=args.host, port=args.port, open_browser=args.open)
