@@ -412,17 +412,20 @@ def document_html(ctx: RenderContext, parts: Iterable[Markup], *, css: str, body
     a booklet part names only its own, so that its cache entry outlives other fiches."""
     pub = ctx.edition.publication
     wanted = None if themes is None else set(themes)
+    design = _design(ctx.layout)
+    # (class, colour, as text, ink on it): what a theme's colour becomes where it carries text
+    styles = [(ctx.theme_class[t], c, design.text_colour(c), design.ink_on(c))
+              for t, c in ctx.theme_colours.items() if wanted is None or t in wanted]
     return ctx.template(ctx.layout.settings.get("templates", {}).get("document", "document.html")).render(
         pub=pub,
         lang=pub.lang,
         css=Markup(css),  # layout CSS and our generated @font-face rules: not fiche text
         stylesheet_href=stylesheet_href,
-        theme_colours=[(ctx.theme_class[t], c) for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
-        # (class, colour, as text, ink on it): what a theme's colour becomes where it carries text
-        theme_styles=[(ctx.theme_class[t], c, _design(ctx.layout).text_colour(c), _design(ctx.layout).ink_on(c))
-                      for t, c in ctx.theme_colours.items() if wanted is None or t in wanted],
-        accent=_design(ctx.layout).values["accent"],
-        cover_background=_design(ctx.layout).values["cover_background"] or _design(ctx.layout).values["accent"],
+        # theme_colours: (class, colour), kept for layouts of a project that name it
+        theme_colours=[(cls, c) for cls, c, _text, _ink in styles],
+        theme_styles=styles,
+        accent=design.values["accent"],
+        cover_background=design.values["cover_background"] or design.values["accent"],
         body_class=body_class,
         parts=list(parts),
         dates=dates,
