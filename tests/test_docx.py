@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -569,20 +570,28 @@ def test_a_reference_docx_cannot_pull_a_local_file_into_the_fiches(built, tmp_pa
 
 # --- validity and LibreOffice ------------------------------------------------------------
 
+def _schema_errors(path: Path) -> list[tuple[str, str]]:
+    """What openxml-audit finds in `path`, checked in a fresh interpreter: the validator
+    keeps what it read of a package under the package object's id(), which Python reuses
+    once that object is gone, so a second file checked in the same process can be
+    compared with the first one's footnotes (« value '1' was not found »)."""
+    script = ("import json, sys\n"
+              "from openxml_audit import OpenXmlValidator\n"
+              "result = OpenXmlValidator().validate(sys.argv[1])\n"
+              "print(json.dumps([[e.part_uri, e.description] for e in result.errors] if not result.is_valid"
+              " else []))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    return [tuple(e) for e in json.loads(done.stdout)]
+
+
 def test_every_part_validates_against_the_open_xml_schemas(built, tmp_path):
     # openxml-audit checks what Microsoft's Open XML SDK checks: the ECMA-376 schemas,
     # the parts and relationships Word expects.
-    from openxml_audit import OpenXmlValidator
-
-    validator = OpenXmlValidator()
     for path in (built["path"], built["simple"], built["out"] / "booklet.docx", _generated_reference(tmp_path)):
-        result = validator.validate(str(path))
-        assert result.is_valid, (path.name, [(e.part_uri, e.description) for e in result.errors][:5])
+        assert _schema_errors(path) == [], path.name
 
 
 def test_the_validator_finds_what_word_would_refuse(built, tmp_path):
-    from openxml_audit import OpenXmlValidator
-
     broken = tmp_path / "broken.docx"
     with zipfile.ZipFile(built["path"]) as source, zipfile.ZipFile(broken, "w") as out:
         for item in source.infolist():
@@ -590,7 +599,7 @@ def test_the_validator_finds_what_word_would_refuse(built, tmp_path):
             if item.filename == "word/document.xml":
                 data = data.replace(b"<w:body>", b'<w:body><w:p><w:pPr><w:jc w:val="nowhere"/></w:pPr></w:p>', 1)
             out.writestr(item, data)
-    assert not OpenXmlValidator().validate(str(broken)).is_valid
+    assert _schema_errors(broken)
 
 
 def test_libreoffice_opens_it_and_uses_the_embedded_fonts(built, tmp_path):
