@@ -12,7 +12,9 @@ what stops; it then stops its workers itself.
 Work comes in two kinds. `submit` is work the build waits for (a render); `trickle` is
 work that may wait (Word files): a trickled task is handed to the workers only while
 fewer awaited tasks are pending than there are workers, so a render asked for later
-never queues behind it.
+never queues behind it. `later` is trickled work the build will wait for before the
+rest (the booklet's page furniture, needed for its assembly, not before): it goes after
+every awaited task but before the tasks trickled earlier.
 
 With one job (`--jobs 1`), or inside a worker, everything runs in the calling process.
 """
@@ -68,7 +70,8 @@ class Pool:
         self._read_end: int | None = None
         self._lock = threading.Lock()
         self._awaited = 0  # submitted tasks not finished yet
-        self._trickles: list[_Trickle] = []
+        self._trickles: list[_Trickle] = []  # in the order they are served
+        self._trickled = 0  # trickled tasks handed to the workers, not finished yet
 
     @property
     def parallel(self) -> bool:
@@ -145,23 +148,45 @@ class Pool:
             return lambda: results
         return _Trickle(self, fn, tasks).wait
 
+    def later(self, fn, task) -> Future:
+        """fn(task) in the workers' free time, as a future; ahead of the tasks trickled
+        before it."""
+        if self._executor is None:
+            return _done(fn, task)
+        future: Future = Future()
+        _Trickle(self, fn, [task], future)
+        return future
+
     def _one_less(self, _=None) -> None:
         with self._lock:
             self._awaited -= 1
+        self._serve_trickles()
+
+    def _serve_trickles(self) -> None:
+        with self._lock:
             waiting = list(self._trickles)
         for t in waiting:
             t.submit_more()
 
-    def _room(self, running: int) -> int:
-        return self.jobs - self._awaited - running
+    def _take_room(self) -> bool:
+        """Whether a worker is free for one more trickled task; if so it is counted."""
+        with self._lock:
+            if self.jobs - self._awaited - self._trickled <= 0:
+                return False
+            self._trickled += 1
+            return True
+
+    def _give_room(self) -> None:
+        with self._lock:
+            self._trickled -= 1
 
 
 class _Trickle:
-    def __init__(self, pool: Pool, fn, tasks: list):
+    def __init__(self, pool: Pool, fn, tasks: list, future: Future | None = None):
         self._pool, self._fn, self._tasks = pool, fn, tasks
+        self._future = future  # Pool.later's: one task, its result handed over as it comes
         self._lock = threading.Lock()
         self._next = 0
-        self._running = 0
         self._left = len(tasks)
         self._results: list = [None] * len(tasks)
         self._error: BaseException | None = None
@@ -170,7 +195,11 @@ class _Trickle:
             self._done.set()
             return
         with pool._lock:
-            pool._trickles.append(self)
+            if future is None:
+                pool._trickles.append(self)
+            else:  # served before every plain trickle, after the `later` ones before it
+                at = next((i for i, t in enumerate(pool._trickles) if t._future is None), len(pool._trickles))
+                pool._trickles.insert(at, self)
         self.submit_more()
 
     def submit_more(self) -> None:
@@ -178,23 +207,29 @@ class _Trickle:
         own thread as tasks finish: no exception may escape."""
         while True:
             with self._lock:
-                if (self._pool._room(self._running) <= 0 or self._next >= len(self._tasks)
-                        or self._error is not None):
+                if self._next >= len(self._tasks) or self._error is not None or not self._pool._take_room():
                     return
                 i = self._next
                 self._next += 1
-                self._running += 1
             executor = self._pool._executor
             try:
                 if executor is None:
                     raise RuntimeError("the build's workers stopped before finishing their tasks")
                 future = executor.submit(self._fn, self._tasks[i])
             except BaseException as e:  # noqa: BLE001 - the pool is shut or broken: wait() raises it
+                self._pool._give_room()
                 self._fail(e)
                 return
             future.add_done_callback(lambda f, i=i: self._finished(i, f))
 
     def _finished(self, i: int, future: Future) -> None:
+        self._pool._give_room()
+        try:
+            self._record(i, future)
+        finally:  # the worker it ran on is free: the first trickle in line gets it
+            self._pool._serve_trickles()
+
+    def _record(self, i: int, future: Future) -> None:
         if future.cancelled():
             self._fail(RuntimeError("the build's workers stopped before finishing their tasks"))
             return
@@ -203,17 +238,20 @@ class _Trickle:
             return
         with self._lock:
             self._results[i] = future.result()
-            self._running -= 1
             self._left -= 1
             if self._left == 0:
                 self._finish()
-        self.submit_more()
+        if self._future is not None:
+            self._future.set_result(self._results[0])
 
     def _fail(self, error: BaseException) -> None:
         with self._lock:
-            if self._error is None:
+            first = self._error is None
+            if first:
                 self._error = error
             self._finish()
+        if self._future is not None and first:
+            self._future.set_exception(error)
 
     def _finish(self) -> None:
         with self._pool._lock:

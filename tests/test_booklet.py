@@ -319,3 +319,18 @@ def test_a5_english_edition(tmp_path):
     assert "Index of partners" in texts[info.index_pages["partners"] - 1]
     with pikepdf.open(path) as doc:
         assert str(doc.Root.Lang) == "en"
+
+
+def test_the_provisional_contents_breaks_its_lines_as_the_real_one():
+    # Laid out while the fiches are, for its length only: each leader() becomes the one
+    # copy of its text a line is broken with, whatever way a layout writes it.
+    from generator.render.booklet.parts import without_leaders
+
+    css = ('a::after { content: "\\202F" leader(". ") "\\202F"; }\n'
+           "b::after { content: LEADER( dotted ) } c::after { content: leader(space) }\n"
+           "d::after { content: leader('x\\'y)') } e::after { content: leader(solid) }")
+    assert without_leaders(css) == ('a::after { content: "\\202F" ". " "\\202F"; }\n'
+                                    'b::after { content: ". " } c::after { content: " " }\n'
+                                    "d::after { content: 'x\\'y)' } e::after { content: \"_\" }")
+    brochure = (Path(pdf.__file__).parents[3] / "layouts" / "brochure" / "booklet.css").read_text()
+    assert "leader(" in brochure and "leader(" not in without_leaders(brochure)

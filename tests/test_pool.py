@@ -74,6 +74,35 @@ def test_a_render_asked_for_later_goes_before_trickled_work(tmp_path):
     assert started[2] == "render", started
 
 
+def test_work_wanted_later_goes_before_earlier_trickles_and_after_renders(tmp_path):
+    # The booklet's page furniture: after the renders the build waits for, before the
+    # Word files trickled earlier; and never more tasks handed over than workers free.
+    log, gates = str(tmp_path / "log"), [str(tmp_path / "open0"), str(tmp_path / "open1")]
+    with Pool(2) as pool:
+        busy = [pool.submit(_gate, (log, f"busy{i}", gates[i])) for i in range(2)]
+        while len(Path(log).read_text().split()) < 2 if Path(log).exists() else True:
+            time.sleep(0.005)
+        words = pool.trickle(_gate, [(log, f"word{i}", "") for i in range(3)])
+        pages = pool.trickle(_gate, [(log, f"page{i}", "") for i in range(2)])
+        furniture = [pool.later(_gate, (log, f"furniture{i}", "")) for i in range(2)]
+        render = pool.submit(_gate, (log, "render", ""))
+        Path(gates[0]).touch()
+        assert render.result() == "render"
+        Path(gates[1]).touch()
+        assert [f.result() for f in busy] == ["busy0", "busy1"]
+        assert sorted(f.result() for f in furniture) == ["furniture0", "furniture1"]
+        assert words() == [f"word{i}" for i in range(3)] and pages() == ["page0", "page1"]
+        with pytest.raises(ValueError, match="thirteen"):
+            pool.later(_square, 13).result()
+    started = Path(log).read_text().split()
+    assert started[2] == "render", started
+    assert started[3:5] == ["furniture0", "furniture1"], started
+    # Then the trickles in the order they came, each served to the end before the next.
+    assert set(started[5:8]) == {"word0", "word1", "word2"} and set(started[8:]) == {"page0", "page1"}, started
+    with Pool(1) as pool:
+        assert pool.later(_square, 3).result() == 9
+
+
 def test_workers_ignore_ctrl_c_and_are_stopped_by_the_build():
     with Pool(2) as pool:
         pids = {pool.submit(os.getpid).result() for _ in range(8)}

@@ -8,7 +8,14 @@ import shutil
 from pathlib import Path
 
 import pikepdf
-from conftest import REPO, fiche_text, minimal_front, png_bytes, run_recueil, write_project
+from conftest import (
+    REPO,
+    fiche_text,
+    minimal_front,
+    png_bytes,
+    run_recueil,
+    write_project,
+)
 
 FONTS = REPO / "generator" / "data" / "fonts"
 

@@ -62,6 +62,7 @@ from generator.render.booklet.parts import (
     Parts,
     attributed,
     offset_css,
+    without_leaders,
 )
 from generator.render.booklet.plan import (
     BookletInfo,
@@ -138,11 +139,12 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
     parts = Parts(ctx)
     stages = ctx.timings
 
-    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False) -> PdfJob:
+    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False,
+            css: str | None = None) -> PdfJob:
         # Every part but the furniture is tagged and tidied in its worker (tags/part.py);
         # the furniture is drawn under the fiche pages as an artifact (join.py).
-        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css, faces, strip_faces=True,
-                      tags="part" if tagged else "", isolated=isolated)
+        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css if css is None else css, faces,
+                      strip_faces=True, tags="part" if tagged else "", isolated=isolated)
 
     faces = _faces(layout.design)
 
@@ -151,9 +153,9 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
         # digits as the real ones, or more); asked for first, so that nothing waits for
         # it once the fiches are laid out.
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        # Only its length is read: untagged, it costs less.
+        # Only its length is read: untagged and without its leaders' dots, it costs less.
         provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
-                                    tagged=False, isolated=True))
+                                    tagged=False, isolated=True, css=without_leaders(b.shared_css)))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -181,8 +183,9 @@ def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
                                                      offset_css(plan.back_start)), anchors, isolated=True))
             chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
+            # Needed by the assembly only: the contents, which waits for the indexes, goes first.
             furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
-                                                             plan.blank_before), tagged=False), advance)
+                                                             plan.blank_before), tagged=False), advance, later=True)
                                  for c in chunks]
             back = back_future.result() if back_future else None
             index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}

@@ -9,6 +9,7 @@ rendered by the build's workers; the main process alone writes the cache.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -26,6 +27,19 @@ CONTENT_ONLY_CSS = "@page { marks: none !important; %s }" % " ".join(
     "@%s { content: none !important; }" % box for box in _BOXES)
 # And the furniture part is the page alone: no crop marks twice.
 FURNITURE_CSS = "@page { marks: none !important; }"
+
+
+# leader( dotted | solid | space | <string> ), CSS Generated Content level 3.
+_LEADER = re.compile(r"""leader\(\s*(dotted|solid|space|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""", re.I)
+_LEADER_TEXT = {"dotted": '". "', "solid": '"_"', "space": '" "'}
+
+
+def without_leaders(css: str) -> str:
+    """`css` with each leader() replaced by one copy of its text. A contents' length
+    comes out the same (a line is broken with one copy of its leader, which then
+    fills what is left of it), at half the cost: each dot of a leader is a text box of
+    its own. For the provisional contents, whose length alone is read."""
+    return _LEADER.sub(lambda m: _LEADER_TEXT.get(m.group(1).lower(), m.group(1)), css)
 
 
 def attributed(rendered: Rendered, fiches: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -61,8 +75,10 @@ class Parts:
         self.ctx = ctx
         self.digest = FileDigests()
 
-    def get(self, job: PdfJob, done=None) -> Future:
+    def get(self, job: PdfJob, done=None, later: bool = False) -> Future:
         """The render of `job`, from the cache or the workers; `done()` is called once ready.
+        `later`: a render nothing waits for before the assembly (the page furniture),
+        which lets the renders asked for after it go first.
 
         A cached render is used only while every file it read is unchanged (its key
         holds the files its HTML names; an SVG's own images it finds only by reading);
@@ -76,7 +92,8 @@ class Parts:
             future: Future = Future()
             future.set_result(cached)
         else:
-            future = self.ctx.pool.submit(render, job)
+            pool = self.ctx.pool
+            future = pool.later(render, job) if later else pool.submit(render, job)
             if k:
                 future.add_done_callback(lambda f: _made(f) and not f.result().remote and cache.put(
                     "part", k, f.result().pdf, f.result().meta()))
