@@ -6,12 +6,13 @@ How (one big WeasyPrint document grows superlinearly in time and memory):
      depend on the fiches, not their positions), each fiche from a new page, without
      running heads or folios, in worker processes (parts.py); each fiche's page count
      comes from that render. The contents is rendered meanwhile with provisional
-     numbers: its length hardly depends on them;
+     numbers and without its leaders' dots: its length hardly depends on either;
   2. the plan (plan.py): fiche start pages from the front matter's length and the
      counts; the indexes are rendered with their real numbers, then the contents with
      the indexes' pages, while the page furniture (running heads, folios), in a few
-     chunks each starting at its real page number, is rendered beside them. Should the
-     contents' length differ from the provisional one, this step runs again;
+     chunks each starting at its real page number, is rendered in the workers' free
+     time (the assembly alone needs it). Should the contents' length differ from the
+     provisional one, this step runs again;
   3. join.py joins everything: fiche pages over their furniture, one font
      dictionary and program per face (fontmerge.py), GoTo links, outline, metadata,
      and one structure tree out of the parts' (render/tags/): every part but the
