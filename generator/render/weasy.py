@@ -78,6 +78,8 @@ class PdfJob:
     # Rendered in a child of the worker (pool.isolated), which takes its memory with it:
     # a long document (a catalogue's contents, its indexes).
     isolated: bool = False
+    # Laid out, not written: its pages and anchors alone are wanted (a provisional part).
+    layout_only: bool = False
 
 
 # --- cache keys ------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def job_key(job: PdfJob, digest) -> str | None:
 
     return key(RENDERER, _weasyprint_version(), job.base_url, job.html, job.stylesheet, sorted(files),
                list(job.anchors), str(job.fetch), job.strip_faces, repr(job.pdf_options),
-               sorted(PDF_OPTIONS.items()), job.tags, job.lang, TAGS if job.tags else None)
+               sorted(PDF_OPTIONS.items()), job.tags, job.lang, TAGS if job.tags else None, job.layout_only)
 
 
 @functools.lru_cache(maxsize=1)
@@ -306,12 +308,15 @@ def _render(job: PdfJob) -> Rendered:
         for name in page.anchors:
             if name in job.anchors and name not in found:
                 found[name] = number
+    pages = len(document.pages)
+    if job.layout_only:
+        return Rendered(b"", pages, found, warnings, [list(r) for r in sorted(fetcher.served.items())],
+                        dict(fetcher.refused))
     # Streams compressed here, in parallel: the booklet copies them as they are.
     options = {**PDF_OPTIONS, **dict(job.pdf_options)}
     if job.tags:
         options["pdf_tags"] = True
     raw = document.write_pdf(**options)
-    pages = len(document.pages)
     del document  # its boxes and their tags: the heap given back below holds them
     if job.tags or job.strip_faces or b"/Image" in raw:
         raw = _finish(raw, job)

@@ -38,18 +38,14 @@ Public:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from generator import progress
 from generator.cache import Cache, key
 from generator.context import BuildContext
 from generator.edition.indexes import collation_key
 from generator.model import Edition
-from generator.render import html as H
-from generator.render.booklet.document import BookletHtml
 from generator.render.booklet.fontmerge import cut_font, face_metrics
 from generator.render.booklet.join import (
     SECTION,
@@ -58,175 +54,24 @@ from generator.render.booklet.join import (
     Tagging,
     assemble_pdf,
 )
-from generator.render.booklet.parts import (
-    CONTENT_ONLY_CSS,
-    Parts,
-    attributed,
-    offset_css,
-    without_leaders,
-)
+from generator.render.booklet.pagination import REGION_ANCHORS, Made, lay_out
 from generator.render.booklet.plan import (
     BookletInfo,
-    Plan,
-    chunk_first_page,
-    fiche_batches,
-    furniture_chunks,
     info,
-    make_plan,
     outline,
-    page_href,
 )
 from generator.render.faces import (
     SUBSETTER,
-    edition_chars,
-    edition_subsets,
     face_sha256,
-    needed_fallback,
-    postscript_name,
 )
 from generator.render.tags import VERSION as TAGS_VERSION
 from generator.render.tags.roles import regions_from_anchors
-from generator.render.weasy import PdfJob, Rendered
+from generator.render.weasy import Rendered
 
 __all__ = ["BookletInfo", "Booklet", "render_booklet", "make_booklet", "write_booklet", "booklet_html"]
 
-# Where the front and back matter's parts change role (tags/roles.py's regions): the
-# contents' <nav id="contents"> and the colophon's <section id="colophon">.
-REGION_ANCHORS = ("contents", "colophon")
 
-
-def _faces(design) -> tuple[tuple[str, str], ...]:
-    """(PostScript name, sha256) of every face of the edition (its typefaces and the
-    fallback): how parts name them."""
-    return tuple((postscript_name(f.path), face_sha256(f.path)) for f in design.all_faces())
-
-
-@dataclass
-class _Made:
-    html: BookletHtml
-    plan: Plan
-    batches: list[list]  # the fiches of each run
-    runs: list[Rendered]  # the fiches, a few a part (plan.fiche_batches)
-    fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
-    front: Rendered
-    back: Rendered | None
-    index_pages: dict[str, int]
-    furniture: list[Rendered]
-    subsets: dict[str, bytes]  # face key -> the edition's subset, for booklet.html
-
-    def warnings(self) -> list[tuple[str, str]]:
-        """(path, message): a run's warnings are about its fiches (parts.attributed),
-        the other parts' about the layout."""
-        found = []
-        for batch, run in zip(self.batches, self.runs):
-            if run.warnings:
-                found += attributed(run, [(f.rel, str(self.html.article(f))) for f in batch])
-        layout = _layout_path(self.html.layout, self.html.edition.project.root)
-        for part in [self.front, *([self.back] if self.back else []), *self.furniture]:
-            found += [(layout, w) for w in part.warnings]
-        return list(dict.fromkeys(found))
-
-
-def _layout_path(layout, root: Path) -> str:
-    """The layout as a message names it: its folder in the project, or layouts/NAME."""
-    for d in layout.dirs:
-        if Path(d).resolve().is_relative_to(Path(root).resolve()):
-            return Path(d).resolve().relative_to(Path(root).resolve()).as_posix()
-    return f"layouts/{layout.name}"
-
-
-def _make(edition: Edition, layout, ctx: BuildContext) -> _Made:
-    b = BookletHtml(edition, layout, ctx)
-    parts = Parts(ctx)
-    stages = ctx.timings
-
-    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False,
-            css: str | None = None) -> PdfJob:
-        # Every part but the furniture is tagged and tidied in its worker (tags/part.py);
-        # the furniture is drawn under the fiche pages as an artifact (join.py).
-        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css if css is None else css, faces,
-                      strip_faces=True, tags="part" if tagged else "", isolated=isolated)
-
-    faces = _faces(layout.design)
-
-    with stages("booklet: fiches"):
-        # The contents' length, from provisional numbers (three pages a fiche: as many
-        # digits as the real ones, or more); asked for first, so that nothing waits for
-        # it once the fiches are laid out.
-        guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        # Only its length is read: untagged and without its leaders' dots, it costs less.
-        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
-                                    tagged=False, isolated=True, css=without_leaders(b.shared_css)))
-        advance = progress.task("fiches", len(edition.fiches))
-        batches = fiche_batches(edition.fiches)
-        run_futures = []
-        for batch in batches:
-            ids = tuple(H.anchor(f.id) for f in batch)
-            # Every fiche on a page of its own, whatever the layout says: the plan counts
-            # pages per fiche.
-            own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
-            run_futures.append(parts.get(job(b.part([b.article(f) for f in batch],
-                                                      CONTENT_ONLY_CSS + own_page, batch), ids),
-                                           lambda n=len(batch): advance(n)))
-        runs = [f.result() for f in run_futures]
-        fiche_at, counts = _fiche_pages(batches, runs)
-        front_pages = provisional.result().pages
-
-    with stages("booklet: front, indexes, furniture"):
-        for _ in range(6):
-            plan = make_plan(edition, counts, front_pages, b.starts_right)
-            back_future = None
-            if b.indexes:
-                anchors = tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS
-                # The indexes and the contents grow with the catalogue: laid out in a
-                # child of their worker, which takes their memory with it.
-                back_future = parts.get(job(b.part(b.index_parts(plan.pages, page_href(plan, {})),
-                                                     offset_css(plan.back_start)), anchors, isolated=True))
-            chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
-            advance = progress.task("furniture", len(chunks))
-            # Needed by the assembly only: the contents, which waits for the indexes, goes first.
-            furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
-                                                             plan.blank_before), tagged=False), advance, later=True)
-                                 for c in chunks]
-            back = back_future.result() if back_future else None
-            index_pages = {k: plan.back_start + back.anchors[f"index-{k}"] for k in b.indexes} if back else {}
-            front = parts.get(job(b.part(b.cover_and_contents(plan.pages, index_pages,
-                                                                page_href(plan, index_pages))),
-                                  REGION_ANCHORS, isolated=True)).result()
-            furniture = [f.result() for f in furniture_futures]
-            if front.pages == front_pages:
-                break
-            front_pages = front.pages
-        else:
-            raise RuntimeError("the contents' length does not settle")  # a layout bug, not bad input
-        for c, (chunk, part) in enumerate(zip(chunks, furniture)):
-            expected = sum(plan.pages[f.id][1] - plan.pages[f.id][0] + 1 + (f.id in plan.blank_before)
-                           for f in chunk)
-            if part.pages != expected:
-                raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        chars = edition_chars(edition)
-        design = layout.design
-        subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
-    return _Made(b, plan, batches, runs, fiche_at, front, back, index_pages, furniture, subsets)
-
-
-def _fiche_pages(batches: list[list], runs: list[Rendered]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
-    """Where each fiche starts in its run, and its page count, from the runs' anchors."""
-    at, counts = {}, {}
-    for r, (batch, run) in enumerate(zip(batches, runs)):
-        starts = [run.anchors.get(H.anchor(f.id)) for f in batch]
-        if None in starts:
-            raise RuntimeError("the layout's fiche template must give each fiche's <article> the id "
-                               "{{ anchor }}: the contents, the indexes and the links point at it")
-        if starts[0] != 0 or any(a >= b for a, b in zip(starts, starts[1:] + [run.pages])):
-            raise RuntimeError(f"fiches {[f.id for f in batch]} start on pages {starts} of {run.pages}")  # a bug
-        for f, first, end in zip(batch, starts, starts[1:] + [run.pages]):
-            at[f.id] = (r, first)
-            counts[f.id] = end - first
-    return at, counts
-
-
-def _sources(edition: Edition, m: _Made) -> tuple[list[bytes], list[PageSource]]:
+def _sources(edition: Edition, m: Made) -> tuple[list[bytes], list[PageSource]]:
     """The parts, in order, and where each physical page comes from."""
     parts = [m.front.pdf] + [run.pdf for run in m.runs]
     back_index = None
@@ -285,7 +130,7 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _regions(edition: Edition, m: _Made) -> list[str | None]:
+def _regions(edition: Edition, m: Made) -> list[str | None]:
     """What each booklet page belongs to, in the order of _sources: "cover", "contents",
     "fiche:ID", "index:KIND", "colophon", None for a blank page (tags/roles.py)."""
     def part(rendered: Rendered, first: str | None) -> list[str | None]:
@@ -304,7 +149,7 @@ def _regions(edition: Edition, m: _Made) -> list[str | None]:
     return labels
 
 
-def _tagging(edition: Edition, m: _Made) -> Tagging:
+def _tagging(edition: Edition, m: Made) -> Tagging:
     """How join.py tags the booklet: its regions; links described « page 12 : title »
     (what the contents and the indexes link to starts on that page); the language of a
     fiche that has its own, on its Art and on the contents line naming it."""
@@ -335,7 +180,7 @@ def render_booklet(edition: Edition, layout, ctx: BuildContext) -> BookletInfo:
 class Booklet:
     """A booklet laid out (its parts rendered, its plan made), not yet written."""
 
-    def __init__(self, edition: Edition, layout, made: _Made):
+    def __init__(self, edition: Edition, layout, made: Made):
         self.edition, self.layout, self.made = edition, layout, made
 
     def info(self) -> BookletInfo:
@@ -346,7 +191,7 @@ class Booklet:
 
 def make_booklet(edition: Edition, layout, ctx: BuildContext) -> Booklet:
     """The booklet's parts rendered and its plan made (what takes the time)."""
-    return Booklet(edition, layout, _make(edition, layout, ctx))
+    return Booklet(edition, layout, lay_out(edition, layout, ctx))
 
 
 def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None) -> None:

@@ -1,0 +1,196 @@
+"""The booklet's parts laid out, in the order that keeps the workers busy: the fiche
+runs with, beside them, the provisional contents and indexes (their lengths, from
+provisional numbers); then the plan; then the indexes and, beside them, the contents
+with the indexes' pages the provisional ones give (laid out again after them should
+the real ones differ); the page furniture in the workers' free time. What comes out,
+`Made`, is what the booklet's assembly (__init__.py) joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import progress
+from generator.context import BuildContext
+from generator.model import Edition
+from generator.render import html as H
+from generator.render.booklet.document import BookletHtml
+from generator.render.booklet.parts import (
+    CONTENT_ONLY_CSS,
+    Parts,
+    attributed,
+    offset_css,
+    without_leaders,
+)
+from generator.render.booklet.plan import (
+    Plan,
+    chunk_first_page,
+    fiche_batches,
+    furniture_chunks,
+    make_plan,
+    page_href,
+)
+from generator.render.faces import (
+    edition_chars,
+    edition_subsets,
+    face_sha256,
+    needed_fallback,
+    postscript_name,
+)
+from generator.render.weasy import PdfJob, Rendered
+
+# Where the front and back matter's parts change role (tags/roles.py's regions): the
+# contents' <nav id="contents"> and the colophon's <section id="colophon">.
+REGION_ANCHORS = ("contents", "colophon")
+
+
+def _faces(design) -> tuple[tuple[str, str], ...]:
+    """(PostScript name, sha256) of every face of the edition (its typefaces and the
+    fallback): how parts name them."""
+    return tuple((postscript_name(f.path), face_sha256(f.path)) for f in design.all_faces())
+
+
+@dataclass
+class Made:
+    html: BookletHtml
+    plan: Plan
+    batches: list[list]  # the fiches of each run
+    runs: list[Rendered]  # the fiches, a few a part (plan.fiche_batches)
+    fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
+    front: Rendered
+    back: Rendered | None
+    index_pages: dict[str, int]
+    furniture: list[Rendered]
+    subsets: dict[str, bytes]  # face key -> the edition's subset, for booklet.html
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """(path, message): a run's warnings are about its fiches (parts.attributed),
+        the other parts' about the layout."""
+        found = []
+        for batch, run in zip(self.batches, self.runs):
+            if run.warnings:
+                found += attributed(run, [(f.rel, str(self.html.article(f))) for f in batch])
+        layout = layout_path(self.html.layout, self.html.edition.project.root)
+        for part in [self.front, *([self.back] if self.back else []), *self.furniture]:
+            found += [(layout, w) for w in part.warnings]
+        return list(dict.fromkeys(found))
+
+
+def layout_path(layout, root: Path) -> str:
+    """The layout as a message names it: its folder in the project, or layouts/NAME."""
+    for d in layout.dirs:
+        if Path(d).resolve().is_relative_to(Path(root).resolve()):
+            return Path(d).resolve().relative_to(Path(root).resolve()).as_posix()
+    return f"layouts/{layout.name}"
+
+
+def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
+    b = BookletHtml(edition, layout, ctx)
+    parts = Parts(ctx)
+    stages = ctx.timings
+
+    def job(html: str, anchors: tuple[str, ...] = (), tagged: bool = True, isolated: bool = False,
+            css: str | None = None, layout_only: bool = False) -> PdfJob:
+        # Every part but the furniture is tagged and tidied in its worker (tags/part.py);
+        # the furniture is drawn under the fiche pages as an artifact (join.py).
+        return PdfJob(html, b.base_url, b.fetch, anchors, b.shared_css if css is None else css, faces,
+                      strip_faces=True, tags="part" if tagged else "", isolated=isolated, layout_only=layout_only)
+
+    # The indexes and the contents grow with the catalogue: laid out in a child of their
+    # worker, which takes their memory with it.
+    def back_job(plan, **kw) -> PdfJob:
+        return job(b.part(b.index_parts(plan.pages, page_href(plan, {})), offset_css(plan.back_start)),
+                   tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS, isolated=True, **kw)
+
+    def front_job(plan, index_pages: dict[str, int], **kw) -> PdfJob:
+        return job(b.part(b.cover_and_contents(plan.pages, index_pages, page_href(plan, index_pages))),
+                   REGION_ANCHORS, isolated=True, **kw)
+
+    faces = _faces(layout.design)
+
+    with stages("booklet: fiches"):
+        # The contents' length, from provisional numbers (three pages a fiche: as many
+        # digits as the real ones, or more); asked for first, so that nothing waits for
+        # it once the fiches are laid out. Only its length is read: laid out, not
+        # written, and without its leaders' dots, it costs a third.
+        guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
+        provisional = parts.get(front_job(guess, {}, tagged=False, css=without_leaders(b.shared_css),
+                                          layout_only=True))
+        # Where each index starts among the indexes, from the same numbers: the contents,
+        # which prints those pages, can then be laid out beside the real indexes (below).
+        speculate = bool(b.indexes) and ctx.pool.parallel
+        provisional_back = parts.get(back_job(guess, tagged=False, layout_only=True)) if speculate else None
+        advance = progress.task("fiches", len(edition.fiches))
+        batches = fiche_batches(edition.fiches)
+        run_futures = []
+        for batch in batches:
+            ids = tuple(H.anchor(f.id) for f in batch)
+            # Every fiche on a page of its own, whatever the layout says: the plan counts
+            # pages per fiche.
+            own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
+            run_futures.append(parts.get(job(b.part([b.article(f) for f in batch],
+                                                      CONTENT_ONLY_CSS + own_page, batch), ids),
+                                           lambda n=len(batch): advance(n)))
+        runs = [f.result() for f in run_futures]
+        fiche_at, counts = _fiche_pages(batches, runs)
+        front_pages = provisional.result().pages
+        offsets = index_starts(provisional_back.result(), b.indexes, 0) if provisional_back else None
+
+    with stages("booklet: front, indexes, furniture"):
+        for _ in range(6):
+            plan = make_plan(edition, counts, front_pages, b.starts_right)
+            back_future = parts.get(back_job(plan)) if b.indexes else None
+            # The contents with the indexes' pages the provisional indexes give, beside the
+            # indexes; kept when the real ones agree (they nearly always do), laid out
+            # again after them when they do not.
+            guessed = ({} if not b.indexes else
+                       None if offsets is None else {k: plan.back_start + n for k, n in offsets.items()})
+            front_future = parts.get(front_job(plan, guessed)) if guessed is not None else None
+            chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
+            advance = progress.task("furniture", len(chunks))
+            # Needed by the assembly only: the contents and the indexes go first.
+            furniture_futures = [parts.get(job(b.furniture(c, chunk_first_page(c, plan), plan.pages,
+                                                             plan.blank_before), tagged=False), advance, later=True)
+                                 for c in chunks]
+            back = back_future.result() if back_future else None
+            index_pages = index_starts(back, b.indexes, plan.back_start) if back else {}
+            if guessed != index_pages:
+                front_future = parts.get(front_job(plan, index_pages))
+            front = front_future.result()
+            furniture = [f.result() for f in furniture_futures]
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        else:
+            raise RuntimeError("the contents' length does not settle")  # a layout bug, not bad input
+        for c, (chunk, part) in enumerate(zip(chunks, furniture)):
+            expected = sum(plan.pages[f.id][1] - plan.pages[f.id][0] + 1 + (f.id in plan.blank_before)
+                           for f in chunk)
+            if part.pages != expected:
+                raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
+        chars = edition_chars(edition)
+        design = layout.design
+        subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
+    return Made(b, plan, batches, runs, fiche_at, front, back, index_pages, furniture, subsets)
+
+
+def index_starts(back: Rendered, indexes, first_page: int) -> dict[str, int]:
+    """The page each index starts on, the indexes' part starting on `first_page`."""
+    return {k: first_page + back.anchors[f"index-{k}"] for k in indexes}
+
+
+def _fiche_pages(batches: list[list], runs: list[Rendered]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """Where each fiche starts in its run, and its page count, from the runs' anchors."""
+    at, counts = {}, {}
+    for r, (batch, run) in enumerate(zip(batches, runs)):
+        starts = [run.anchors.get(H.anchor(f.id)) for f in batch]
+        if None in starts:
+            raise RuntimeError("the layout's fiche template must give each fiche's <article> the id "
+                               "{{ anchor }}: the contents, the indexes and the links point at it")
+        if starts[0] != 0 or any(a >= b for a, b in zip(starts, starts[1:] + [run.pages])):
+            raise RuntimeError(f"fiches {[f.id for f in batch]} start on pages {starts} of {run.pages}")  # a bug
+        for f, first, end in zip(batch, starts, starts[1:] + [run.pages]):
+            at[f.id] = (r, first)
+            counts[f.id] = end - first
+    return at, counts
