@@ -1,9 +1,12 @@
 """The booklet's parts laid out, in the order that keeps the workers busy: the fiche
-runs with, beside them, the provisional contents and indexes (their lengths, from
-provisional numbers); then the plan; then the indexes and, beside them, the contents
-with the indexes' pages the provisional ones give (laid out again after them should
-the real ones differ); the page furniture in the workers' free time. What comes out,
-`Made`, is what the booklet's assembly (__init__.py) joins.
+runs with, beside them, the provisional contents (its length, from provisional
+numbers); then the plan; then the indexes, and the contents with the indexes' pages;
+the page furniture in the workers' free time. What comes out, `Made`, is what the
+booklet's assembly (__init__.py) joins.
+
+(Laying the contents out beside the indexes, with the indexes' pages a provisional
+layout of them gives, was measured: on two cores that layout costs the fiche runs
+more than it saves, and two long documents at once raise the peak memory.)
 """
 
 from __future__ import annotations
@@ -99,9 +102,9 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
 
     # The indexes and the contents grow with the catalogue: laid out in a child of their
     # worker, which takes their memory with it.
-    def back_job(plan, **kw) -> PdfJob:
+    def back_job(plan) -> PdfJob:
         return job(b.part(b.index_parts(plan.pages, page_href(plan, {})), offset_css(plan.back_start)),
-                   tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS, isolated=True, **kw)
+                   tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS, isolated=True)
 
     def front_job(plan, index_pages: dict[str, int], **kw) -> PdfJob:
         return job(b.part(b.cover_and_contents(plan.pages, index_pages, page_href(plan, index_pages))),
@@ -117,10 +120,6 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
         provisional = parts.get(front_job(guess, {}, tagged=False, css=without_leaders(b.shared_css),
                                           layout_only=True))
-        # Where each index starts among the indexes, from the same numbers: the contents,
-        # which prints those pages, can then be laid out beside the real indexes (below).
-        speculate = bool(b.indexes) and ctx.pool.parallel
-        provisional_back = parts.get(back_job(guess, tagged=False, layout_only=True)) if speculate else None
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -135,18 +134,13 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         runs = [f.result() for f in run_futures]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
-        offsets = index_starts(provisional_back.result(), b.indexes, 0) if provisional_back else None
 
     with stages("booklet: front, indexes, furniture"):
         for _ in range(6):
             plan = make_plan(edition, counts, front_pages, b.starts_right)
             back_future = parts.get(back_job(plan)) if b.indexes else None
-            # The contents with the indexes' pages the provisional indexes give, beside the
-            # indexes; kept when the real ones agree (they nearly always do), laid out
-            # again after them when they do not.
-            guessed = ({} if not b.indexes else
-                       None if offsets is None else {k: plan.back_start + n for k, n in offsets.items()})
-            front_future = parts.get(front_job(plan, guessed)) if guessed is not None else None
+            # The contents prints the indexes' pages: without indexes it need not wait.
+            front_future = None if b.indexes else parts.get(front_job(plan, {}))
             chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
             # Needed by the assembly only: the contents and the indexes go first.
@@ -155,7 +149,7 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
                                  for c in chunks]
             back = back_future.result() if back_future else None
             index_pages = index_starts(back, b.indexes, plan.back_start) if back else {}
-            if guessed != index_pages:
+            if front_future is None:
                 front_future = parts.get(front_job(plan, index_pages))
             front = front_future.result()
             furniture = [f.result() for f in furniture_futures]
