@@ -16,6 +16,7 @@ from benchmarks.naive import render_single
 from generator.edition.indexes import build_indexes
 from generator.read.layouts import load_layout
 from generator.render import booklet as pdf
+from generator.verify.pdf import verify
 from tests.catalogue import load_edition, make_catalogue
 
 N = 30
@@ -342,3 +343,42 @@ def test_the_workers_lay_out_the_booklet_one_process_lays_out(tmp_path):
     books = [render(root, tmp_path / "out" / name, jobs=jobs, cache=False)[2].read_bytes()
              for name, jobs in (("one", 1), ("two", 2))]
     assert books[0] == books[1]
+
+
+def test_a_long_contents_is_laid_out_in_pieces_that_read_as_one(tmp_path, monkeypatch):
+    # Tall contents lines: a dozen fiches fill several pages of contents, which the
+    # booklet lays out in pieces; its pages read as the single document's, and its tree
+    # holds one contents with one heading and one TOC.
+    from generator.render.booklet import pagination
+
+    cuts = []
+    real = pagination.contents_pieces
+    monkeypatch.setattr(pagination, "contents_pieces", lambda *a: cuts.append(real(*a)) or cuts[-1])
+    root = _small(tmp_path, 12, {"stylesheets": ["booklet.css", "tall.css"]})
+    (root / "layouts" / "brochure" / "tall.css").write_text(".toc-fiche { margin-bottom: 150mm; }")
+    edition, info, path, warnings = render(root, tmp_path / "parts", cache=False)
+    _, single_info, single_path, _ = render(root, tmp_path / "single", single=True, cache=False)
+    assert cuts and cuts[0] and len(cuts[0]) >= 2, cuts
+    assert info.pages == single_info.pages and not warnings
+    front = min(first for first, _ in info.pages.values()) - 1
+    a = [flat(p.extract_text()) for p in pypdf.PdfReader(path).pages]
+    b = [flat(p.extract_text()) for p in pypdf.PdfReader(single_path).pages]
+    assert front >= 6 and a[:front] == b[:front]
+    for fiche in edition.fiches:
+        assert sum(flat(fiche.title) in page for page in a[:front]) == 1
+    with pikepdf.open(path) as doc:
+        def walk(e):
+            yield e
+            k = e.get("/K")
+            for c in list(k) if isinstance(k, pikepdf.Array) else [k] if k is not None else []:
+                if isinstance(c, pikepdf.Dictionary) and "/S" in c:
+                    yield from walk(c)
+        everything = list(walk(doc.Root.StructTreeRoot))[1:]
+        tocs = [e for e in everything if e.S == "/TOC"]
+        assert len(tocs) == 1
+        contents = next(e for e in everything if e.S == "/Sect" and any(t.objgen == tocs[0].objgen for t in walk(e)))
+        assert [e.S for e in walk(contents)].count("/H1") == 1
+        sections = [s for s in edition.sections if s.title and s.fiches]
+        items = [k for k in tocs[0].K if k.S == "/TOCI"]
+        assert len(items) == len(edition.fiches) + len(sections) + 3
+    assert verify(path, ua=True).problems == []

@@ -337,16 +337,17 @@ def part_html(ctx: RenderContext, template: str, **values) -> Markup:
 def contents_rows(ctx: RenderContext, pages: dict[str, tuple[int, int]], href: Callable[[str], str]) -> list[dict]:
     """The contents: one row per section heading and per fiche, with page and link.
     `href(target)`: a fiche id, "index-KIND", or "section:ID" for a section's line (it
-    goes to the section's first fiche, ID; the PDF describes it by the section's title)."""
+    goes to the section's first fiche, ID; the PDF describes it by the section's title).
+    Each row's `anchor` is an HTML id: booklet/pagination.py reads where rows fall."""
     rows = []
     for section in ctx.edition.sections:
         if section.title and len(ctx.edition.sections) > 1 or section.title and section.fiches:
             first = pages.get(section.fiches[0].id, (0, 0))[0] if section.fiches else 0
-            rows.append({"kind": "section", "title": section.title, "page": first,
+            rows.append({"kind": "section", "title": section.title, "page": first, "anchor": f"toc-{len(rows)}",
                          "href": href("section:" + section.fiches[0].id) if section.fiches else None})
         for fiche in section.fiches:
             rows.append({"kind": "fiche", "title": fiche.title, "page": pages.get(fiche.id, (0, 0))[0],
-                         "href": href(fiche.id), "fiche": fiche})
+                         "href": href(fiche.id), "fiche": fiche, "anchor": f"toc-{len(rows)}"})
     return rows
 
 

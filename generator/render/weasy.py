@@ -303,10 +303,10 @@ def _render(job: PdfJob) -> Rendered:
                                 if job.stylesheet else (None, []))
     document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=font_config)
-    found = {}
+    found, wanted = {}, set(job.anchors)
     for number, page in enumerate(document.pages):
         for name in page.anchors:
-            if name in job.anchors and name not in found:
+            if name in wanted and name not in found:
                 found[name] = number
     pages = len(document.pages)
     if job.layout_only:

@@ -73,7 +73,7 @@ __all__ = ["BookletInfo", "Booklet", "render_booklet", "make_booklet", "write_bo
 
 def _sources(edition: Edition, m: Made) -> tuple[list[bytes], list[PageSource]]:
     """The parts, in order, and where each physical page comes from."""
-    parts = [m.front.pdf] + [run.pdf for run in m.runs]
+    parts = [p.pdf for p in m.fronts] + [run.pdf for run in m.runs]
     back_index = None
     if m.back is not None:
         back_index = len(parts)
@@ -83,7 +83,7 @@ def _sources(edition: Edition, m: Made) -> tuple[list[bytes], list[PageSource]]:
     where: list[tuple[int, int]] = []  # furniture (part, page) for each fiche-area page, in order
     for c, p in enumerate(m.furniture):
         where += [(first_furniture + c, i) for i in range(p.pages)]
-    sources = [PageSource(0, i) for i in range(m.front.pages)]
+    sources = [PageSource(n, i) for n, p in enumerate(m.fronts) for i in range(p.pages)]
     k = 0
     for f in edition.fiches:
         if f.id in m.plan.blank_before:
@@ -92,7 +92,7 @@ def _sources(edition: Edition, m: Made) -> tuple[list[bytes], list[PageSource]]:
         run, first = m.fiche_at[f.id]
         first_page, last_page = m.plan.pages[f.id]
         for i in range(last_page - first_page + 1):
-            sources.append(PageSource(1 + run, first + i, where[k]))
+            sources.append(PageSource(len(m.fronts) + run, first + i, where[k]))
             k += 1
     if m.back is not None:
         sources += [PageSource(back_index, i) for i in range(m.back.pages)]
@@ -138,7 +138,7 @@ def _regions(edition: Edition, m: Made) -> list[str | None]:
               if a in REGION_ANCHORS or a.startswith("index-")}
         return regions_from_anchors(rendered.pages, at, first)
 
-    labels = part(m.front, "cover")
+    labels = [label for n, p in enumerate(m.fronts) for label in part(p, "contents" if n else "cover")]
     for f in edition.fiches:
         if f.id in m.plan.blank_before:
             labels.append(None)
@@ -185,8 +185,9 @@ class Booklet:
 
     def info(self) -> BookletInfo:
         m = self.made
-        contents = m.front.anchors.get("contents", 1) + 1
-        return info(self.edition, m.plan, m.front.pages, m.back.pages if m.back else 0, m.index_pages, contents)
+        contents = m.fronts[0].anchors.get("contents", 1) + 1
+        return info(self.edition, m.plan, sum(p.pages for p in m.fronts), m.back.pages if m.back else 0,
+                    m.index_pages, contents)
 
 
 def make_booklet(edition: Edition, layout, ctx: BuildContext) -> Booklet:

@@ -76,12 +76,16 @@ class BookletHtml:
         themes = None if fiches is None else {t for f in fiches for t in f.themes}
         return H.document_html(self.ctx, parts, css=extra_css, themes=themes)
 
-    def cover_and_contents(self, pages, index_pages, href) -> list[Markup]:
-        rows = H.contents_rows(self.ctx, pages, href)
+    def cover_and_contents(self, pages, index_pages, href, rows: slice = slice(None)) -> list[Markup]:
+        """The cover and the contents; `rows`, a slice of the contents' rows, makes a
+        piece of it (pagination.py): the first piece has the cover and the heading,
+        the last the indexes' lines."""
+        every = H.contents_rows(self.ctx, pages, href)
+        start, stop, _ = rows.indices(len(every))
         idx = [{"title": ix.title, "page": index_pages.get(kind, 0), "href": href(f"index-{kind}")}
-               for kind, ix in self.indexes.items()]
-        return [H.part_html(self.ctx, "cover.html"),
-                H.part_html(self.ctx, "contents.html", rows=rows, indexes=idx)]
+               for kind, ix in self.indexes.items()] if stop == len(every) else []
+        contents = H.part_html(self.ctx, "contents.html", rows=every[start:stop], indexes=idx, continued=start > 0)
+        return [H.part_html(self.ctx, "cover.html"), contents] if start == 0 else [contents]
 
     def index_parts(self, pages, href) -> list[Markup]:
         if not self.indexes:

@@ -4,6 +4,12 @@ numbers); then the plan; then the indexes, and the contents with the indexes' pa
 the page furniture in the workers' free time. What comes out, `Made`, is what the
 booklet's assembly (__init__.py) joins.
 
+A long contents is laid out in pieces, in parallel, each a few pages: cut where the
+provisional layout starts a page (the real numbers do not move a line: the titles keep
+clear of the numbers' column), each piece checked to fill just the pages it had there,
+or the contents laid out whole. The pieces' size does not depend on the number of
+workers: the booklet comes out the same on any machine.
+
 (Laying the contents out beside the indexes, with the indexes' pages a provisional
 layout of them gives, was measured: on two cores that layout costs the fiche runs
 more than it saves, and two long documents at once raise the peak memory.)
@@ -46,6 +52,8 @@ from generator.render.weasy import PdfJob, Rendered
 # Where the front and back matter's parts change role (tags/roles.py's regions): the
 # contents' <nav id="contents"> and the colophon's <section id="colophon">.
 REGION_ANCHORS = ("contents", "colophon")
+# A contents of fewer than twice this many pages is laid out whole.
+PIECE_PAGES = 3
 
 
 def _faces(design) -> tuple[tuple[str, str], ...]:
@@ -61,7 +69,7 @@ class Made:
     batches: list[list]  # the fiches of each run
     runs: list[Rendered]  # the fiches, a few a part (plan.fiche_batches)
     fiche_at: dict[str, tuple[int, int]]  # fiche id -> (its run, its first page in the run)
-    front: Rendered
+    fronts: list[Rendered]  # the cover and the contents, whole or in pieces
     back: Rendered | None
     index_pages: dict[str, int]
     furniture: list[Rendered]
@@ -75,7 +83,7 @@ class Made:
             if run.warnings:
                 found += attributed(run, [(f.rel, str(self.html.article(f))) for f in batch])
         layout = layout_path(self.html.layout, self.html.edition.project.root)
-        for part in [self.front, *([self.back] if self.back else []), *self.furniture]:
+        for part in [*self.fronts, *([self.back] if self.back else []), *self.furniture]:
             found += [(layout, w) for w in part.warnings]
         return list(dict.fromkeys(found))
 
@@ -106,9 +114,19 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         return job(b.part(b.index_parts(plan.pages, page_href(plan, {})), offset_css(plan.back_start)),
                    tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS, isolated=True)
 
-    def front_job(plan, index_pages: dict[str, int], **kw) -> PdfJob:
+    def front_job(plan, index_pages: dict[str, int]) -> PdfJob:
         return job(b.part(b.cover_and_contents(plan.pages, index_pages, page_href(plan, index_pages))),
-                   REGION_ANCHORS, isolated=True, **kw)
+                   REGION_ANCHORS, isolated=True)
+
+    def front_jobs(plan, index_pages: dict[str, int], pieces) -> list[PdfJob]:
+        """The cover and the contents: whole, or in `pieces` (first row, end row, first
+        page) when the provisional layout gave them."""
+        if not pieces:
+            return [front_job(plan, index_pages)]
+        href = page_href(plan, index_pages)
+        return [job(b.part(b.cover_and_contents(plan.pages, index_pages, href, slice(start, end)),
+                           offset_css(1 + first) if first else ""), REGION_ANCHORS if not first else ())
+                for start, end, first in pieces]
 
     faces = _faces(layout.design)
 
@@ -118,8 +136,10 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         # it once the fiches are laid out. Only its length is read: laid out, not
         # written, and without its leaders' dots, it costs a third.
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
-        provisional = parts.get(front_job(guess, {}, tagged=False, css=without_leaders(b.shared_css),
-                                          layout_only=True))
+        rows = len(H.contents_rows(b.ctx, guess.pages, page_href(guess, {})))
+        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
+                                    REGION_ANCHORS + tuple(f"toc-{i}" for i in range(rows)), tagged=False,
+                                    isolated=True, css=without_leaders(b.shared_css), layout_only=True))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -134,13 +154,14 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         runs = [f.result() for f in run_futures]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
+        pieces = contents_pieces(provisional.result(), rows)
 
     with stages("booklet: front, indexes, furniture"):
         for _ in range(6):
             plan = make_plan(edition, counts, front_pages, b.starts_right)
             back_future = parts.get(back_job(plan)) if b.indexes else None
             # The contents prints the indexes' pages: without indexes it need not wait.
-            front_future = None if b.indexes else parts.get(front_job(plan, {}))
+            front_futures = None if b.indexes else [parts.get(j) for j in front_jobs(plan, {}, pieces)]
             chunks = furniture_chunks(edition, plan, ctx.pool.jobs)
             advance = progress.task("furniture", len(chunks))
             # Needed by the assembly only: the contents and the indexes go first.
@@ -149,13 +170,16 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
                                  for c in chunks]
             back = back_future.result() if back_future else None
             index_pages = index_starts(back, b.indexes, plan.back_start) if back else {}
-            if front_future is None:
-                front_future = parts.get(front_job(plan, index_pages))
-            front = front_future.result()
+            if front_futures is None:
+                front_futures = [parts.get(j) for j in front_jobs(plan, index_pages, pieces)]
+            fronts = [f.result() for f in front_futures]
+            if pieces and [r.pages for r in fronts] != piece_pages(pieces, front_pages):
+                fronts = [parts.get(front_job(plan, index_pages)).result()]  # the cut moved a line
+            pieces = None  # a contents whose length changed is laid out whole
             furniture = [f.result() for f in furniture_futures]
-            if front.pages == front_pages:
+            if sum(r.pages for r in fronts) == front_pages:
                 break
-            front_pages = front.pages
+            front_pages = sum(r.pages for r in fronts)
         else:
             raise RuntimeError("the contents' length does not settle")  # a layout bug, not bad input
         for c, (chunk, part) in enumerate(zip(chunks, furniture)):
@@ -166,7 +190,37 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         chars = edition_chars(edition)
         design = layout.design
         subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
-    return Made(b, plan, batches, runs, fiche_at, front, back, index_pages, furniture, subsets)
+    return Made(b, plan, batches, runs, fiche_at, fronts, back, index_pages, furniture, subsets)
+
+
+def contents_pieces(provisional: Rendered, rows: int) -> list[tuple[int, int, int]] | None:
+    """Where to cut the contents, from its provisional layout (the cover and the
+    contents, which ends the part; its rows' anchors toc-0, toc-1...): (first row, end
+    row, first page of the part) of each piece; None to lay it out whole (short, or a
+    template whose rows have no ids)."""
+    at = [provisional.anchors.get(f"toc-{i}") for i in range(rows)]
+    if not rows or None in at:
+        return None
+    first, end = at[0], provisional.pages
+    count = (end - first) // PIECE_PAGES
+    if count < 2:
+        return None
+    cuts = []  # (row, page): the first row of each piece after the first, on the page it starts
+    for k in range(1, count):
+        page = first + round(k * (end - first) / count)
+        row = next((i for i, p in enumerate(at) if p >= page), None)
+        if row is not None and at[row] == page and (not cuts or row > cuts[-1][0]):
+            cuts.append((row, page))
+    if not cuts:
+        return None
+    starts = [(0, 0)] + cuts
+    return [(row, nxt[0] if nxt else rows, page) for (row, page), nxt in zip(starts, cuts + [None])]
+
+
+def piece_pages(pieces: list[tuple[int, int, int]], total: int) -> list[int]:
+    """The pages each piece filled in the provisional layout, of `total`."""
+    firsts = [page for _, _, page in pieces] + [total]
+    return [b - a for a, b in zip(firsts, firsts[1:])]
 
 
 def index_starts(back: Rendered, indexes, first_page: int) -> dict[str, int]:
