@@ -214,7 +214,7 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str =
         "stages": {s: {"s": median([r["stages"][s]["seconds"] for r in full if s in r["stages"]]),
                        "peak_mib": median([r["stages"][s]["peak_mib"] for r in full if s in r["stages"]])}
                    for s in stages},
-        "all": {"full": full, "untagged": untagged, "archive": archived},
+        "all": {"full": full, "untagged": untagged, "archive": archived, "nochange": nochange, "edit": edit},
     }
     row["full_cpu_s"] = median([r.get("cpu", float("nan")) for r in full])
     for name, results in (("untagged", untagged), ("archive", archived)):
