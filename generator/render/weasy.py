@@ -31,7 +31,7 @@ from generator.context import FetchRules
 
 # What a render's PDF is written with unless its job says otherwise; part of every key.
 PDF_OPTIONS = {"pdf_identifier": b"recueil-part"}
-RENDERER = "weasy 8"  # bump when a render's bytes, or what its entry holds, would change for the same job
+RENDERER = "weasy 9"  # bump when a render's bytes, or what its entry holds, would change for the same job
 
 
 @dataclass
@@ -316,9 +316,12 @@ def _render(job: PdfJob) -> Rendered:
     options = {**PDF_OPTIONS, **dict(job.pdf_options)}
     if job.tags:
         options["pdf_tags"] = True
+    finished = bool(job.tags or job.strip_faces)
+    if finished:  # compressed once, by pikepdf's save in _finish, and not first by WeasyPrint:
+        options["uncompressed_pdf"] = True  # _finish reads and rewrites most content streams
     raw = document.write_pdf(**options)
     del document  # its boxes and their tags: the heap given back below holds them
-    if job.tags or job.strip_faces or b"/Image" in raw:
+    if finished or b"/Image" in raw:
         raw = _finish(raw, job)
     # No malloc_trim here: the next render would fault in again, page by page, what it
     # gave back (some 6 % more time a render, measured); the long documents, whose
@@ -357,9 +360,10 @@ def _finish(raw: bytes, job: PdfJob) -> bytes:
             strip_fonts_in(pdf, dict(job.faces), fonts)
         out = io.BytesIO()
         if job.tags == "document":  # a file users get: compact, and PDF 1.7 as PDF/UA-1 is
-            pdf.save(out, deterministic_id=True, min_version=PDF_VERSION,
+            pdf.save(out, deterministic_id=True, min_version=PDF_VERSION, compress_streams=True,
                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
         else:  # a part: its streams are copied into the booklet, objects one by one
-            pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+            pdf.save(out, deterministic_id=True, compress_streams=True,
+                     object_stream_mode=pikepdf.ObjectStreamMode.disable)
     # A document's tree is written after it (tags/append.py), as the booklet's is.
     return out.getvalue() if pending is None else pending.append(out.getvalue())
