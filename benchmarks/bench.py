@@ -13,6 +13,8 @@ fresh process, the runs of the variants interleaved (the machine drifts):
   - with `--archive`: the same full build with --archive (PDF/A-3a + PDF/UA-1);
   - a no-change rebuild, and a rebuild after a one-word edit of one fiche;
   - the naive baseline: WeasyPrint rendering the same booklet.html as one document;
+    with `--naive-tagged`, also tagged (PDF/UA-1, as WeasyPrint tags one document): the
+    single-document render of what the booklet now is;
   - the Word files alone (`--format docx`, no cache): the DOCX time per fiche.
 Peak memory is the proportional set size (PSS, /proc/PID/smaps_rollup) summed over the
 whole process tree (workers included), sampled every 50 ms: forked workers share pages
@@ -136,12 +138,12 @@ def child_build(project: str, out: str, formats: str, cache: bool, archive: bool
                       "stages": results}))
 
 
-def child_naive(html: str, pdf: str) -> None:
+def child_naive(html: str, pdf: str, tagged: str = "") -> None:
     from weasyprint import HTML
 
     sampler = Sampler(os.getpid())
     start = time.perf_counter()
-    HTML(filename=html).write_pdf(pdf)
+    HTML(filename=html).write_pdf(pdf, **({"pdf_variant": "pdf/ua-1"} if tagged else {}))
     wall = time.perf_counter() - start
     print(json.dumps({"wall": wall, "peak_mib": sampler.stop() / 2**20}))
 
@@ -171,7 +173,7 @@ def export(rev: str, work: Path) -> Path:
 
 
 def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str = "standard",
-          baseline: Path | None = None, archive: bool = False) -> dict:
+          baseline: Path | None = None, archive: bool = False, naive_tagged: bool = False) -> dict:
     from tests.catalogue import make_catalogue
 
     project = work / f"catalogue-{shape}-{n}"
@@ -180,7 +182,7 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str =
     make_catalogue(project, n, shape=shape)
     out = project / "output"
     full, nochange, edit, baseline_runs, docx_only = [], [], [], [], []
-    untagged, archived = [], []
+    untagged, archived, tagged_naive = [], [], []
     victim = sorted((project / "fiches").rglob("*.md"))[n // 2]
     original = victim.read_text(encoding="utf-8")
     for i in range(runs):
@@ -198,6 +200,8 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str =
         victim.write_text(original, encoding="utf-8")
         if naive and "pdf" in formats:
             baseline_runs.append(run_child("naive", str(out / "booklet.html"), str(work / "naive.pdf")))
+            if naive_tagged:
+                tagged_naive.append(run_child("naive", str(out / "booklet.html"), str(work / "naive-ua.pdf"), "1"))
         if "docx" in formats:  # Word files alone, from scratch: the DOCX target is per fiche, wall
             shutil.rmtree(work / "docx-only", ignore_errors=True)
             docx_only.append(run_child("build", str(project), str(work / "docx-only"), "docx", "0"))
@@ -231,6 +235,9 @@ def bench(n: int, runs: int, formats: str, naive: bool, work: Path, shape: str =
         row["naive_s"] = median([r["wall"] for r in baseline_runs])
         row["naive_peak_mib"] = median([r["peak_mib"] for r in baseline_runs])
         row["naive_size"] = (work / "naive.pdf").stat().st_size
+    if tagged_naive:
+        row["naive_tagged_s"] = median([r["wall"] for r in tagged_naive])
+        row["naive_tagged_peak_mib"] = median([r["peak_mib"] for r in tagged_naive])
     row["booklet_size"] = (out / "booklet.pdf").stat().st_size if (out / "booklet.pdf").exists() else None
     if docx_only:
         row["docx_ms_per_fiche"] = 1000 * median([r["wall"] for r in docx_only]) / n
@@ -263,6 +270,13 @@ def report(rows: list[dict]) -> str:
                 f"| {r['full_peak_mib']:.0f} MiB | {up:.0f} MiB "
                 f"| {r['full_peak_mib'] / up:.2f}× | {size:.2f}× | {ab:.1f} s | {ab / r['booklet_s']:.2f}× "
                 f"| {ap:.0f} MiB |")
+    if any("naive_tagged_s" in r for r in rows):
+        lines += ["", "| shape | fiches | runs | naive render, tagged (PDF/UA-1) | its peak "
+                  "| naive tagged / booklet time | booklet peak / its peak |", "|---|---|---|---|---|---|---|"]
+        for r in rows:
+            t, p = r.get("naive_tagged_s", nan), r.get("naive_tagged_peak_mib", nan)
+            lines.append(f"| {r['shape']} | {r['fiches']} | {r['runs']} | {t:.1f} s | {p:.0f} MiB "
+                         f"| {t / r['booklet_s']:.2f}× | {100 * r['full_peak_mib'] / p:.0f} % |")
     lines += ["", "Per stage (full build, median): seconds / peak MiB"]
     for r in rows:
         parts = ", ".join(f"{k} {v['s']:.2f} s / {v['peak_mib']:.0f} MiB" for k, v in r["stages"].items())
@@ -291,6 +305,8 @@ def main() -> None:
     parser.add_argument("--compare", metavar="REV", help="also build with the code of git revision REV")
     parser.add_argument("--archive", action="store_true", help="also build with --archive")
     parser.add_argument("--no-naive", action="store_true", help="skip the single-document baseline")
+    parser.add_argument("--naive-tagged", action="store_true",
+                        help="also render the single document tagged (PDF/UA-1)")
     parser.add_argument("--work", type=Path, help="where to write catalogues (default: a temp folder)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
@@ -300,7 +316,8 @@ def main() -> None:
     for shape in args.shape:
         for n in args.sizes:
             runs = args.runs_over[1] if args.runs_over and n >= args.runs_over[0] else args.runs
-            rows.append(bench(n, runs, args.formats, not args.no_naive, work, shape, baseline, args.archive))
+            rows.append(bench(n, runs, args.formats, not args.no_naive, work, shape, baseline, args.archive,
+                              args.naive_tagged))
             print(json.dumps({k: v for k, v in rows[-1].items() if k != "all"}), file=sys.stderr)
             if args.json:  # as it goes: a long benchmark keeps what it measured
                 args.json.write_text(json.dumps(rows, indent=2) + "\n")
