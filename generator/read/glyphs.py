@@ -142,12 +142,15 @@ def check_glyphs(project: Project, design, report: Report) -> None:
             for cp in cmap_of(face.path):
                 fallback.setdefault(cp, face.family)
     typefaces = ", ".join(dict.fromkeys(f.family for f in own_faces))
+    own_chars = frozenset(map(chr, own))
     for fiche in project.fiches:
         seen: set[int] = set()
         drawn: dict[str, list] = {}  # fallback family -> [first line, characters]
         boxes: dict[str, list] = {}  # script -> [package, first line, characters]
         for text, line in fiche_texts(fiche):
-            for ch in text or "":
+            if not text or own_chars.issuperset(text):  # most texts: every character in the typefaces
+                continue
+            for ch in text:
                 cp = ord(ch)
                 if cp in seen or cp in own or _ignored(ch):
                     continue
