@@ -345,20 +345,37 @@ def test_the_workers_lay_out_the_booklet_one_process_lays_out(tmp_path):
     assert books[0] == books[1]
 
 
-def test_a_long_contents_is_laid_out_in_pieces_that_read_as_one(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pieces_fit", [True, False])
+def test_a_long_contents_is_laid_out_in_pieces_that_read_as_one(tmp_path, monkeypatch, pieces_fit):
     # Tall contents lines: a dozen fiches fill several pages of contents, which the
     # booklet lays out in pieces; its pages read as the single document's, and its tree
-    # holds one contents with one heading and one TOC.
+    # holds one contents with one heading and one TOC. When a piece does not fill the
+    # pages the provisional layout gave it, the contents is laid out whole instead.
     from generator.render.booklet import pagination
 
     cuts = []
     real = pagination.contents_pieces
     monkeypatch.setattr(pagination, "contents_pieces", lambda *a: cuts.append(real(*a)) or cuts[-1])
+    if not pieces_fit:
+        expected = pagination.piece_pages
+        monkeypatch.setattr(pagination, "piece_pages", lambda *a: [n + 1 for n in expected(*a)])
+    asked = []
+
+    class Parts(pagination.Parts):
+        def get(self, job, *args, **kwargs):
+            asked.append(job)
+            return super().get(job, *args, **kwargs)
+
+    monkeypatch.setattr(pagination, "Parts", Parts)
     root = _small(tmp_path, 12, {"stylesheets": ["booklet.css", "tall.css"]})
     (root / "layouts" / "brochure" / "tall.css").write_text(".toc-fiche { margin-bottom: 150mm; }")
     edition, info, path, warnings = render(root, tmp_path / "parts", cache=False)
     _, single_info, single_path, _ = render(root, tmp_path / "single", single=True, cache=False)
     assert cuts and cuts[0] and len(cuts[0]) >= 2, cuts
+    last_piece = f'id="toc-{cuts[0][-1][0]}"'  # its first row
+    laid_out = [j.html for j in asked if 'class="contents' in j.html and not j.layout_only]
+    whole = [html for html in laid_out if "contents-title" in html and last_piece in html]
+    assert bool(whole) != pieces_fit  # laid out whole only when a piece does not fit
     assert info.pages == single_info.pages and not warnings
     front = min(first for first, _ in info.pages.values()) - 1
     a = [flat(p.extract_text()) for p in pypdf.PdfReader(path).pages]
