@@ -26,6 +26,7 @@ from generator.context import (
 )
 from generator.diagnostics import InputError, Report
 from generator.i18n import _, n_
+from generator.memory import long_lived
 from generator.pool import Pool, held_signals
 
 __all__ = ["BuildOptions", "FORMATS", "build", "run"]
@@ -177,14 +178,15 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
                            layouts=used)
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
-        for name, start in RENDERERS.items():
-            if name not in options.formats:
-                continue
-            if name == "pdf" and options.archive:
-                _finish([w for w in waiting if w[0] != "web"], done, timings)
-                waiting = [w for w in waiting if w[0] == "web"]
-            waiting.append((name, start(edition, used, ctx)))
-        _finish(waiting, done, timings)
+        with long_lived():  # the project and the edition, while the renderers allocate
+            for name, start in RENDERERS.items():
+                if name not in options.formats:
+                    continue
+                if name == "pdf" and options.archive:
+                    _finish([w for w in waiting if w[0] != "web"], done, timings)
+                    waiting = [w for w in waiting if w[0] == "web"]
+                waiting.append((name, start(edition, used, ctx)))
+            _finish(waiting, done, timings)
         # A build of fewer formats leaves the others' files as they are, and lists them.
         done.files += stage.keep_previous(lambda rel: format_of(rel) not in options.formats)
         if done.pages is None and "pdf" not in options.formats:

@@ -271,6 +271,11 @@ class _Trickle:
 _in_worker = False  # a worker runs its own work itself: no pool inside a pool
 
 
+def in_worker() -> bool:
+    """Whether this process is one of a build's workers (which ends with the build)."""
+    return _in_worker
+
+
 def _start_worker(read_end: int, lifeline: int) -> None:
     global _in_worker
     _in_worker = True

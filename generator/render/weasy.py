@@ -169,7 +169,24 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
         if len(_stylesheets) > 8:
             _stylesheets.clear()
         _stylesheets[k] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
+        global _unsettled
+        _unsettled = True
     return _font_config, [_stylesheets[k]]
+
+
+# A stylesheet was parsed: once the render that uses it first is done, what it leaves
+# (the stylesheet, WeasyPrint's caches of fonts and text) lasts as long as the worker.
+_unsettled = False
+
+
+def _settle() -> None:
+    """A worker's lasting objects (WeasyPrint, its fonts, the stylesheets and caches) out
+    of the garbage collector's passes, which each layout sets off (memory.py)."""
+    from generator.memory import settle
+    from generator.pool import in_worker
+
+    if in_worker():
+        settle()
 
 
 def drawing_holders(pdf):
@@ -279,6 +296,7 @@ def warm_up() -> None:
 
     if _font_config is None:
         _font_config = FontConfiguration()
+    _settle()
 
 
 def render(job: PdfJob) -> Rendered:
@@ -326,6 +344,10 @@ def _render(job: PdfJob) -> Rendered:
     # No malloc_trim here: the next render would fault in again, page by page, what it
     # gave back (some 6 % more time a render, measured); the long documents, whose
     # memory is worth giving back, are laid out in a child of the worker (isolated).
+    global _unsettled
+    if _unsettled:
+        _unsettled = False
+        _settle()
     return Rendered(raw, pages, found, warnings, [list(r) for r in sorted(fetcher.served.items())],
                     dict(fetcher.refused))
 
