@@ -175,7 +175,8 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
 
 
 # A stylesheet was parsed: once the render that uses it first is done, what it leaves
-# (the stylesheet, WeasyPrint's caches of fonts and text) lasts as long as the worker.
+# (the stylesheet, WeasyPrint's caches of fonts and text) lasts as long as the worker;
+# the next render settles it.
 _unsettled = False
 
 
@@ -315,6 +316,11 @@ def _render(job: PdfJob) -> Rendered:
 
     from generator.render.fetcher import fetcher_for
 
+    global _unsettled
+    if _unsettled:  # at the next render, not at the end of the first: an edit's one render waits for nothing
+        _unsettled = False
+        _settle()
+
     warnings: list[str] = []
     fetcher = fetcher_for(job.fetch, warnings.append)
     font_config, stylesheets = (_shared_stylesheet(job.stylesheet, job.base_url, fetcher)
@@ -344,10 +350,6 @@ def _render(job: PdfJob) -> Rendered:
     # No malloc_trim here: the next render would fault in again, page by page, what it
     # gave back (some 6 % more time a render, measured); the long documents, whose
     # memory is worth giving back, are laid out in a child of the worker (isolated).
-    global _unsettled
-    if _unsettled:
-        _unsettled = False
-        _settle()
     return Rendered(raw, pages, found, warnings, [list(r) for r in sorted(fetcher.served.items())],
                     dict(fetcher.refused))
 
