@@ -41,8 +41,8 @@ def release() -> None:
 
 def settle() -> None:
     """Leave what this process holds now out of the collector's passes for good, once
-    what is garbage already is collected: a worker, once WeasyPrint is loaded and
-    after parsing a stylesheet it keeps."""
+    what is garbage already is collected: a worker, once WeasyPrint is loaded, and once
+    its first render with a stylesheet has filled WeasyPrint's caches."""
     gc.collect()
     gc.freeze()
 

@@ -158,7 +158,7 @@ _stylesheets: dict[str, object] = {}
 
 
 def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
-    global _font_config
+    global _font_config, _unsettled
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -169,7 +169,6 @@ def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
         if len(_stylesheets) > 8:
             _stylesheets.clear()
         _stylesheets[k] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config)
-        global _unsettled
         _unsettled = True
     return _font_config, [_stylesheets[k]]
 
