@@ -9,10 +9,10 @@ How (one big WeasyPrint document grows superlinearly in time and memory):
      numbers and without its leaders' dots: its length hardly depends on either;
   2. the plan (plan.py): fiche start pages from the front matter's length and the
      counts; the indexes are rendered with their real numbers, then the contents with
-     the indexes' pages (a long one in pieces, side by side: pagination.py), while the page furniture (running heads, folios), in a few
-     chunks each starting at its real page number, is rendered in the workers' free
-     time (the assembly alone needs it). Should the contents' length differ from the
-     provisional one, this step runs again;
+     the indexes' pages (a long one in pieces, side by side: pagination.py), while the
+     page furniture (running heads, folios), in a few chunks each starting at its real
+     page number, is rendered in the workers' free time (the assembly alone needs it).
+     Should the contents' length differ from the provisional one, this step runs again;
   3. join.py joins everything: fiche pages over their furniture, one font
      dictionary and program per face (fontmerge.py), GoTo links, outline, metadata,
      and one structure tree out of the parts' (render/tags/): every part but the

@@ -114,19 +114,20 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         return job(b.part(b.index_parts(plan.pages, page_href(plan, {})), offset_css(plan.back_start)),
                    tuple(f"index-{k}" for k in b.indexes) + REGION_ANCHORS, isolated=True)
 
-    def front_job(plan, index_pages: dict[str, int]) -> PdfJob:
-        return job(b.part(b.cover_and_contents(plan.pages, index_pages, page_href(plan, index_pages))),
-                   REGION_ANCHORS, isolated=True)
+    def front_job(plan, index_pages: dict[str, int], rows: slice = slice(None), first: int = 0,
+                  anchors: tuple[str, ...] = (), **kw) -> PdfJob:
+        """The cover and the contents, or the piece of them that holds the contents'
+        `rows` from page `first` (0-based) of the front matter on."""
+        html = b.part(b.cover_and_contents(plan.pages, index_pages, page_href(plan, index_pages), rows),
+                      offset_css(1 + first) if first else "")
+        return job(html, (() if first else REGION_ANCHORS) + anchors, **kw)
 
     def front_jobs(plan, index_pages: dict[str, int], pieces) -> list[PdfJob]:
-        """The cover and the contents: whole, or in `pieces` (first row, end row, first
-        page) when the provisional layout gave them."""
+        """The cover and the contents: whole (a long document, isolated), or in `pieces`
+        (first row, end row, first page) when the provisional layout gave them."""
         if not pieces:
-            return [front_job(plan, index_pages)]
-        href = page_href(plan, index_pages)
-        return [job(b.part(b.cover_and_contents(plan.pages, index_pages, href, slice(start, end)),
-                           offset_css(1 + first) if first else ""), REGION_ANCHORS if not first else ())
-                for start, end, first in pieces]
+            return [front_job(plan, index_pages, isolated=True)]
+        return [front_job(plan, index_pages, slice(start, end), first) for start, end, first in pieces]
 
     faces = _faces(layout.design)
 
@@ -137,9 +138,8 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         # written, and without its leaders' dots, it costs a third.
         guess = make_plan(edition, {f.id: 3 for f in edition.fiches}, 2, b.starts_right)
         rows = len(H.contents_rows(b.ctx, guess.pages, page_href(guess, {})))
-        provisional = parts.get(job(b.part(b.cover_and_contents(guess.pages, {}, page_href(guess, {}))),
-                                    REGION_ANCHORS + tuple(f"toc-{i}" for i in range(rows)), tagged=False,
-                                    isolated=True, css=without_leaders(b.shared_css), layout_only=True))
+        provisional = parts.get(front_job(guess, {}, anchors=tuple(f"toc-{i}" for i in range(rows)), tagged=False,
+                                          isolated=True, css=without_leaders(b.shared_css), layout_only=True))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
         run_futures = []
@@ -174,7 +174,7 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
                 front_futures = [parts.get(j) for j in front_jobs(plan, index_pages, pieces)]
             fronts = [f.result() for f in front_futures]
             if pieces and [r.pages for r in fronts] != piece_pages(pieces, front_pages):
-                fronts = [parts.get(front_job(plan, index_pages)).result()]  # the cut moved a line
+                fronts = [parts.get(j).result() for j in front_jobs(plan, index_pages, None)]  # the cut moved a line
             pieces = None  # a contents whose length changed is laid out whole
             furniture = [f.result() for f in furniture_futures]
             if sum(r.pages for r in fronts) == front_pages:
