@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 import pyuca
 
 from generator.model import Edition
 
-_COLLATOR = pyuca.Collator()
+
+@cache
+def _collator() -> pyuca.Collator:
+    """The DUCET table, read when first needed: a worker imports this module with the
+    booklet's (it lays parts out) and never sorts."""
+    return pyuca.Collator()
+
 
 KINDS = ("partners", "themes", "territories")
 
@@ -42,11 +49,12 @@ def sort_key(text: str) -> tuple:
     character (its trie's find_prefix returns `key[n:]`): quadratic, 12 s for an 80 kB
     label. This is its algorithm over one list and an index."""
     elements = _collation_elements([ord(c) for c in unicodedata.normalize("NFD", text)])
-    return _COLLATOR.sort_key_from_collation_elements(elements)
+    return _collator().sort_key_from_collation_elements(elements)
 
 
 def _collation_elements(cps: list[int]) -> list:
-    table = _COLLATOR.table
+    collator = _collator()
+    table = collator.table
     root = table.root
     n = len(cps)
     gone = bytearray(n)  # non-starters already taken into a contraction
@@ -95,7 +103,7 @@ def _collation_elements(cps: list[int]) -> list:
         if used:
             i = used[-1] + 1
         elif not value:
-            value = _COLLATOR.implicit_weight(cps[i])
+            value = collator.implicit_weight(cps[i])
             i += 1
         out.extend(value)
 
