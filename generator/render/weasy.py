@@ -287,12 +287,14 @@ def _rename_drawn(pdf, holder, renamed: dict[str, str]) -> None:
 
 
 def warm_up() -> None:
-    """What a worker does first, while the project is being read: WeasyPrint imported,
-    its font configuration made."""
+    """What a worker does first, while the project is being read: WeasyPrint and what
+    finishes a part imported, its font configuration made."""
     global _font_config
     from weasyprint.text.fonts import FontConfiguration
 
+    import generator.render.booklet.fontmerge  # noqa: F401
     import generator.render.faces  # noqa: F401  (quietens fontTools about Lato's dates)
+    import generator.render.tags.part  # noqa: F401
 
     if _font_config is None:
         _font_config = FontConfiguration()
