@@ -175,7 +175,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             fetch = dataclasses.replace(fetch, deadline=time.monotonic() + fetch.remote_timeout,
                                         budget_file=str(stage.root / ".remote-bytes"))
         ctx = BuildContext(options, build_epoch(proj.publication.date), stage, cache, pool, fetch, report, timings,
-                           layouts=used)
+                           layouts=used, fresh=uptodate.changed_since(out, edition.fiches))
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
         with long_lived():  # the project and the edition, while the renderers allocate

@@ -167,6 +167,10 @@ class BuildContext:
     timings: Timings = field(default_factory=Timings)
     booklet: object | None = None  # the booklet's BookletInfo once made: its pages, for the web edition
     layouts: dict = field(default_factory=dict)  # the layouts the build uses, by role (see build.RENDERERS)
+    # Ids of the fiches whose file changed since the last build in OUT: their parts are
+    # laid out first (the others are likely cached), so an edit's rebuild waits less.
+    # Only an order: what is laid out again is what the cache lacks.
+    fresh: frozenset = frozenset()
     _warned: set = field(default_factory=set, repr=False)
     # Every file the build's renders read (real path -> sha256), remote URLs with None:
     # the up-to-date record must know them all (write/uptodate.py).

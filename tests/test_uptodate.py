@@ -5,8 +5,10 @@ outputs are those of a clean build."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +16,7 @@ from generator import cache as C
 from generator.build import BuildOptions, run
 from generator.context import format_of
 from generator.paths import builtin_layouts
+from generator.write import uptodate
 from tests.catalogue import make_catalogue
 
 FORMATS = ("pdf", "handouts", "docx")
@@ -138,3 +141,19 @@ def test_no_cache_never_takes_the_fast_path(project, capsys):
     out = project / "output"
     _run(project, out, capsys)
     assert "up to date" not in _run(project, out, capsys, cache=False)
+
+
+def test_an_edit_names_the_fiches_changed_since_the_last_build(project, capsys):
+    """The fiches whose file is newer than the last build's record (all of them before a
+    first build): the booklet lays their runs out first."""
+    out = project / "output"
+    files = sorted((project / "fiches").rglob("*.md"))
+    fiches = [SimpleNamespace(id=p.stem, path=p) for p in files]
+    assert uptodate.changed_since(out, fiches) == {p.stem for p in files}
+    _run(project, out, capsys)
+    built = uptodate.stamp_path(out).stat().st_mtime_ns
+    for p in files:
+        os.utime(p, ns=(built - 10**9, built - 10**9))
+    assert uptodate.changed_since(out, fiches) == set()
+    os.utime(files[1], ns=(built + 10**9, built + 10**9))
+    assert uptodate.changed_since(out, fiches) == {files[1].stem}

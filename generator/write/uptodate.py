@@ -139,6 +139,23 @@ def stamp_path(out: Path) -> Path:
     return Path(out) / DIRNAME / STAMP
 
 
+def changed_since(out: Path, fiches) -> frozenset[str]:
+    """Ids of the `fiches` whose file was changed after the last build in `out` (all of
+    them when there is no such build): a hint of what the cache lacks, no more."""
+    try:
+        since = stamp_path(out).stat().st_mtime_ns
+    except OSError:
+        return frozenset(f.id for f in fiches)
+    changed = set()
+    for f in fiches:
+        try:
+            if f.path.stat().st_mtime_ns >= since:
+                changed.add(f.id)
+        except OSError:
+            changed.add(f.id)
+    return frozenset(changed)
+
+
 def forget(out: Path) -> None:
     try:
         stamp_path(out).unlink(missing_ok=True)

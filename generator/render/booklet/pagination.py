@@ -142,16 +142,18 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
                                           isolated=True, css=without_leaders(b.shared_css), layout_only=True))
         advance = progress.task("fiches", len(edition.fiches))
         batches = fiche_batches(edition.fiches)
-        run_futures = []
-        for batch in batches:
+        run_futures = {}
+        # The runs of the fiches changed since the last build first: the others' keys
+        # (their HTML) are made while those are laid out, and most are in the cache.
+        for n in sorted(range(len(batches)), key=lambda n: not any(f.id in ctx.fresh for f in batches[n])):
+            batch = batches[n]
             ids = tuple(H.anchor(f.id) for f in batch)
             # Every fiche on a page of its own, whatever the layout says: the plan counts
             # pages per fiche.
             own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
-            run_futures.append(parts.get(job(b.part([b.article(f) for f in batch],
-                                                      CONTENT_ONLY_CSS + own_page, batch), ids),
-                                           lambda n=len(batch): advance(n)))
-        runs = [f.result() for f in run_futures]
+            run_futures[n] = parts.get(job(b.part([b.article(f) for f in batch], CONTENT_ONLY_CSS + own_page, batch),
+                                           ids), lambda k=len(batch): advance(k))
+        runs = [run_futures[n].result() for n in range(len(batches))]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
         pieces = contents_pieces(provisional.result(), rows)
