@@ -256,19 +256,14 @@ class _Objects:
 
 
 def _element(node: list, parent: int, pages: list[int], annots: dict, objects: _Objects) -> int:
-    """Write `node` (and what it holds) as element objects; return its number. (A
-    booklet has tens of thousands of elements and a hundred thousand MCIDs: the loop
-    claims them in place, without a call each.)"""
+    """Write `node` (and what it holds) as element objects; return its number."""
     number = objects.reserve()
     pg = node[PG]
     kids = []
-    mine = objects.claims.setdefault(pg, [])
     for k in node[KIDS]:
         if type(k) is int:
             kids.append(b"%d" % k)
-            if k >= len(mine):
-                mine.extend([0] * (k + 1 - len(mine)))
-            mine[k] = number
+            objects.claim(pg, k, number)
         elif k[0][0] == "/":  # a node (nodes.is_node)
             kids.append(b"%d 0 R" % _element(k, number, pages, annots, objects))
         elif k[0] == "m":
