@@ -3,6 +3,7 @@ determinism, and the single-document render of booklet.html."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -216,6 +217,26 @@ def test_only_vendored_fonts_embedded_once(built):
         programs = {fd.FontFile2.objgen for _, fd in fonts.values()}
         assert len(programs) <= 9, "one font program per face, shared by every part"
         assert len(fonts) <= 9, "one font dictionary per face"
+
+
+def test_widths_are_the_embedded_programs_advances(built):
+    """Every width the booklet's merged fonts declare is the advance of that glyph in the
+    font program they embed (read by fontTools): a reader lays text out by /W."""
+    from fontTools.ttLib import TTFont
+
+    with pikepdf.open(built["path"]) as doc:
+        checked = 0
+        for name, fd in _fonts(doc).values():
+            program = TTFont(io.BytesIO(fd.FontFile2.read_bytes()))
+            upem, hmtx, order = program["head"].unitsPerEm, program["hmtx"].metrics, program.getGlyphOrder()
+            cid_font = next(f for page in doc.pages for font in page.obj.Resources.Font.values()
+                            for f in font.get("/DescendantFonts") or [] if f.FontDescriptor.objgen == fd.objgen)
+            w = list(cid_font.W)
+            for start, widths in zip(w[::2], w[1::2]):
+                for gid, width in enumerate(widths, int(start)):
+                    assert int(width) == round(hmtx[order[gid]][0] * 1000 / upem), (name, gid)
+                    checked += 1
+        assert checked > 100
 
 
 def test_french_spaces_survive(built):

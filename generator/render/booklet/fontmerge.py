@@ -292,15 +292,15 @@ def standalone_font(pdf: pikepdf.Pdf, data: bytes, text: str, tag: str) -> tuple
 
 def face_metrics(data: bytes) -> tuple[list[int], int | None]:
     """A font file's glyph widths, by glyph id, in thousandths of an em, rounded as
-    WeasyPrint rounds the widths it writes; and the glyph id of its space."""
-    from fontTools.ttLib import TTFont
+    WeasyPrint rounds the widths it writes; and the glyph id of its space. HarfBuzz
+    reads them in place (fontTools would decode the whole hmtx and glyph order first,
+    in the assembly, which waits on it)."""
+    import uharfbuzz as hb
 
-    font = TTFont(io.BytesIO(data), lazy=True)
-    upem = font["head"].unitsPerEm
-    metrics = font["hmtx"].metrics
-    order = font.getGlyphOrder()
-    space = (font.getBestCmap() or {}).get(0x20)
-    return [round(metrics[name][0] * 1000 / upem) for name in order], (order.index(space) if space else None)
+    face = hb.Face(data)
+    font, upem = hb.Font(face), face.upem
+    advance = font.get_glyph_h_advance
+    return [round(advance(g) * 1000 / upem) for g in range(face.glyph_count)], font.get_nominal_glyph(0x20)
 
 
 def cut_font(data: bytes, gids: list[int]) -> bytes:
