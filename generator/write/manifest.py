@@ -124,17 +124,24 @@ def build_record(edition: Edition, options, layouts, reads: dict | None = None) 
     same bytes), and the sha256 of every file of the project it read (the fiches, the
     images, publication.yaml, partners.yaml, the project's own layouts and fonts;
     Recueil's own are those of its version)."""
-    root = Path(edition.project.root)
-    files = [root / "publication.yaml", root / "partners.yaml", *(f.path for f in edition.fiches)]
-    files += [image for f in edition.fiches for image in f.images()]
-    files += [Path(p) for p in (reads or {}) if not is_builtin(Path(p))]
+    root = Path(edition.project.root).resolve()
+    # A fiche is recorded as the build read it (its bytes are in the model): the same
+    # digest as its file's, unless it changed since, when this one is the true record.
+    files = [(f.path, f.raw) for f in edition.fiches]
+    files += [(root / "publication.yaml", None), (root / "partners.yaml", None)]
+    files += [(image, None) for f in edition.fiches for image in f.images()]
+    files += [(Path(p), None) for p in (reads or {}) if not is_builtin(Path(p))]
     inputs = {}
-    for path in files:
+    for path, data in files:
         try:
-            rel = Path(path).resolve().relative_to(root.resolve()).as_posix()
+            rel = Path(path).resolve().relative_to(root).as_posix()
         except ValueError:
             continue  # read from Recueil's own folders
-        if rel not in inputs and Path(path).is_file():
+        if rel in inputs:
+            continue
+        if data is not None:
+            inputs[rel] = hashlib.sha256(data).hexdigest()
+        elif Path(path).is_file():
             inputs[rel] = sha256_file(Path(path))
     for layout in layouts:
         for rel, path in layout.project_files(root):
