@@ -203,27 +203,53 @@ class Cache:
             return 0
         now = time.time() if now is None else now
         removed, kept = 0, []
-        for path in self.root.glob("*/*/*"):
+        for path in _entries(self.root):
             try:
-                st = path.stat()
+                st = os.stat(path)
             except OSError:
                 continue
             stale = now - st.st_mtime > max_age
-            if path.suffix == ".tmp" and now - st.st_mtime > 3600:
+            if path.endswith(".tmp") and now - st.st_mtime > 3600:
                 stale = True  # what a killed build left half-written
             if stale:
-                path.unlink(missing_ok=True)
+                _unlink(path)
                 removed += 1
-            elif path.suffix == ".entry":
+            elif path.endswith(".entry"):
                 kept.append((st.st_mtime, st.st_size, path))
         total = sum(size for _, size, _ in kept)
         for _, size, path in sorted(kept):
             if total <= max_bytes:
                 break
-            path.unlink(missing_ok=True)
+            _unlink(path)
             total -= size
             removed += 1
         return removed
+
+
+def _entries(root: Path):
+    """The paths of every file two folders down (KIND/ab/...), as str: os.scandir, since
+    every build walks them all and a pathlib glob costs several times more. A folder
+    that cannot be listed is passed over, as a glob would."""
+    for kind in _listing(str(root)):
+        if kind.is_dir(follow_symlinks=False):
+            for fan in _listing(kind.path):
+                if fan.is_dir(follow_symlinks=False):
+                    yield from (e.path for e in _listing(fan.path))
+
+
+def _listing(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _header(raw: bytes, k: str) -> tuple[dict, int] | None:
