@@ -125,6 +125,10 @@ def build(root: Path, options: BuildOptions, report: Report, timings: Timings | 
                 report.warning(path, line, message)
             return {"edition": None, "written": [], "pages": None, "up_to_date": True,
                     "fiches": previous["fiches"]}
+    # Before the workers are forked, which inherit it: each would otherwise import the
+    # readers again before it could read its first fiches.
+    from generator.read import project  # noqa: F401
+
     with Pool(options.workers()) as pool:
         return _build(root, options, report, timings, pool, started_ns, epoch_env)
 
