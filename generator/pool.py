@@ -17,6 +17,13 @@ rest (the booklet's page furniture, needed for its assembly, not before): it goe
 every awaited task but before the tasks trickled earlier.
 
 With one job (`--jobs 1`), or inside a worker, everything runs in the calling process.
+
+A task crosses to the workers pickled, by this process: a small one through the
+executor's queue, a large one as a file in the pool's own temporary folder, whose name
+alone crosses. On CPython before 3.12 the queue's feeder thread, writing a task larger
+than the pipe holds when the workers are stopped, waits forever for a reader, and the
+interpreter waits for it at exit (python/cpython#94777): a failed or interrupted build
+of a catalogue said so and hung. Kept small, the queued tasks always fit in the pipe.
 """
 
 from __future__ import annotations
@@ -24,12 +31,18 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
 _STOPS = {signal.SIGINT, signal.SIGTERM}
+# What a pipe holds on Linux unless the user's pipes are over their quota: the tasks
+# queued at once (one per worker, and one) must fit in it together, with room to spare.
+_PIPE_BYTES = 65536
 
 
 @contextlib.contextmanager
@@ -72,6 +85,8 @@ class Pool:
         self._awaited = 0  # submitted tasks not finished yet
         self._trickles: list[_Trickle] = []  # in the order they are served
         self._trickled = 0  # trickled tasks handed to the workers, not finished yet
+        self._inline = _PIPE_BYTES // (2 * (self.jobs + 1))  # larger tasks cross as files
+        self._spill: str | None = None  # the folder of those files, made when first needed
 
     @property
     def parallel(self) -> bool:
@@ -90,7 +105,7 @@ class Pool:
                     self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
                                                          initargs=(self._read_end, self._lifeline))
                     for _ in range(self.jobs):
-                        self._executor.submit(int)  # processes start on demand: start them all now
+                        self._send(int)  # processes start on demand: start them all now
             except BaseException:
                 self.close(interrupted=True)
                 raise
@@ -112,6 +127,23 @@ class Pool:
         else:
             executor.shutdown(wait=True)
             self._cut_lifeline()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
+
+    def _send(self, fn, *args) -> Future:
+        """executor.submit(fn, *args), the task pickled here: see the module docstring."""
+        data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) <= self._inline:
+            return self._executor.submit(_run, data)
+        with self._lock:  # trickled tasks are sent from the executor's thread too
+            if self._spill is None:
+                self._spill = tempfile.mkdtemp(prefix="recueil-tasks-")
+            folder = self._spill
+        fd, path = tempfile.mkstemp(dir=folder)
+        with open(fd, "wb") as f:
+            f.write(data)
+        return self._executor.submit(_run, path)
 
     def _cut_lifeline(self) -> None:
         for fd in (self._lifeline, self._read_end):
@@ -126,7 +158,7 @@ class Pool:
         with self._lock:
             self._awaited += 1
         try:
-            future = self._executor.submit(fn, *args)
+            future = self._send(fn, *args)
         except BaseException:
             self._one_less()
             raise
@@ -138,7 +170,7 @@ class Pool:
         tasks already queued: a stage readies them while others still run."""
         if self._executor is not None:
             for _ in range(self.jobs):
-                self._executor.submit(fn)
+                self._send(fn)
 
     def trickle(self, fn, tasks: list) -> Callable[[], list]:
         """Run fn(task) for each task in the workers' free time; return a function that
@@ -211,11 +243,10 @@ class _Trickle:
                     return
                 i = self._next
                 self._next += 1
-            executor = self._pool._executor
             try:
-                if executor is None:
+                if self._pool._executor is None:
                     raise RuntimeError("the build's workers stopped before finishing their tasks")
-                future = executor.submit(self._fn, self._tasks[i])
+                future = self._pool._send(self._fn, self._tasks[i])
             except BaseException as e:  # noqa: BLE001 - the pool is shut or broken: wait() raises it
                 self._pool._give_room()
                 self._fail(e)
@@ -287,6 +318,17 @@ def _start_worker(read_end: int, lifeline: int) -> None:
     # fonts it writes with the clock unless this is set: a worker's renders carry no date.
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     threading.Thread(target=_die_with_build, args=(read_end,), daemon=True, name="lifeline").start()
+
+
+def _run(task: bytes | str):
+    """A task as Pool._send sent it: its pickle, or the name of the file holding it."""
+    if isinstance(task, str):
+        with open(task, "rb") as f:
+            data = f.read()
+        os.unlink(task)
+        task = data
+    fn, args = pickle.loads(task)
+    return fn(*args)
 
 
 def _die_with_build(read_end: int) -> None:

@@ -157,3 +157,39 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
     assert len(pids) == 2
     for pid in pids:
         _gone(pid)
+
+
+def test_a_build_stopped_with_large_tasks_queued_exits(tmp_path):
+    # Both workers busy, tasks larger than a pipe holds waiting for them: stopping the
+    # build then stopped the workers while the queue's feeder thread was blocked writing
+    # one, and the interpreter waited for that thread forever at exit (CPython before
+    # 3.12, python/cpython#94777): Ctrl-C on a catalogue's build printed « interrupted »
+    # and hung.
+    script = tmp_path / "build.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from generator.pool import Pool
+
+        def busy(folder):
+            open(os.path.join(folder, str(os.getpid())), "w").close()
+            time.sleep(120)
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                for _ in range(2):
+                    pool.submit(busy, sys.argv[1])
+                while len(os.listdir(sys.argv[1])) < 2:
+                    time.sleep(0.005)
+                for _ in range(8):
+                    pool.submit(len, b"x" * 300_000)
+                    pool.trickle(len, [b"y" * 300_000])
+                time.sleep(0.5)  # the queue's feeder writes what it can meanwhile
+                raise SystemExit(3)  # the build fails: its workers are stopped at once
+    """))
+    (tmp_path / "pids").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
+                            env=env, timeout=100)
+    assert result.returncode == 3, result.stderr
+    for pid in os.listdir(tmp_path / "pids"):
+        _gone(int(pid))
