@@ -24,6 +24,11 @@ alone crosses. On CPython before 3.12 the queue's feeder thread, writing a task 
 than the pipe holds when the workers are stopped, waits forever for a reader, and the
 interpreter waits for it at exit (python/cpython#94777): a failed or interrupted build
 of a catalogue said so and hung. Kept small, the queued tasks always fit in the pipe.
+
+That folder is also the workers' temporary folder (`tempfile.tempdir`), removed with
+it: what a worker leaves there (WeasyPrint's copies of the fonts it loaded, which it
+deletes only when its font configuration is collected, never in a worker) goes with
+the build, not into /tmp for good.
 """
 
 from __future__ import annotations
@@ -86,7 +91,11 @@ class Pool:
         self._trickles: list[_Trickle] = []  # in the order they are served
         self._trickled = 0  # trickled tasks handed to the workers, not finished yet
         self._inline = _PIPE_BYTES // (2 * (self.jobs + 1))  # larger tasks cross as files
-        self._spill: str | None = None  # the folder of those files, made when first needed
+        # The pool's own temporary folder: the large tasks' files, and the workers' temporary
+        # files (WeasyPrint's copies of the fonts it loads, which it deletes only when its
+        # font configuration is collected: a worker ends without collecting anything).
+        # Removed once the workers are gone.
+        self._folder: str | None = None
 
     @property
     def parallel(self) -> bool:
@@ -95,6 +104,7 @@ class Pool:
     def __enter__(self) -> Pool:
         if self.jobs > 1 and not _in_worker:
             self._read_end, self._lifeline = os.pipe()
+            self._folder = tempfile.mkdtemp(prefix="recueil-")
             context = multiprocessing.get_context("fork")  # a worker starts with what the build has loaded
             # Ctrl-C and SIGTERM are held back while the workers are forked: one that came
             # between a fork and the worker's own handlers would be a worker's traceback.
@@ -103,7 +113,7 @@ class Pool:
             try:
                 with held_signals():
                     self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
-                                                         initargs=(self._read_end, self._lifeline))
+                                                         initargs=(self._read_end, self._lifeline, self._folder))
                     for _ in range(self.jobs):
                         self._send(int)  # processes start on demand: start them all now
             except BaseException:
@@ -127,20 +137,16 @@ class Pool:
         else:
             executor.shutdown(wait=True)
             self._cut_lifeline()
-        if self._spill is not None:
-            shutil.rmtree(self._spill, ignore_errors=True)
-            self._spill = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def _send(self, fn, *args) -> Future:
         """executor.submit(fn, *args), the task pickled here: see the module docstring."""
         data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) <= self._inline:
             return self._executor.submit(_run, data)
-        with self._lock:  # trickled tasks are sent from the executor's thread too
-            if self._spill is None:
-                self._spill = tempfile.mkdtemp(prefix="recueil-tasks-")
-            folder = self._spill
-        fd, path = tempfile.mkstemp(dir=folder)
+        fd, path = tempfile.mkstemp(dir=self._folder, prefix="task-")
         with open(fd, "wb") as f:
             f.write(data)
         return self._executor.submit(_run, path)
@@ -307,7 +313,7 @@ def in_worker() -> bool:
     return _in_worker
 
 
-def _start_worker(read_end: int, lifeline: int) -> None:
+def _start_worker(read_end: int, lifeline: int, folder: str) -> None:
     global _in_worker
     _in_worker = True
     os.close(lifeline)  # the build's end: only the build may keep the pipe open
@@ -317,6 +323,9 @@ def _start_worker(read_end: int, lifeline: int) -> None:
     # fontTools, which WeasyPrint falls back to without HarfBuzz's subsetter, stamps the
     # fonts it writes with the clock unless this is set: a worker's renders carry no date.
     os.environ["SOURCE_DATE_EPOCH"] = "0"
+    # A worker's temporary files go in the pool's folder, which the build removes: the
+    # worker ends by os._exit, and what it made would otherwise stay in /tmp for good.
+    tempfile.tempdir = folder
     threading.Thread(target=_die_with_build, args=(read_end,), daemon=True, name="lifeline").start()
 
 

@@ -172,3 +172,17 @@ def test_a_busy_output_folder_is_a_clear_error(project, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "another build is writing to" in err and "bug" not in err
     assert not (out / "build.json").exists()
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_a_build_leaves_nothing_in_the_temporary_folder(project, tmp_path, jobs):
+    # WeasyPrint keeps a copy of each font it loads in a folder of its own, deleted only
+    # when its font configuration is collected: a worker never collects it (it ends by
+    # os._exit), and 11 MB stayed in /tmp for each worker of each build.
+    root = project({"a": minimal_front(), "b": minimal_front(title="Deuxième fiche")})
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    result = run_recueil("build", str(root), "--format", "pdf,handouts", "--jobs", jobs, env={"TMPDIR": str(tmp)})
+    assert result.returncode == 0, result.stderr
+    assert (root / "output" / "booklet.pdf").is_file()
+    assert sorted(p.name for p in tmp.iterdir()) == []

@@ -149,7 +149,8 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
                 os.kill(os.getpid(), signal.SIGKILL)
     """))
     (tmp_path / "pids").mkdir()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    # A killed build cannot remove its temporary folder: this one is the test's.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TMPDIR": str(tmp_path)}
     result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
                             env=env, timeout=60)
     assert result.returncode == -signal.SIGKILL
@@ -187,7 +188,8 @@ def test_a_build_stopped_with_large_tasks_queued_exits(tmp_path):
                 raise SystemExit(3)  # the build fails: its workers are stopped at once
     """))
     (tmp_path / "pids").mkdir()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    # Its temporary folder inside the test's: a hung build's would stay.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TMPDIR": str(tmp_path)}
     result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
                             env=env, timeout=100)
     assert result.returncode == 3, result.stderr
