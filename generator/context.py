@@ -175,6 +175,7 @@ class BuildContext:
     # Every file the build's renders read (real path -> sha256), remote URLs with None:
     # the up-to-date record must know them all (write/uptodate.py).
     reads: dict = field(default_factory=dict, repr=False)
+    _chars: tuple | None = field(default=None, repr=False)  # (edition, its characters)
 
     @property
     def out(self) -> Path:
@@ -185,6 +186,15 @@ class BuildContext:
         if (path, line, message) not in self._warned:
             self._warned.add((path, line, message))
             self.report.warning(path, line, message)
+
+    def edition_chars(self, edition) -> str:
+        """render/faces.edition_chars(edition), once per build: the Word files, the
+        booklet and the site each subset their fonts to it, and it walks every fiche."""
+        if self._chars is None or self._chars[0] is not edition:
+            from generator.render.faces import edition_chars
+
+            self._chars = (edition, edition_chars(edition))
+        return self._chars[1]
 
     def read(self, reads) -> None:
         """Note what a render read ((path or URL, sha256 or None) pairs)."""

@@ -41,7 +41,6 @@ from generator.render.booklet.plan import (
     page_href,
 )
 from generator.render.faces import (
-    edition_chars,
     edition_subsets,
     face_sha256,
     needed_fallback,
@@ -189,7 +188,7 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
                            for f in chunk)
             if part.pages != expected:
                 raise RuntimeError(f"furniture chunk {c}: {part.pages} pages for {expected}")  # a layout bug
-        chars = edition_chars(edition)
+        chars = ctx.edition_chars(edition)
         design = layout.design
         subsets = edition_subsets(chars, ctx.cache, faces=design.edition_faces() + needed_fallback(design, chars))
     return Made(b, plan, batches, runs, fiche_at, fronts, back, index_pages, furniture, subsets)

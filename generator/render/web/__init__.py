@@ -93,7 +93,8 @@ def start_web(edition: Edition, layout, ctx: BuildContext) -> Callable[..., list
 
     web_layout = layouts.load_layout(edition.project, "web")
     stage, cache, out = ctx.stage, ctx.cache, ctx.out
-    plan = _Plan(edition, layout, web_layout, set(ctx.options.formats) & {"pdf", "handouts", "docx"})
+    plan = _Plan(edition, layout, web_layout, set(ctx.options.formats) & {"pdf", "handouts", "docx"},
+                 ctx.edition_chars(edition))
     where = _Where(stage, out)
     store = str(cache.root) if cache.enabled else None
     waiting = ctx.pool.trickle(_write_asset, [(task, *where.of(task[1]), store) for task in plan.asset_tasks()])
@@ -144,7 +145,7 @@ class _Where:
 class _Plan:
     """What the site is made of, known before the booklet's pages are."""
 
-    def __init__(self, edition: Edition, layout, web_layout, downloads):
+    def __init__(self, edition: Edition, layout, web_layout, downloads, chars: str | None = None):
         self.edition, self.layout, self.web_layout = edition, layout, web_layout
         self.downloads = frozenset(downloads)
         self.design = layout.design
@@ -153,7 +154,8 @@ class _Plan:
         words = characters({**web_layout.labels(lang), **layout.labels(lang)})
         intro = edition.publication.introduction
         words += "".join(n.text + str(n.attrs.get("alt") or "") for n in intro.walk()) if intro else ""
-        self.chars = "".join(sorted(set(faces.edition_chars(edition)) | set(words)))
+        chars = faces.edition_chars(edition) if chars is None else chars
+        self.chars = "".join(sorted(set(chars) | set(words)))
         # The edition's faces, and those of the fallback that draw what they lack.
         self.faces = self.design.edition_faces() + faces.needed_fallback(self.design, self.chars)
 

@@ -44,10 +44,12 @@ PARALLEL_FROM = 100
 __all__ = ["render_docx", "render_fiche_docx", "prepare_docx", "load_reference", "prepare_fonts"]
 
 
-def prepare_docx(edition: Edition, layout, cache=None) -> tuple[Reference, EmbeddedFonts]:
-    """What every fiche of the edition shares: the reference styles and the embedded fonts."""
+def prepare_docx(edition: Edition, layout, cache=None, chars: str | None = None) -> tuple[Reference, EmbeddedFonts]:
+    """What every fiche of the edition shares: the reference styles and the embedded fonts
+    (cut to `chars`, by default faces.edition_chars(edition))."""
     reference = checked_reference(layout, edition.project.root)
-    return reference, prepare_fonts(faces.edition_chars(edition), cache=cache, design=layout_design(layout))
+    chars = faces.edition_chars(edition) if chars is None else chars
+    return reference, prepare_fonts(chars, cache=cache, design=layout_design(layout))
 
 
 def layout_design(layout):
@@ -104,7 +106,7 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
     there, in their free time, while the caller goes on (the booklet's HTML, in a build)."""
     fiches = edition.fiches
     out, stage, cache = ctx.out, ctx.stage, ctx.cache
-    reference, fonts = prepare_docx(edition, layout, cache)
+    reference, fonts = prepare_docx(edition, layout, cache, ctx.edition_chars(edition))
     labels = _layout_labels(layout, edition.publication)
     page = page_twips(layout_design(layout))
     tasks = [(fiche, str(stage.path(f"fiches/{fiche.id}.docx")), _final(out, f"fiches/{fiche.id}.docx"))
