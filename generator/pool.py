@@ -41,6 +41,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
@@ -103,15 +104,16 @@ class Pool:
 
     def __enter__(self) -> Pool:
         if self.jobs > 1 and not _in_worker:
-            self._read_end, self._lifeline = os.pipe()
-            self._folder = tempfile.mkdtemp(prefix="recueil-")
             context = multiprocessing.get_context("fork")  # a worker starts with what the build has loaded
             # Ctrl-C and SIGTERM are held back while the workers are forked: one that came
             # between a fork and the worker's own handlers would be a worker's traceback.
             # Held back, it reaches this process once they are made (a worker starts with
-            # them held back too, and ignores them before letting them through).
+            # them held back too, and ignores them before letting them through); nor can it
+            # come between making the pipe or the folder and close() knowing of them.
             try:
                 with held_signals():
+                    self._read_end, self._lifeline = os.pipe()
+                    self._folder = tempfile.mkdtemp(prefix="recueil-")
                     self._executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
                                                          initargs=(self._read_end, self._lifeline, self._folder))
                     for _ in range(self.jobs):
@@ -128,28 +130,30 @@ class Pool:
         """Stop the workers: after their work, or at once when the build failed or was
         interrupted (what they were doing is of no use any more)."""
         executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        if interrupted:
+        if executor is not None and interrupted:
             executor.shutdown(wait=False, cancel_futures=True)
             self._cut_lifeline()
             executor.shutdown(wait=True)
-        else:
+            _reap(time.monotonic() + 5)  # before their folder goes: a dying worker may still write
+        elif executor is not None:
             executor.shutdown(wait=True)
-            self._cut_lifeline()
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        self._cut_lifeline()  # (also when the executor could not be made)
+        folder, self._folder = self._folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _send(self, fn, *args) -> Future:
         """executor.submit(fn, *args), the task pickled here: see the module docstring."""
+        executor, folder = self._executor, self._folder  # close() may run meanwhile, from another thread
+        if executor is None or folder is None:
+            raise RuntimeError("the build's workers stopped before finishing their tasks")
         data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) <= self._inline:
-            return self._executor.submit(_run, data)
-        fd, path = tempfile.mkstemp(dir=self._folder, prefix="task-")
+            return executor.submit(_run, data)
+        fd, path = tempfile.mkstemp(dir=folder, prefix="task-")
         with open(fd, "wb") as f:
             f.write(data)
-        return self._executor.submit(_run, path)
+        return executor.submit(_run, path)
 
     def _cut_lifeline(self) -> None:
         for fd in (self._lifeline, self._read_end):
@@ -250,9 +254,7 @@ class _Trickle:
                 i = self._next
                 self._next += 1
             try:
-                if self._pool._executor is None:
-                    raise RuntimeError("the build's workers stopped before finishing their tasks")
-                future = self._pool._send(self._fn, self._tasks[i])
+                future = self._pool._send(self._fn, self._tasks[i])  # raises once the pool is shut
             except BaseException as e:  # noqa: BLE001 - the pool is shut or broken: wait() raises it
                 self._pool._give_room()
                 self._fail(e)
@@ -327,6 +329,13 @@ def _start_worker(read_end: int, lifeline: int, folder: str) -> None:
     # worker ends by os._exit, and what it made would otherwise stay in /tmp for good.
     tempfile.tempdir = folder
     threading.Thread(target=_die_with_build, args=(read_end,), daemon=True, name="lifeline").start()
+
+
+def _reap(deadline: float) -> None:
+    """Wait until this process has no child left, or until `deadline` (time.monotonic):
+    a build's only children are its workers, which end as soon as the lifeline is cut."""
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _run(task: bytes | str):

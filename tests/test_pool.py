@@ -195,3 +195,4 @@ def test_a_build_stopped_with_large_tasks_queued_exits(tmp_path):
     assert result.returncode == 3, result.stderr
     for pid in os.listdir(tmp_path / "pids"):
         _gone(int(pid))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.py", "pids"], "the pool's folder stayed"
