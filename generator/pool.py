@@ -328,7 +328,7 @@ def _start_worker(read_end: int, lifeline: int, folder: str) -> None:
     # A worker's temporary files go in the pool's folder, which the build removes: the
     # worker ends by os._exit, and what it made would otherwise stay in /tmp for good.
     tempfile.tempdir = folder
-    threading.Thread(target=_die_with_build, args=(read_end,), daemon=True, name="lifeline").start()
+    threading.Thread(target=_die_with_build, args=(read_end, folder), daemon=True, name="lifeline").start()
 
 
 def _reap(deadline: float) -> None:
@@ -349,7 +349,7 @@ def _run(task: bytes | str):
     return fn(*args)
 
 
-def _die_with_build(read_end: int) -> None:
+def _die_with_build(read_end: int, folder: str) -> None:
     while True:
         try:
             if not os.read(read_end, 1):
@@ -358,6 +358,8 @@ def _die_with_build(read_end: int) -> None:
             continue
         except OSError:
             break
+    # The build is done with the pool's folder, or dead (killed: it cannot remove it).
+    shutil.rmtree(folder, ignore_errors=True)
     os._exit(0)
 
 
