@@ -19,6 +19,7 @@ of parts. A handout keeps its fonts.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import io
@@ -155,6 +156,17 @@ def _files(text: str, base_url: str, digest, remember: bool = False) -> list[tup
 # much as laying out a short fiche) and the shared stylesheet parsed once.
 _font_config = None
 _stylesheets: dict[str, object] = {}
+
+
+@atexit.register
+def _forget_fonts() -> None:
+    """Let the font configuration go while the interpreter is whole: WeasyPrint deletes
+    its copies of the fonts when it is collected, which at shutdown fails (its module's
+    names already cleared) and leaves them in /tmp. (A worker ends by os._exit: its
+    temporary folder is the pool's, see pool.py.)"""
+    global _font_config
+    _stylesheets.clear()
+    _font_config = None
 
 
 def _shared_stylesheet(css: str, base_url: str, fetcher) -> tuple[object, list]:
