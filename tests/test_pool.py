@@ -88,10 +88,12 @@ def test_work_wanted_later_goes_before_earlier_trickles_and_after_renders(tmp_pa
         render = pool.submit(_gate, (log, "render", ""))
         Path(gates[0]).touch()
         assert render.result() == "render"
-        Path(gates[1]).touch()
-        assert [f.result() for f in busy] == ["busy0", "busy1"]
+        # One worker serves the rest while the other stays busy: the order tasks start in
+        # is then the order they were handed over (two free workers race to their logs).
         assert sorted(f.result() for f in furniture) == ["furniture0", "furniture1"]
         assert words() == [f"word{i}" for i in range(3)] and pages() == ["page0", "page1"]
+        Path(gates[1]).touch()
+        assert [f.result() for f in busy] == ["busy0", "busy1"]
         with pytest.raises(ValueError, match="thirteen"):
             pool.later(_square, 13).result()
     started = Path(log).read_text().split()
@@ -127,9 +129,20 @@ def _gone(pid: int) -> None:
     raise AssertionError(f"worker {pid} is still running")
 
 
-def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
+def _run_build(tmp_path: Path, source: str, timeout: float) -> subprocess.CompletedProcess:
+    """Run `source` as a build's script, in a process of its own, with tmp_path/pids as
+    its argument (a folder its workers sign) and tmp_path as its temporary folder: a
+    killed or hung build cannot remove its own."""
     script = tmp_path / "build.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(textwrap.dedent(source))
+    (tmp_path / "pids").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TMPDIR": str(tmp_path)}
+    return subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
+    result = _run_build(tmp_path, """
         import os, signal, sys, time
         from generator.pool import Pool
 
@@ -147,12 +160,7 @@ def test_kill_9_of_the_build_leaves_no_worker_behind(tmp_path):
                     time.sleep(0.005)
                 print(*os.listdir(sys.argv[1]), flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
-    """))
-    (tmp_path / "pids").mkdir()
-    # A killed build cannot remove its temporary folder: this one is the test's.
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TMPDIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
-                            env=env, timeout=60)
+    """, timeout=60)
     assert result.returncode == -signal.SIGKILL
     pids = [int(p) for p in result.stdout.split()]
     assert len(pids) == 2
@@ -168,8 +176,7 @@ def test_a_build_stopped_with_large_tasks_queued_exits(tmp_path):
     # one, and the interpreter waited for that thread forever at exit (CPython before
     # 3.12, python/cpython#94777): Ctrl-C on a catalogue's build printed « interrupted »
     # and hung.
-    script = tmp_path / "build.py"
-    script.write_text(textwrap.dedent("""
+    result = _run_build(tmp_path, """
         import os, sys, time
         from generator.pool import Pool
 
@@ -188,12 +195,7 @@ def test_a_build_stopped_with_large_tasks_queued_exits(tmp_path):
                     pool.trickle(len, [b"y" * 300_000])
                 time.sleep(0.5)  # the queue's feeder writes what it can meanwhile
                 raise SystemExit(3)  # the build fails: its workers are stopped at once
-    """))
-    (tmp_path / "pids").mkdir()
-    # Its temporary folder inside the test's: a hung build's would stay.
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TMPDIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")], capture_output=True, text=True,
-                            env=env, timeout=100)
+    """, timeout=100)
     assert result.returncode == 3, result.stderr
     for pid in os.listdir(tmp_path / "pids"):
         _gone(int(pid))
