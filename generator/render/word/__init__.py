@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -23,6 +22,7 @@ from generator.cache import Cache, FileDigests, code_digest, key
 from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
 from generator.model import Edition, Fiche, Publication
+from generator.modeldata import canonical
 from generator.render import faces
 from generator.render.filters import date_label
 from generator.render.word.booklet import booklet_package
@@ -116,7 +116,7 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
         # The publication less its sections and its file's bytes: adding a fiche to a
         # section does not change the other fiches' documents.
         pub = dataclasses.replace(edition.publication, sections=[], raw=None)
-        store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, pickle.dumps(pub),
+        store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, canonical(pub),
                                       _pub_key(pub, ctx.epoch, page), _labels_key(labels)))
     state = (reference, fonts, edition.publication, labels, ctx.epoch, store, page)
     booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
@@ -196,15 +196,15 @@ def _output(path: str, final: str | None, model, images: list[list[Path]],
     """The Word file of `model` (a fiche, or the edition for booklet.docx): ("kept",
     final, sha256) when the file in OUT already holds it, else ("synced", path, sha256)
     once written to `path`, on disk. make() runs only when the cache has no entry for
-    the same model, images and shared state (see start_docx); the model is keyed whole,
-    pickled: all it holds goes into its document."""
+    the same model, images and shared state (see start_docx); the model is keyed whole
+    (modeldata.canonical): all it holds goes into its document."""
     store = _WORKER.get("store")
     if store is None:
         data = make()
         return write_synced(path, data, hashlib.sha256(data).hexdigest())
     root, state_key = store
     files = [(str(p), _digests(p)) for group in images for p in group]
-    k = key(state_key, pickle.dumps(model), files)
+    k = key(state_key, canonical(model), files)
     cache = Cache(Path(root))
     recorded = cache.recorded_sha("docx", k)
     if recorded is not None and final is not None and existing_sha(final) == recorded:
