@@ -216,24 +216,30 @@ def _finish(waiting: list, done: Rendered, timings: Timings) -> None:
 
 
 def _ready_workers(pool: Pool, options: BuildOptions) -> None:
-    """While the workers read the fiches: have them load WeasyPrint afterwards (not
-    before, which would hold the reading up), and import the renderers here.
+    """While the workers read the fiches, or once it is clear that they have few to read:
+    have them load WeasyPrint after their reading (not before, which would hold it up);
+    meanwhile import the renderers here and read the collation table the indexes sort by.
 
     Tried and left: this process loading WeasyPrint while the workers read, then forking
     new workers that have it loaded. It spends less of the machine, but reading takes
     longer by as much, and an edit's rebuild was no faster."""
+    pdf = "pdf" in options.formats or "handouts" in options.formats
     with held_signals():  # see pool.held_signals
-        if "pdf" in options.formats or "handouts" in options.formats:
-            from generator.render import booklet  # noqa: F401
+        if pdf:
             from generator.render.weasy import warm_up
+    if pdf:
+        pool.each(warm_up)
+    with held_signals():
+        if pdf:
+            from generator.render import booklet  # noqa: F401
         if "docx" in options.formats:
             from generator.render import word  # noqa: F401
-    if "pdf" in options.formats or "handouts" in options.formats:
-        pool.each(warm_up)
-    if "docx" in options.formats:
-        from generator.render import word  # noqa: F401
-    if "web" in options.formats:
-        from generator.render import web  # noqa: F401
+        if "web" in options.formats:
+            from generator.render import web  # noqa: F401
+    if "pdf" in options.formats or "docx" in options.formats or "web" in options.formats:
+        from generator.edition.indexes import load_collation
+
+        load_collation()
 
 
 def run(root: Path, options: BuildOptions) -> int:

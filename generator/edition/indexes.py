@@ -26,6 +26,18 @@ def _collator() -> pyuca.Collator:
     return pyuca.Collator()
 
 
+def load_collation() -> None:
+    """Read the DUCET table now: a build does it while its workers read the fiches,
+    rather than where the booklet first sorts, on the way to its first render."""
+    _collator()
+
+
+def themes_in_order(edition: Edition) -> list[str]:
+    """The edition's themes, each once, in index order (the PDF's and the Word
+    booklet's keywords)."""
+    return sorted({t for f in edition.fiches for t in f.themes}, key=collation_key)
+
+
 KINDS = ("partners", "themes", "territories")
 
 # Used when no layout labels are given; a layout's `labels` (index_partners, ...) win.

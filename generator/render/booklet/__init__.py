@@ -44,7 +44,7 @@ from pathlib import Path
 
 from generator.cache import Cache, key
 from generator.context import BuildContext
-from generator.edition.indexes import collation_key
+from generator.edition.indexes import themes_in_order
 from generator.model import Edition
 from generator.render.booklet.fontmerge import cut_font, face_metrics
 from generator.render.booklet.join import (
@@ -209,7 +209,7 @@ def write_booklet(booklet: Booklet, ctx: BuildContext, finish=None) -> None:
     with stages("booklet: assembly"):
         parts, sources = _sources(edition, m)
         pub = edition.publication
-        keywords = sorted({t for f in edition.fiches for t in f.themes}, key=collation_key)
+        keywords = themes_in_order(edition)
         meta = Metadata(pub.title, pub.publisher, pub.subtitle, keywords, pub.lang, epoch)
         bookmarks = outline(edition, m.html.ctx.labels, m.html.indexes, m.plan, m.index_pages,
                             booklet.info().contents_pages[0])

@@ -21,6 +21,7 @@ from typing import Callable
 from generator.cache import Cache, FileDigests, code_digest, key
 from generator.context import BuildContext
 from generator.diagnostics import InputError, Report
+from generator.edition.indexes import themes_in_order
 from generator.model import Edition, Fiche, Publication
 from generator.modeldata import canonical
 from generator.render import faces
@@ -119,7 +120,7 @@ def start_docx(edition: Edition, layout, ctx: BuildContext) -> Callable[[], list
         store = (str(cache.root), key("docx", code_digest(), reference.digest, fonts.digest, canonical(pub),
                                       _pub_key(pub, ctx.epoch, page), _labels_key(labels)))
     state = (reference, fonts, edition.publication, labels, ctx.epoch, store, page)
-    booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET))
+    booklet = (str(stage.path(BOOKLET)), _final(out, BOOKLET), themes_in_order(edition))
     written = [f"fiches/{fiche.id}.docx" for fiche in fiches] + [BOOKLET]
     if ctx.pool.parallel and len(fiches) >= PARALLEL_FROM:
         # The booklet's renders go before these (see Pool.trickle): chunks small enough
@@ -173,15 +174,15 @@ def page_twips(design) -> tuple[int, int]:
 
 def _write_chunk(task: tuple) -> list[tuple[str, str, str]]:
     """A worker's task: ("fiches", state, [(fiche, path, final)...]) or ("booklet",
-    state, edition, (path, final)), `path` in the staging folder, `final` in OUT.
+    state, edition, (path, final, keywords)), `path` in the staging folder, `final` in OUT.
     Returns what _output does for each file."""
     kind, state, *rest = task
     _start_worker(*state)
     if kind == "booklet":
-        edition, (path, final) = rest
+        edition, (path, final, keywords) = rest
         labels = state[3]
         return [_output(path, final, edition, [f.images() for f in edition.fiches], lambda: booklet_package(
-            edition, _WORKER["reference"], _WORKER["shared"], labels.get("contents")))]
+            edition, _WORKER["reference"], _WORKER["shared"], keywords, labels.get("contents")))]
     return [_write(t) for t in rest[0]]
 
 

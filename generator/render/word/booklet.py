@@ -10,7 +10,6 @@ update fields on opening, as Pandoc does (LibreOffice: Tools > Update > Update A
 
 from __future__ import annotations
 
-from generator.edition.indexes import collation_key
 from generator.model import Edition
 from generator.render.word.body import BodyWriter
 from generator.render.word.fiche import SharedParts, document_package, fiche_xml
@@ -26,8 +25,10 @@ from generator.render.word.runs import paragraph, run
 CONTENTS = {"fr": "Sommaire", "en": "Contents"}
 
 
-def booklet_package(edition: Edition, reference: Reference, shared: SharedParts,
+def booklet_package(edition: Edition, reference: Reference, shared: SharedParts, keywords: list[str],
                     contents_label: str | None = None) -> bytes:
+    """booklet.docx; `keywords`: the edition's themes in index order (indexes.themes_in_order,
+    sorted where the build's collation table is loaded, not in a worker)."""
     pub = edition.publication
     s = shared.styles
     body = BodyWriter(reference, s, shared.max_width, shared.max_height)
@@ -55,8 +56,7 @@ def booklet_package(edition: Edition, reference: Reference, shared: SharedParts,
     label = contents_label or CONTENTS.get(lang, CONTENTS["en"])
     xml = (_title_page(edition, shared) + _contents(label, entries, titled, shared, reference.list_separator)
            + "".join(chapters))
-    themes = sorted({t for f in edition.fiches for t in f.themes}, key=collation_key)
-    core = core_properties(title=pub.title, subject=pub.subtitle or "", keywords=", ".join(themes),
+    core = core_properties(title=pub.title, subject=pub.subtitle or "", keywords=", ".join(keywords),
                            creator=pub.publisher or pub.title, language=shared.language, date=shared.date)
     # The title page carries no running header or folio.
     sect = shared.sect.replace("</w:sectPr>", "<w:titlePg/></w:sectPr>")
