@@ -1,12 +1,13 @@
-"""The model as plain data (JSON): what the build cache stores of a fiche read, and the
-canonical bytes a model is keyed by.
+"""The model as plain data (JSON): what the build cache keeps of a fiche read, and the
+bytes a model is keyed by.
 
-A value becomes JSON scalars and lists; every list starts with what it holds: "list",
-"tuple", "dict", "path", or the name of a model class followed by its fields in order.
-Decoding makes only the classes it is given (never a class an entry names by itself, and
-no pickle: what the cache holds cannot run code). The encoding depends on values alone,
-not on which objects a model shares (pickle's does), so it keys a model read from the
-cache as it keys the same model parsed.
+`to_data` writes a value as JSON scalars and lists, every list starting with what it
+holds: "list", "tuple", "dict", "path", or the name of a model class followed by its
+fields in order. A `Decoder` makes only the classes it is given (never one an entry
+names by itself, and no pickle: what the cache holds cannot run code).
+
+`canonical` is for keys: it depends on values alone, not on which objects a model
+shares (a pickle's does), so a fiche read from the cache keys as the same fiche parsed.
 """
 
 from __future__ import annotations
@@ -41,8 +42,28 @@ def to_data(value):
 
 
 def canonical(value) -> bytes:
-    """The bytes a cache key takes of a model: equal models give equal bytes."""
-    return json.dumps(to_data(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    """The bytes a cache key takes of a model: equal models give equal bytes. (Not
+    decodable: lists and tuples are alike here; the model's fields say which is which.)"""
+    return json.dumps(value, default=_fields, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass")
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(value):
+    """For canonical: what json cannot write itself (json's C encoder walks the rest)."""
+    kind = type(value)
+    names = _NAMES.get(kind)
+    if names is None:
+        if isinstance(value, Path):
+            return ["path", str(value)]
+        if kind is bytes:
+            return None
+        if not dataclasses.is_dataclass(value):
+            raise TypeError(f"no plain data for a {kind.__name__}")
+        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return [kind.__name__, *[getattr(value, name) for name in names]]
 
 
 class Decoder:
@@ -51,23 +72,27 @@ class Decoder:
     def __init__(self, *classes):
         self.classes = {c.__name__: (c, len(dataclasses.fields(c))) for c in classes}
 
-    def __call__(self, value):
-        """What to_data made; a ValueError, KeyError or TypeError for anything else."""
+    def __call__(self, value, paths: list[Path] | None = None):
+        """What to_data made; a ValueError, KeyError or TypeError for anything else.
+        `paths` receives every path made: what the caller must check before using them."""
         if type(value) is not list:
             if type(value) in _PLAIN:
                 return value
             raise ValueError("not plain data")
         tag = value[0]
         if tag == "dict":
-            return {k: v if type(v) in _PLAIN else self(v) for k, v in value[1].items()}
+            return {k: v if type(v) in _PLAIN else self(v, paths) for k, v in value[1].items()}
         # Checked inline: a call per scalar would cost most of the decoding.
-        items = [v if type(v) in _PLAIN else self(v) for v in value[1:]]
+        items = [v if type(v) in _PLAIN else self(v, paths) for v in value[1:]]
         if tag == "list":
             return items
         if tag == "tuple":
             return tuple(items)
         if tag == "path":
-            return Path(items[0])
+            path = Path(items[0])
+            if paths is not None:
+                paths.append(path)
+            return path
         cls, count = self.classes[tag]  # a KeyError for a class not given
         if len(items) != count:
             raise ValueError(f"a {tag} of {len(items)} fields")
