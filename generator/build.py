@@ -140,13 +140,18 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     from generator.read import layouts, project
     from generator.read.glyphs import check_glyphs
     from generator.read.preflight import preflight
+    from generator.read.remembered import Remembered
     from generator.write import uptodate
     from generator.write.manifest import build_record, previous_pages, write_manifest
     from generator.write.staging import Staging
 
+    cache = Cache.for_output(options.out, options.cache)
+    remembered = Remembered(cache) if cache.enabled else None
+
     with timings("read"):
         proj = project.read_project(root, report, drafts=options.drafts, pool=pool,
-                                    meanwhile=lambda: _ready_workers(pool, options))
+                                    meanwhile=lambda: _ready_workers(pool, options),
+                                    remembered=remembered)
         if proj is None or report.failed():
             raise InputError(report)
     with timings("assemble"):
@@ -173,8 +178,9 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
     pub = proj.publication
     roots = [d for layout in used.values() for d in layout.dirs] + [builtin_fonts()]
     fetch = FetchRules.of(proj.root, roots, pub.allow_remote, pub.remote_timeout, pub.remote_max_bytes)
-    cache = Cache.for_output(out, options.cache)
     with Staging(out) as stage:
+        if remembered is not None:  # the fiches this build read, for the next: OUT is locked now
+            remembered.store()
         if fetch.allow_remote:  # one deadline and one byte count for all of the build's remote fetches
             fetch = dataclasses.replace(fetch, deadline=time.monotonic() + fetch.remote_timeout,
                                         budget_file=str(stage.root / ".remote-bytes"))

@@ -54,7 +54,7 @@ def read_source(path: Path, rel: str, report: Report, max_bytes: int = MAX_BYTES
     control and bidirectional control characters removed with a warning naming their
     line. Only a regular file is read: a FIFO, a device or a socket would block or never
     end, and is refused without being waited for (the file is opened non-blocking)."""
-    raw = _read_regular(path, rel, report, max_bytes)
+    raw = read_regular(path, rel, report, max_bytes)
     if raw is None:
         return None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -89,7 +89,7 @@ def _kinds():
             (stat.S_ISCHR, _("a device")), (stat.S_ISBLK, _("a device")))
 
 
-def _read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes | None:
+def read_regular(path: Path, rel: str, report: Report, max_bytes: int) -> bytes | None:
     """The bytes of `path` if it is a regular file of at most `max_bytes`; else None and
     an error. The type is checked on the open file itself, so that nothing can swap it."""
     try:
@@ -135,9 +135,13 @@ def _cannot_open(e: OSError) -> str:
     return _("cannot read the file: {reason}", reason=e.strerror or e)
 
 
-def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fiche | None, bool]:
+def read_fiche(path: Path, rel: str, ctx: Context, report: Report,
+               checked: list[tuple[str, str]] | None = None) -> tuple[Fiche | None, bool]:
     """Read and check one fiche: (the fiche, whether it says `draft: true`). The fiche
-    is None when it cannot be published as is; the report then says why."""
+    is None when it cannot be published as is; the report then says why. `checked`, when
+    given, receives (as written, the file found) for each image found in the project:
+    what the file system said, which a reading taken from the cache must check again
+    (read/remembered.py)."""
     source = read_source(path, rel, report)
     if source is None:
         return None, False
@@ -153,10 +157,10 @@ def read_fiche(path: Path, rel: str, ctx: Context, report: Report) -> tuple[Fich
     f = fields.check_fiche(checker)
     if f is None:
         return None, False
-    return _build(f, checker, parts, raw, path, rel, ctx, report, errors_before), f["draft"]
+    return _build(f, checker, parts, raw, path, rel, ctx, report, errors_before, checked), f["draft"]
 
 
-def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fiche | None:
+def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before, checked) -> Fiche | None:
     doc = checker.doc
     try:
         body, warnings = markdown.parse(parts.body, parts.body_line)
@@ -165,8 +169,8 @@ def _build(f, checker, parts, raw, path, rel, ctx, report, errors_before) -> Fic
         return None
     for line, message in warnings:
         report.warning(rel, line, message)
-    image = _front_image(f["image"], path, rel, checker, ctx)
-    _body_images(body, path, rel, ctx, report)
+    image = _front_image(f["image"], path, rel, checker, ctx, checked)
+    _body_images(body, path, rel, ctx, report, checked)
     if not f["draft"]:  # a draft is unfinished by definition
         _placeholders(f, body, checker)
     if len(report.errors) > errors_before or not all(f[k] for k in ("title", "summary", "themes", "territory")):
@@ -255,7 +259,15 @@ def check_local(src: str, fiche_path: Path, root: Path) -> tuple[Path | None, st
     return target, None
 
 
-def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx: Context) -> tuple[Path, str] | None:
+def _local(src: str, path: Path, root: Path, checked: list | None) -> tuple[Path | None, str | None]:
+    found, problem = check_local(src, path, root)
+    if found is not None and checked is not None:
+        checked.append((src, str(found)))
+    return found, problem
+
+
+def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx: Context,
+                 checked: list | None) -> tuple[Path, str] | None:
     if not img:
         return None
     src = img["file"]
@@ -263,7 +275,7 @@ def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx:
         c.warn(("image", "file"), _("a remote image cannot be the fiche's main image: download it into the project "
                                     "folder (image left out)"))
         return None
-    found, problem = check_local(src, path, ctx.root)
+    found, problem = _local(src, path, ctx.root, checked)
     if problem:
         c.error(("image", "file"), problem)
         return None
@@ -274,7 +286,8 @@ def _front_image(img: dict | None, path: Path, rel: str, c: schema.Checker, ctx:
     return found, found.relative_to(ctx.root).as_posix()
 
 
-def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report: Report) -> None:
+def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report: Report,
+                 checked: list | None) -> None:
     """Resolve the images of the text. One that cannot be shown (remote while remote
     images are off, a `data:` URL, a scheme such as file: or javascript:) is replaced by
     its description, with a warning; one that leads outside the project, or to no
@@ -309,7 +322,7 @@ def _body_images(body: markdown.Node, path: Path, rel: str, ctx: Context, report
                                                  "http(s) address)", src=shown))
                 keep += instead
                 continue
-            found, problem = check_local(src, path, ctx.root)
+            found, problem = _local(src, path, ctx.root, checked)
             if problem:
                 report.error(rel, node.line, problem)
                 continue

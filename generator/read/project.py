@@ -31,19 +31,22 @@ from generator.read.typography import french, french_tree
 
 if TYPE_CHECKING:
     from generator.pool import Pool
+    from generator.read.remembered import Remembered
 
 MAX_YAML_BYTES = limits.MAX_YAML_BYTES
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
 
 
 def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool | None = None,
-                 meanwhile: Callable[[], None] | None = None) -> Project | None:
+                 meanwhile: Callable[[], None] | None = None,
+                 remembered: Remembered | None = None) -> Project | None:
     """The project in `root`, or None when it has errors (all of them in `report`).
 
     Drafts are read and checked either way; without `drafts` they are left out, and
     their problems are only warnings, so that a draft in progress never blocks a build.
     With the build's `pool`, its workers read the fiches of a catalogue, and
-    `meanwhile()` is called while they do.
+    `meanwhile()` is called while they do. Fiches an earlier build read are taken
+    from `remembered` (read/remembered.py), and those read here are kept there.
     """
     root = Path(root)
     if not root.is_dir():
@@ -64,7 +67,7 @@ def read_project(root: Path, report: Report, *, drafts: bool = False, pool: Pool
         allow_remote=pub.allow_remote,
         registry={key: p for p in registry for key in [fold(p.name), *map(fold, p.aliases)]},
     )
-    fiches, all_ids = _read_fiches(root, ctx, report, drafts, pool, meanwhile)
+    fiches, all_ids = _read_fiches(root, ctx, report, drafts, pool, meanwhile, remembered and remembered.reading(ctx))
     _check_sections(pub, pub_lines, fiches, all_ids, report)
     if report.errors:
         return None
@@ -200,7 +203,8 @@ def fiche_files(root: Path) -> list[Path]:
 
 
 def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: Pool | None,
-                 meanwhile: Callable[[], None] | None) -> tuple[list[Fiche], set[str]]:
+                 meanwhile: Callable[[], None] | None,
+                 remembered: Remembered | None) -> tuple[list[Fiche], set[str]]:
     """The fiches to publish, and the id_key of every fiche on disk, drafts included."""
     files = fiche_files(root)
     if not files:
@@ -231,7 +235,7 @@ def _read_fiches(root: Path, ctx: Context, report: Report, drafts: bool, pool: P
         ids[key] = rel
         todo.append((path, rel))
     fiches = []
-    for fiche, is_draft, items in _read_all(todo, ctx, pool, meanwhile):
+    for fiche, is_draft, items in _read_all(todo, ctx, pool, meanwhile, remembered):
         if is_draft and not drafts:
             for d in items:
                 report.warning(d.path, d.line, _("(draft, not published) {message}", message=d.message))
@@ -267,22 +271,43 @@ PARALLEL_FROM = 60
 
 
 def _read_all(todo: list[tuple[Path, str]], ctx: Context, pool: Pool | None,
-              meanwhile: Callable[[], None] | None) -> list[tuple[Fiche | None, bool, list]]:
-    """read_fiche over `todo`, in order: in the build's workers when there are some and
-    enough fiches (Markdown parsing is most of a catalogue's reading time)."""
-    if pool is None or not pool.parallel or len(todo) < PARALLEL_FROM:
-        return _read_chunk(todo, ctx)
-    size = max(8, len(todo) // 16)
-    futures = [pool.submit(_read_chunk, todo[i:i + size], ctx) for i in range(0, len(todo), size)]
-    if meanwhile is not None:
-        meanwhile()
-    return [result for f in futures for result in f.result()]
+              meanwhile: Callable[[], None] | None,
+              remembered: Remembered | None) -> list[tuple[Fiche | None, bool, list]]:
+    """read_fiche over `todo`, in order: what an earlier build read from `remembered`, the
+    rest in the build's workers when there are some and enough fiches (Markdown parsing
+    is most of a catalogue's reading time), else here."""
+    parallel = pool is not None and pool.parallel and len(todo) >= PARALLEL_FROM
+    results: list = [None] * len(todo)
+    for n, (path, rel) in enumerate(todo if remembered else ()):
+        results[n] = remembered.get(path, rel)
+        if n == 0 and results[0] is not None and parallel and meanwhile is not None:
+            # The first fiche was read before, the others likely too: the workers have
+            # little reading to do, and can get ready at once.
+            meanwhile()
+            meanwhile = None
+    missing = [n for n, r in enumerate(results) if r is None]
+    if parallel and len(missing) >= PARALLEL_FROM:
+        size = max(8, len(missing) // 16)
+        futures = [pool.submit(_read_chunk, [todo[n] for n in missing[i:i + size]], ctx)
+                   for i in range(0, len(missing), size)]
+        if meanwhile is not None:
+            meanwhile()
+        read = [result for f in futures for result in f.result()]
+    else:
+        if parallel and meanwhile is not None:
+            meanwhile()
+        read = _read_chunk([todo[n] for n in missing], ctx)
+    for n, (fiche, is_draft, items, checked) in zip(missing, read):
+        results[n] = fiche, is_draft, items
+        if remembered is not None:
+            remembered.keep(results[n], checked)
+    return results
 
 
-def _read_chunk(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list]]:
+def _read_chunk(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list, list]]:
     out = []
     for path, rel in todo:
-        own = Report()
-        fiche, is_draft = read_fiche(path, rel, ctx, own)
-        out.append((fiche, is_draft, own.items))
+        own, checked = Report(), []
+        fiche, is_draft = read_fiche(path, rel, ctx, own, checked)
+        out.append((fiche, is_draft, own.items, checked))
     return out
