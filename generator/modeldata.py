@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 _PLAIN = {str, int, bool, float, type(None)}
+_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, in order
 
 
 def to_data(value):
@@ -26,18 +27,23 @@ def to_data(value):
     kind = type(value)
     if kind in _PLAIN:
         return value
+    # Scalars are checked inline: a call for each would cost most of the encoding.
     if kind is list:
-        return ["list", *map(to_data, value)]
-    if kind is tuple:
-        return ["tuple", *map(to_data, value)]
+        return ["list", *[v if type(v) in _PLAIN else to_data(v) for v in value]]
+    names = _NAMES.get(kind)
+    if names is not None:
+        return [kind.__name__, *[v if type(v) in _PLAIN else to_data(v) for v in map(value.__getattribute__, names)]]
     if kind is dict:
-        return ["dict", {str(k): to_data(v) for k, v in value.items()}]
+        return ["dict", {str(k): v if type(v) in _PLAIN else to_data(v) for k, v in value.items()}]
+    if kind is tuple:
+        return ["tuple", *[v if type(v) in _PLAIN else to_data(v) for v in value]]
     if kind is bytes:
         return None
     if isinstance(value, Path):
         return ["path", str(value)]
     if dataclasses.is_dataclass(value):
-        return [kind.__name__, *(to_data(getattr(value, f.name)) for f in dataclasses.fields(value))]
+        _NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return to_data(value)
     raise TypeError(f"no plain data for a {kind.__name__}")
 
 
@@ -46,9 +52,6 @@ def canonical(value) -> bytes:
     decodable: lists and tuples are alike here; the model's fields say which is which.)"""
     return json.dumps(value, default=_fields, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8", "surrogatepass")
-
-
-_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _fields(value):

@@ -27,11 +27,11 @@ from generator.read.clean import UNWANTED
 from generator.read.fiche import Context, read_fiche, read_source
 from generator.read.frontmatter import Doc, YamlError, load_yaml
 from generator.read.matching import fold, id_key
+from generator.read.remembered import Remembered, entry
 from generator.read.typography import french, french_tree
 
 if TYPE_CHECKING:
     from generator.pool import Pool
-    from generator.read.remembered import Remembered
 
 MAX_YAML_BYTES = limits.MAX_YAML_BYTES
 SKIPPED_DIRS = {"output", "node_modules", "__pycache__"}
@@ -288,7 +288,7 @@ def _read_all(todo: list[tuple[Path, str]], ctx: Context, pool: Pool | None,
     missing = [n for n, r in enumerate(results) if r is None]
     if parallel and len(missing) >= PARALLEL_FROM:
         size = max(8, len(missing) // 16)
-        futures = [pool.submit(_read_chunk, [todo[n] for n in missing[i:i + size]], ctx)
+        futures = [pool.submit(_read_chunk, [todo[n] for n in missing[i:i + size]], ctx, remembered is not None)
                    for i in range(0, len(missing), size)]
         if meanwhile is not None:
             meanwhile()
@@ -296,18 +296,21 @@ def _read_all(todo: list[tuple[Path, str]], ctx: Context, pool: Pool | None,
     else:
         if parallel and meanwhile is not None:
             meanwhile()
-        read = _read_chunk([todo[n] for n in missing], ctx)
-    for n, (fiche, is_draft, items, checked) in zip(missing, read):
+        read = _read_chunk([todo[n] for n in missing], ctx, remembered is not None)
+    for n, (fiche, is_draft, items, kept) in zip(missing, read):
         results[n] = fiche, is_draft, items
-        if remembered is not None:
-            remembered.keep(results[n], checked)
+        if remembered is not None and fiche is not None:
+            remembered.keep(fiche, kept)
     return results
 
 
-def _read_chunk(todo: list[tuple[Path, str]], ctx: Context) -> list[tuple[Fiche | None, bool, list, list]]:
+def _read_chunk(todo: list[tuple[Path, str]], ctx: Context,
+                remember: bool = False) -> list[tuple[Fiche | None, bool, list, bytes | None]]:
+    """The readings of `todo`; with `remember`, each with what the cache is to keep of
+    it (remembered.entry), made here: in a worker, beside the others."""
     out = []
     for path, rel in todo:
         own, checked = Report(), []
         fiche, is_draft = read_fiche(path, rel, ctx, own, checked)
-        out.append((fiche, is_draft, own.items, checked))
+        out.append((fiche, is_draft, own.items, entry((fiche, is_draft, own.items), checked) if remember else None))
     return out

@@ -87,14 +87,10 @@ class Remembered:
         fiche.raw = raw
         return fiche, bool(draft), items
 
-    def keep(self, result: Read, checked: list[tuple[str, str]]) -> None:
-        """Remember a reading this build made (one without an error)."""
-        fiche, draft, items = result
-        if fiche is None or any(d.level == "error" for d in items):
-            return
-        data = {"fiche": to_data(fiche), "draft": draft, "items": [to_data(d) for d in items], "images": checked}
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        self.pending.append((self._key(fiche.path, fiche.rel, fiche.raw), payload))
+    def keep(self, fiche: Fiche, entry: bytes | None) -> None:
+        """Remember a reading this build made: `entry(...)` of it, made where it was read."""
+        if entry is not None:
+            self.pending.append((self._key(fiche.path, fiche.rel, fiche.raw), entry))
 
     def store(self) -> None:
         """Write what was kept into the cache: the build holds OUT's lock by now."""
@@ -109,3 +105,13 @@ def _names_only(fiche: Fiche, path: Path, rel: str, images: set[Path], paths: li
         return False
     return fiche.image is None or (fiche.image.path in images
                                    and fiche.image.rel == fiche.image.path.relative_to(root).as_posix())
+
+
+def entry(result: Read, checked: list[tuple[str, str]]) -> bytes | None:
+    """What the cache keeps of a reading (a worker makes it as it reads); None for a
+    reading with an error."""
+    fiche, draft, items = result
+    if fiche is None or any(d.level == "error" for d in items):
+        return None
+    data = {"fiche": to_data(fiche), "draft": draft, "items": [to_data(d) for d in items], "images": checked}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
