@@ -135,6 +135,7 @@ def build(root: Path, options: BuildOptions, report: Report, timings: Timings | 
 
 def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) -> dict:
     from generator.cache import Cache
+    from generator.edition import indexes
     from generator.edition.select import make_edition
     from generator.paths import builtin_fonts
     from generator.read import layouts, project
@@ -147,6 +148,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
 
     cache = Cache.for_output(options.out, options.cache)
     remembered = Remembered(cache) if cache.enabled else None
+    indexes.recall_from(cache)  # the sort keys of the texts the last build sorted
 
     with timings("read"):
         proj = project.read_project(root, report, drafts=options.drafts, pool=pool,
@@ -205,6 +207,7 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
             write_manifest(stage, edition, done.pages, done.files, build_record(edition, options, used.values(), ctx.reads))
             stage.commit()
             # Still under OUT's lock: no other build uses the cache while it is pruned.
+            indexes.keep_in(cache)
             cache.prune()
             extra = uptodate.extra_inputs(proj, list(used.values()), ctx.reads) if options.cache else None
             if extra is not None:

@@ -95,3 +95,65 @@ def test_layout_labels_override_titles():
     indexes = build_indexes(e, {"index_themes": "Thématiques"})
     assert indexes["themes"].title == "Thématiques"
     assert indexes["partners"].title == "Index des partenaires"
+
+
+# --- sort keys kept between builds -----------------------------------------------------
+
+def test_sort_keys_an_earlier_build_kept_are_used_without_the_collation_table(monkeypatch):
+    from generator.edition import indexes
+
+    texts = ["Élan", "école", "Ecole", "Œuvre", "zèbre", "Ça"]
+    made = {t: collation_key(t) for t in texts}
+    data = indexes.kept()
+    assert set(json_keys(data)) >= set(texts)
+    monkeypatch.setattr(indexes, "_known", {})
+
+    def no_table():
+        raise AssertionError("the collation table was read")
+
+    monkeypatch.setattr(indexes, "_collator", no_table)
+    assert indexes.recall(data)
+    assert {t: collation_key(t) for t in texts} == made
+    assert sorted(texts, key=collation_key) == ["Ça", "Ecole", "école", "Élan", "Œuvre", "zèbre"]
+    indexes.load_collation()  # keys recalled: nothing to read ahead
+
+
+def json_keys(data: bytes) -> list[str]:
+    import json
+
+    return list(json.loads(data))
+
+
+def test_doctored_sort_keys_are_not_taken(monkeypatch):
+    from generator.edition import indexes
+
+    monkeypatch.setattr(indexes, "_known", {})
+    for data in (b"[1, 2]", b'{"a": "b"}', b'{"a": [1, "2"]}', b'{"a": [1.5]}', b"{", b"[" * 100_000,
+                 b'{"a": {"b": 1}}'):
+        assert not indexes.recall(data), data
+    assert indexes._known == {}
+    assert indexes.recall(b'{"a": [1, 2]}') and indexes._known == {"a": (1, 2)}
+
+
+def test_a_rebuild_sorts_without_reading_the_collation_table(tmp_path, monkeypatch):
+    from conftest import minimal_front, write_project
+
+    from generator.build import BuildOptions, build
+    from generator.diagnostics import Report
+    from generator.edition import indexes
+
+    root = write_project(tmp_path / "projet", {
+        "a": minimal_front("Une", themes=["Éducation", "Santé"]),
+        "b": minimal_front("Deux", themes=["Culture"])})
+    options = BuildOptions(out=root / "output", formats=("docx",), jobs=1)
+    build(root, options, Report())
+    monkeypatch.setattr(indexes, "_known", {})  # as in a new process
+
+    def no_table():
+        raise AssertionError("the collation table was read")
+
+    monkeypatch.setattr(indexes, "_collator", no_table)
+    (root / "fiches" / "b.md").write_text((root / "fiches" / "b.md").read_text(encoding="utf-8") + "\nEncore.\n",
+                                          encoding="utf-8")
+    build(root, options, Report())
+    assert {"Culture", "Éducation", "Santé"} <= set(indexes._known)

@@ -3,6 +3,8 @@
 Entries are sorted with the Unicode Collation Algorithm (pyuca's DUCET table), which
 files É with E and Œ as OE; case is ignored for the order and only breaks ties, so that
 « école » and « Ecole » sit together and the order is the same on every machine.
+Reading the table costs a fifth of a second: a build keeps the keys of what it sorted in
+the build cache, and the next one reads the table only for a text it has not sorted.
 
 An index knows which fiches each entry occurs in, not on which pages: the PDF renderer
 alone knows the pages, once the fiches are laid out, and attaches them.
@@ -10,6 +12,7 @@ alone knows the pages, once the fiches are laid out, and attaches them.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,10 +29,66 @@ def _collator() -> pyuca.Collator:
     return pyuca.Collator()
 
 
+# Sort keys made so far, by text: a rebuild gets those of the previous build from the
+# cache (`recall`), and reads the DUCET table only for a text it has never sorted.
+_known: dict[str, tuple] = {}
+_used: set[str] = set()
+
+
+def recall(data: bytes) -> bool:
+    """Take the sort keys an earlier build kept (`kept()`); False for data that is not
+    such keys (the cache is never trusted: nothing is taken then)."""
+    try:
+        found = json.loads(data)
+        keys = {text: tuple(key) for text, key in found.items()
+                if all(type(n) is int for n in key)} if type(found) is dict else {}
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return False
+    if len(keys) != len(found) or not all(type(text) is str for text in keys):
+        return False
+    _known.update(keys)
+    _used.clear()
+    return True
+
+
+def kept() -> bytes:
+    """The sort keys of the texts sorted since `recall`, for the next build."""
+    return json.dumps({text: _known[text] for text in sorted(_used)}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def recall_from(cache) -> None:
+    """`recall` the keys the build cache holds for this code and this pyuca; what this
+    build sorts is kept from now on."""
+    _used.clear()
+    found = cache.get(_KIND, _cache_key()) if cache.enabled else None
+    if found is not None:
+        recall(found[0])
+
+
+def keep_in(cache) -> None:
+    """Store `kept()` in the build cache (the build holds OUT's lock)."""
+    if cache.enabled and _used:
+        cache.put(_KIND, _cache_key(), kept())
+
+
+_KIND = "collation"
+
+
+def _cache_key() -> str:
+    from importlib import metadata
+
+    from generator.cache import code_digest, key
+
+    return key(_KIND, code_digest(), metadata.version("pyuca"))
+
+
 def load_collation() -> None:
-    """Read the DUCET table now: a build does it while its workers read the fiches,
-    rather than where the booklet first sorts, on the way to its first render."""
-    _collator()
+    """Read the DUCET table now, unless an earlier build's keys were recalled: a build
+    does it while its workers read the fiches, rather than where the booklet first sorts,
+    on the way to its first render."""
+    if not _known:
+        _collator()
 
 
 def themes_in_order(edition: Edition) -> list[str]:
@@ -60,8 +119,12 @@ def sort_key(text: str) -> tuple:
     text's length. pyuca's own walks the text by slicing the rest of it off after every
     character (its trie's find_prefix returns `key[n:]`): quadratic, 12 s for an 80 kB
     label. This is its algorithm over one list and an index."""
-    elements = _collation_elements([ord(c) for c in unicodedata.normalize("NFD", text)])
-    return _collator().sort_key_from_collation_elements(elements)
+    _used.add(text)
+    found = _known.get(text)
+    if found is None:
+        elements = _collation_elements([ord(c) for c in unicodedata.normalize("NFD", text)])
+        found = _known[text] = tuple(_collator().sort_key_from_collation_elements(elements))
+    return found
 
 
 def _collation_elements(cps: list[int]) -> list:
