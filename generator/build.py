@@ -190,6 +190,9 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
                            layouts=used, fresh=uptodate.changed_since(out, edition.fiches))
         uptodate.forget(out)  # this build's outputs replace the ones the record describes
         done, waiting = Rendered([]), []
+        # With a booklet (not the archive, which embeds what the others staged), the Word
+        # files and the site start once it has asked for the renders an edit waits for.
+        later = ("docx", "web") if "pdf" in options.formats and not options.archive else ()
         with long_lived():  # the project and the edition, while the renderers allocate
             for name, start in RENDERERS.items():
                 if name not in options.formats:
@@ -197,7 +200,12 @@ def _build(root, options, report, timings, pool: Pool, started_ns, epoch_env) ->
                 if name == "pdf" and options.archive:
                     _finish([w for w in waiting if w[0] != "web"], done, timings)
                     waiting = [w for w in waiting if w[0] == "web"]
+                if name in later:
+                    ctx.after_urgent_renders(lambda name=name, start=start: waiting.append(
+                        (name, start(edition, used, ctx))))
+                    continue
                 waiting.append((name, start(edition, used, ctx)))
+            ctx.urgent_renders_asked()
             _finish(waiting, done, timings)
         # A build of fewer formats leaves the others' files as they are, and lists them.
         done.files += stage.keep_previous(lambda rel: format_of(rel) not in options.formats)

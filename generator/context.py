@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from generator.diagnostics import Report
 
@@ -176,6 +176,7 @@ class BuildContext:
     # the up-to-date record must know them all (write/uptodate.py).
     reads: dict = field(default_factory=dict, repr=False)
     _chars: tuple | None = field(default=None, repr=False)  # (edition, its characters)
+    _soon: list = field(default_factory=list, repr=False)  # see after_urgent_renders
 
     @property
     def out(self) -> Path:
@@ -195,6 +196,18 @@ class BuildContext:
 
             self._chars = (edition, edition_chars(edition))
         return self._chars[1]
+
+    def after_urgent_renders(self, start: Callable[[], None]) -> None:
+        """Have `start()` run once the booklet has asked for the renders an edit waits
+        for (`urgent_renders_asked`): what only fills the workers' free time (the Word
+        files, the site's fonts and images) is prepared here after those."""
+        self._soon.append(start)
+
+    def urgent_renders_asked(self) -> None:
+        """Run what waited for the booklet's urgent renders (once)."""
+        soon, self._soon = self._soon, []
+        for start in soon:
+            start()
 
     def read(self, reads) -> None:
         """Note what a render read ((path or URL, sha256 or None) pairs)."""

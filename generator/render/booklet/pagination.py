@@ -143,8 +143,12 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         batches = fiche_batches(edition.fiches)
         run_futures = {}
         # The runs of the fiches changed since the last build first: the others' keys
-        # (their HTML) are made while those are laid out, and most are in the cache.
-        for n in sorted(range(len(batches)), key=lambda n: not any(f.id in ctx.fresh for f in batches[n])):
+        # (their HTML) are made while those are laid out, and most are in the cache. What
+        # fills the workers' free time is prepared once those are asked for.
+        fresh = {n for n in range(len(batches)) if any(f.id in ctx.fresh for f in batches[n])}
+        for n in sorted(range(len(batches)), key=lambda n: n not in fresh):
+            if n not in fresh:
+                ctx.urgent_renders_asked()
             batch = batches[n]
             ids = tuple(H.anchor(f.id) for f in batch)
             # Every fiche on a page of its own, whatever the layout says: the plan counts
