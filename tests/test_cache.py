@@ -231,27 +231,32 @@ def _docx_build(root: Path, out: Path, cache: bool = True) -> None:
     build(root, BuildOptions(out=out, formats=("docx",), cache=cache, jobs=1), Report())
 
 
-def test_an_edit_asks_for_its_run_before_the_word_files_start(tmp_path, monkeypatch):
+def test_the_word_files_start_once_the_runs_an_edit_waits_for_are_asked_for(tmp_path, monkeypatch):
     # The Word files only fill the workers' free time: preparing them must not hold up
-    # the render an edit waits for.
+    # the render an edit waits for, nor wait for the booklet to be done.
     from generator.render import word as docx
 
     root = make_catalogue(tmp_path / "projet", 8, seed=6)
     options = BuildOptions(out=root / "output", formats=("pdf", "docx"), jobs=1)
-    build(root, options, Report())
     events = []
     real_get, real_start = parts_module.Parts.get, docx.start_docx
     monkeypatch.setattr(parts_module.Parts, "get", lambda self, job, *a, **k: events.append(
-        _ARTICLE.findall(job.html)) or real_get(self, job, *a, **k))
+        "furniture" if "furniture" in job.html else _ARTICLE.findall(job.html)) or real_get(self, job, *a, **k))
     monkeypatch.setattr(docx, "start_docx", lambda *a: events.append("docx") or real_start(*a))
-    edited = root / "fiches" / "f0005.md"
-    edited.write_text(edited.read_text(encoding="utf-8").replace("\n\n", "\n\nUne phrase.\n\n", 1), encoding="utf-8")
     build(root, options, Report())
-    runs = [e for e in events if e != "docx" and e]
+    starts = events.index("docx")
+    assert all(isinstance(e, list) for e in events[:starts]) and len(events[:starts]) > 2, "every run first"
+    assert "furniture" in events[starts:], "then the Word files, before the booklet's furniture"
+
+    events.clear()
+    edited = root / "fiches" / "f0005.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("\n\n", "\n\nUne phrase.\n\n", 1),
+                      encoding="utf-8")
+    build(root, options, Report())
     starts = events.index("docx")
     assert "fiche-f0005" in events[starts - 1], "the edited fiche's run is asked for just before"
-    assert [r for r in events[starts + 1:] if r != "docx" and r], "the other runs after"
-    assert sum("fiche-f0005" in r for r in runs) == 1
+    assert [e for e in events[starts + 1:] if e], "the other runs after"
+    assert sum("fiche-f0005" in e for e in events if isinstance(e, list)) == 1
 
 
 def test_word_files_are_made_once_and_unchanged_ones_stay_untouched(tmp_path, monkeypatch):

@@ -156,6 +156,7 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
             own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
             run_futures[n] = parts.get(job(b.part([b.article(f) for f in batch], CONTENT_ONLY_CSS + own_page, batch),
                                            ids), lambda k=len(batch): advance(k))
+        ctx.urgent_renders_asked()  # every run fresh (a first build): once all are asked for
         runs = [run_futures[n].result() for n in range(len(batches))]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
