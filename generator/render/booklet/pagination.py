@@ -146,6 +146,8 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         # (their HTML) are made while those are laid out, and most are in the cache. What
         # fills the workers' free time is prepared once those are asked for.
         fresh = {n for n in range(len(batches)) if any(f.id in ctx.fresh for f in batches[n])}
+        if len(fresh) == len(batches):  # a first build: none more urgent, the workers' early free time theirs
+            ctx.urgent_renders_asked()
         for n in sorted(range(len(batches)), key=lambda n: n not in fresh):
             if n not in fresh:
                 ctx.urgent_renders_asked()
@@ -156,7 +158,6 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
             own_page = ", ".join(f"#{i}" for i in ids) + " { break-before: page !important; }"
             run_futures[n] = parts.get(job(b.part([b.article(f) for f in batch], CONTENT_ONLY_CSS + own_page, batch),
                                            ids), lambda k=len(batch): advance(k))
-        ctx.urgent_renders_asked()  # every run fresh (a first build): once all are asked for
         runs = [run_futures[n].result() for n in range(len(batches))]
         fiche_at, counts = _fiche_pages(batches, runs)
         front_pages = provisional.result().pages
