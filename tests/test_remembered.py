@@ -159,6 +159,8 @@ def test_a_doctored_entry_is_read_anew(project, parsed):
         lambda data: json.dumps({**data, "fiche": ["PosixPath", "/etc/passwd"]}),
         # A fiche missing a field.
         lambda data: json.dumps({**data, "fiche": data["fiche"][:-1]}),
+        # A class where another belongs: a Territory for the fiche's body.
+        lambda data: json.dumps({**data, "fiche": data["fiche"][:9] + [data["fiche"][7]] + data["fiche"][10:]}),
         # An object where a value should be.
         lambda data: json.dumps({**data, "items": [{"level": "error"}]}),
         # Nested deeper than a decoder recurses.

@@ -82,7 +82,10 @@ class Remembered:
             if problem or str(now) != where:
                 return None
             images.add(now)
-        if not _names_only(fiche, path, rel, images, paths, self.root):
+        try:
+            if not (_shaped(fiche) and _names_only(fiche, path, rel, images, paths, self.root)):
+                return None
+        except (TypeError, AttributeError, ValueError):
             return None
         fiche.raw = raw
         return fiche, bool(draft), items
@@ -97,6 +100,18 @@ class Remembered:
         for k, payload in self.pending:
             self.cache.put(KIND, k, payload)
         self.pending = []
+
+
+def _shaped(fiche: Fiche) -> bool:
+    """Whether the classes decoded sit where a fiche has them (an entry made by hand
+    could put a Territory where the image goes)."""
+    texts = [fiche.id, fiche.rel, fiche.title, fiche.summary, *fiche.themes, *fiche.audience, *fiche.keywords]
+    return (all(type(t) is str for t in texts) and type(fiche.territory) is Territory
+            and all(type(p) is PartnerRef for p in fiche.partners)
+            and all(type(k) is KeyFigure for k in fiche.key_figures)
+            and (fiche.contact is None or type(fiche.contact) is Contact)
+            and (fiche.image is None or type(fiche.image) is Image)
+            and type(fiche.body) is Node and all(type(n) is Node and type(n.attrs) is dict for n in fiche.body.walk()))
 
 
 def _names_only(fiche: Fiche, path: Path, rel: str, images: set[Path], paths: list[Path], root: Path) -> bool:
