@@ -166,10 +166,14 @@ def child_naive(html: str, pdf: str, tagged: str = "") -> None:
 
 
 def run_child(*args: str, code: Path = REPO) -> dict:
-    """One measurement in a fresh process, running the Recueil of the folder `code`."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    proc = subprocess.run([sys.executable, __file__, "--child", str(code), *args], capture_output=True, text=True,
-                          env=env)
+    """One measurement in a fresh process, running the Recueil of the folder `code`.
+    The child's temporary files go into a folder removed after it: the builds of older
+    revisions (fac23a1) leave WeasyPrint's copies of the fonts in /tmp, one folder a
+    worker."""
+    with tempfile.TemporaryDirectory(prefix="recueil-bench-") as tmp:
+        env = {**os.environ, "PYTHONPATH": str(code), "TMPDIR": tmp}
+        proc = subprocess.run([sys.executable, __file__, "--child", str(code), *args], capture_output=True,
+                              text=True, env=env)
     if proc.returncode:
         sys.exit(f"benchmark child failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
