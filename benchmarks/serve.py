@@ -186,48 +186,54 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="recueil-bench-serve-"))
-    results: dict = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        sample = work / "sample"
-        shutil.rmtree(sample, ignore_errors=True)
-        sample.mkdir(parents=True)
-        for name in ("fiches", "publication.yaml", "partners.yaml", "images"):
-            if (REPO / name).is_dir():
-                shutil.copytree(REPO / name, sample / name)
-            elif (REPO / name).is_file():
-                shutil.copy2(REPO / name, sample / name)
-        served = Served(sample, browser)
-        try:
-            fiches = sorted((sample / "fiches").rglob("*.md"))
-            results["sample"] = {"fiches": len(fiches), **latency(served, fiches, args.edits, 600)}
-            results["sample"]["idle"] = idle(served, args.idle)
-            print(json.dumps({"sample": results["sample"]}), file=sys.stderr)
-            if args.rebuilds:
-                results["memory"] = memory(served, fiches, args.rebuilds)
-                print(json.dumps({"memory": results["memory"]}), file=sys.stderr)
-        finally:
-            served.stop()
-        for n in args.sizes:
-            project = work / f"catalogue-{n}"
-            shutil.rmtree(project, ignore_errors=True)
-            make_catalogue(project, n)
-            started = time.perf_counter()
-            served = Served(project, browser)
+    try:
+        results: dict = {}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+            sample = work / "sample"
+            shutil.rmtree(sample, ignore_errors=True)
+            sample.mkdir(parents=True)
+            for name in ("fiches", "publication.yaml", "partners.yaml", "images"):
+                if (REPO / name).is_dir():
+                    shutil.copytree(REPO / name, sample / name)
+                elif (REPO / name).is_file():
+                    shutil.copy2(REPO / name, sample / name)
+            served = Served(sample, browser)
             try:
-                served.wait_ready(1800)
-                first = time.perf_counter() - started
-                fiches = sorted((project / "fiches").rglob("*.md"))
-                row = {"fiches": n, "first_build_s": first, **latency(served, fiches, args.edits, 1800)}
-                row["idle"] = idle(served, args.idle)
-                results[f"catalogue-{n}"] = row
-                print(json.dumps({f"catalogue-{n}": row}), file=sys.stderr)
+                fiches = sorted((sample / "fiches").rglob("*.md"))
+                results["sample"] = {"fiches": len(fiches), **latency(served, fiches, args.edits, 600)}
+                results["sample"]["idle"] = idle(served, args.idle)
+                print(json.dumps({"sample": results["sample"]}), file=sys.stderr)
+                if args.rebuilds:
+                    results["memory"] = memory(served, fiches, args.rebuilds)
+                    print(json.dumps({"memory": results["memory"]}), file=sys.stderr)
             finally:
                 served.stop()
-        browser.close()
-    print(report(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+            for n in args.sizes:
+                project = work / f"catalogue-{n}"
+                shutil.rmtree(project, ignore_errors=True)
+                make_catalogue(project, n)
+                started = time.perf_counter()
+                served = Served(project, browser)
+                try:
+                    served.wait_ready(1800)
+                    first = time.perf_counter() - started
+                    fiches = sorted((project / "fiches").rglob("*.md"))
+                    row = {"fiches": n, "first_build_s": first, **latency(served, fiches, args.edits, 1800)}
+                    row["idle"] = idle(served, args.idle)
+                    results[f"catalogue-{n}"] = row
+                    print(json.dumps({f"catalogue-{n}": row}), file=sys.stderr)
+                finally:
+                    served.stop()
+            browser.close()
+        print(report(results))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+    except BaseException:
+        print(f"the projects and the servers' logs are kept in {work}", file=sys.stderr)
+        raise
+    if args.work is None:  # a folder of its own (a 500-fiche catalogue and its builds): gone
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def report(results: dict) -> str:
