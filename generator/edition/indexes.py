@@ -47,12 +47,11 @@ def recall(data: bytes) -> bool:
     if len(keys) != len(found) or not all(type(text) is str for text in keys):
         return False
     _known.update(keys)
-    _used.clear()
     return True
 
 
 def kept() -> bytes:
-    """The sort keys of the texts sorted since `recall`, for the next build."""
+    """The sort keys of the texts sorted since `recall_from`, for the next build."""
     return json.dumps({text: _known[text] for text in sorted(_used)}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8", "surrogatepass")
 

@@ -145,11 +145,11 @@ def lay_out(edition: Edition, layout, ctx: BuildContext) -> Made:
         # The runs of the fiches changed since the last build first: the others' keys
         # (their HTML) are made while those are laid out, and most are in the cache. What
         # fills the workers' free time is prepared once those are asked for.
+        # (A first build, every run fresh: none is more urgent, and those start at once.)
         fresh = {n for n in range(len(batches)) if any(f.id in ctx.fresh for f in batches[n])}
-        if len(fresh) == len(batches):  # a first build: none more urgent, the workers' early free time theirs
-            ctx.urgent_renders_asked()
-        for n in sorted(range(len(batches)), key=lambda n: n not in fresh):
-            if n not in fresh:
+        then = len(fresh) if len(fresh) < len(batches) else 0  # the place of the first run not urgent
+        for place, n in enumerate(sorted(range(len(batches)), key=lambda n: n not in fresh)):
+            if place == then:
                 ctx.urgent_renders_asked()
             batch = batches[n]
             ids = tuple(H.anchor(f.id) for f in batch)
