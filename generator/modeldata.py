@@ -20,6 +20,14 @@ _PLAIN = {str, int, bool, float, type(None)}
 _NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, in order
 
 
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, in order (None for any other type)."""
+    names = _NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 def to_data(value):
     """`value` (the model's dataclasses, lists, tuples, dicts with text keys, paths and
     scalars) as JSON-ready data. Bytes are left out (None): the raw bytes of a file,
@@ -30,20 +38,17 @@ def to_data(value):
     # Scalars are checked inline: a call for each would cost most of the encoding.
     if kind is list:
         return ["list", *[v if type(v) in _PLAIN else to_data(v) for v in value]]
-    names = _NAMES.get(kind)
-    if names is not None:
-        return [kind.__name__, *[v if type(v) in _PLAIN else to_data(v) for v in map(value.__getattribute__, names)]]
     if kind is dict:
         return ["dict", {str(k): v if type(v) in _PLAIN else to_data(v) for k, v in value.items()}]
+    names = _field_names(kind)
+    if names is not None:
+        return [kind.__name__, *[v if type(v) in _PLAIN else to_data(v) for v in map(value.__getattribute__, names)]]
     if kind is tuple:
         return ["tuple", *[v if type(v) in _PLAIN else to_data(v) for v in value]]
     if kind is bytes:
         return None
     if isinstance(value, Path):
         return ["path", str(value)]
-    if dataclasses.is_dataclass(value):
-        _NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
-        return to_data(value)
     raise TypeError(f"no plain data for a {kind.__name__}")
 
 
@@ -57,23 +62,21 @@ def canonical(value) -> bytes:
 def _fields(value):
     """For canonical: what json cannot write itself (json's C encoder walks the rest)."""
     kind = type(value)
-    names = _NAMES.get(kind)
-    if names is None:
-        if isinstance(value, Path):
-            return ["path", str(value)]
-        if kind is bytes:
-            return None
-        if not dataclasses.is_dataclass(value):
-            raise TypeError(f"no plain data for a {kind.__name__}")
-        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
-    return [kind.__name__, *[getattr(value, name) for name in names]]
+    names = _field_names(kind)
+    if names is not None:
+        return [kind.__name__, *[getattr(value, name) for name in names]]
+    if isinstance(value, Path):
+        return ["path", str(value)]
+    if kind is bytes:
+        return None
+    raise TypeError(f"no plain data for a {kind.__name__}")
 
 
 class Decoder:
     """Plain data back into values, making the given dataclasses only."""
 
     def __init__(self, *classes):
-        self.classes = {c.__name__: (c, len(dataclasses.fields(c))) for c in classes}
+        self.classes = {c.__name__: (c, len(_field_names(c))) for c in classes}
 
     def __call__(self, value, paths: list[Path] | None = None):
         """What to_data made; a ValueError, KeyError or TypeError for anything else.
