@@ -62,6 +62,12 @@ def write_project(
     return root
 
 
+def built_files(out: Path) -> dict[str, bytes]:
+    """What a build wrote into `out`, path -> bytes, without its cache."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.relative_to(out).as_posix().startswith(".recueil")}
+
+
 def run_recueil(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the command line as a user does, in a separate process."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}

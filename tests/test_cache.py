@@ -23,6 +23,7 @@ from generator.render.booklet import parts as parts_module
 from generator.render.booklet.plan import fiche_batches
 from generator.render.html import anchor
 from tests.catalogue import make_catalogue
+from tests.conftest import built_files
 
 FORMATS = ("pdf", "handouts")
 
@@ -99,11 +100,6 @@ def _build(root: Path, out: Path, cache: bool = True) -> None:
     build(root, BuildOptions(out=out, formats=FORMATS, cache=cache, jobs=1), Report())
 
 
-def _outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not p.relative_to(out).as_posix().startswith(".recueil")}
-
-
 @pytest.fixture
 def counted(monkeypatch):
     """How many parts were rendered (not taken from the cache)."""
@@ -118,7 +114,7 @@ def _same_as_clean(root: Path, cached_out: Path) -> None:
     shutil.rmtree(clean, ignore_errors=True)
     _build(root, clean, cache=False)
     assert not (clean / C.DIRNAME).exists()
-    a, b = _outputs(cached_out), _outputs(clean)
+    a, b = built_files(cached_out), built_files(clean)
     assert a.keys() == b.keys()
     for rel in a:
         assert a[rel] == b[rel], f"{rel} differs from a clean build"
@@ -327,7 +323,7 @@ def _same_docx_as_clean(root: Path, cached_out: Path) -> None:
     clean = root / "clean"
     shutil.rmtree(clean, ignore_errors=True)
     _docx_build(root, clean, cache=False)
-    a, b = _outputs(cached_out), _outputs(clean)
+    a, b = built_files(cached_out), built_files(clean)
     assert a.keys() == b.keys()
     for rel in a:
         assert a[rel] == b[rel], f"{rel} differs from a clean build"

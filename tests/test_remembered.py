@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import fiche_text, minimal_front, png_bytes, write_project
+from conftest import built_files, fiche_text, minimal_front, png_bytes, write_project
 
 from generator import i18n
 from generator.build import BuildOptions, build
@@ -41,11 +41,6 @@ def _build(root: Path, out: Path, cache: bool = True) -> Report:
     return report
 
 
-def _outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not p.relative_to(out).as_posix().startswith(".recueil")}
-
-
 def _line(path: Path, text: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if text in line)
 
@@ -68,7 +63,7 @@ def test_a_rebuild_parses_the_changed_fiche_alone_and_gives_a_clean_builds_files
     clean = root / "clean"
     _build(root, clean, cache=False)
     assert len(parsed) == 6 and not (clean / DIRNAME).exists()
-    assert _outputs(out) == _outputs(clean)
+    assert built_files(out) == built_files(clean)
 
 
 def test_a_remembered_fiche_gives_its_warnings_again(project, parsed):
